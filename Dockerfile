@@ -1,0 +1,11 @@
+FROM node:20-bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends libvirt-dev libvirt-clients python3 make g++ \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/vnfm
+ENV npm_config_nodedir=/usr/local
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+ENV UV_THREADPOOL_SIZE=16
+CMD ["node", "--enable-source-maps", "dist/apps/api/src/main.js"]

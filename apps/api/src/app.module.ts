@@ -1,0 +1,48 @@
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { VNFM_CONFIG, type VnfmConfig } from '../../../libs/config/src/index.js';
+import { DbQueue, VnfRepository, dataSourceOptions } from '../../../libs/inventory/src/index.js';
+import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
+import { KeyedMutex } from './common/keyed-mutex.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { HealthController } from './health/health.controller.js';
+import { HOST_FACTS, detectHostFacts } from './host/detect-host-facts.js';
+import { libvirtProvider } from './platform/libvirt.provider.js';
+import { VnfConverger } from './vnfs/vnf-converger.js';
+import { VnfSweeper } from './vnfs/vnf-sweeper.js';
+import { VNF_LOCKS, VnfsService } from './vnfs/vnfs.service.js';
+import { VnfsController } from './vnfs/vnfs.controller.js';
+
+class LibvirtLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.libvirt instanceof LibvirtClient) await this.libvirt.close();
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: VnfmConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(config.VNFM_DB_PATH)), ScheduleModule.forRoot()],
+      controllers: [VnfsController, HealthController],
+      providers: [
+        { provide: VNFM_CONFIG, useValue: config },
+        { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE) },
+        { provide: VNF_LOCKS, useValue: new KeyedMutex() },
+        { provide: DbQueue, useValue: new DbQueue() },
+        { provide: VnfRepository, inject: [DataSource, DbQueue], useFactory: (ds: DataSource, queue: DbQueue) => new VnfRepository(ds, queue) },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        libvirtProvider,
+        LibvirtLifecycle,
+        VnfConverger,
+        VnfsService,
+        VnfSweeper,
+      ],
+    };
+  }
+}

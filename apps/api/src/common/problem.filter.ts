@@ -1,0 +1,35 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { PROBLEM_BASE, ProblemException, type ProblemDetails } from './problem.js';
+
+/** Every error leaves the service as application/problem+json (RFC 9457). */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const problem = this.toProblem(exception);
+    problem.instance ??= request.originalUrl;
+    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+
+  private toProblem(exception: unknown): ProblemDetails {
+    if (exception instanceof ProblemException) return { ...exception.problem };
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
+      const detail = Array.isArray(message) ? message.join('; ') : String(message);
+      if (status === 400) {
+        // Body-parser failures (malformed JSON, wrong content) arrive here.
+        return { type: `${PROBLEM_BASE}invalid-request`, title: 'The request is not valid', status, detail, errors: [{ field: '(body)', reason: detail }] };
+      }
+      return { type: `${PROBLEM_BASE}http-${status}`, title: exception.name.replace(/Exception$/, ''), status, detail };
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return { type: `${PROBLEM_BASE}internal`, title: 'Internal error', status: 500, detail: 'an unexpected error occurred; see the service log' };
+  }
+}

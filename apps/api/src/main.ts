@@ -1,0 +1,21 @@
+// A hung libvirtd pins libuv worker threads; give file, DNS and crypto work room beside them.
+// Set before anything touches the thread pool, hence the dynamic import below.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
+const { loadConfig, InvalidConfigError } = await import('../../../libs/config/src/index.js');
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof InvalidConfigError) {
+    process.stderr.write(`vnfm: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const { createApp } = await import('./server.js');
+const app = await createApp(config);
+await app.listen(config.VNFM_PORT, config.VNFM_HOST);
+process.stdout.write(`vnfm listening on http://${config.VNFM_HOST}:${config.VNFM_PORT}/api/v1 (libvirt ${config.VNFM_LIBVIRT_URI}, db ${config.VNFM_DB_PATH})\n`);

@@ -1,0 +1,21 @@
+import { Logger, type Provider } from '@nestjs/common';
+import type { VnfmConfig } from '../../../../libs/config/src/index.js';
+import { VNFM_CONFIG } from '../../../../libs/config/src/index.js';
+import { LIBVIRT_PORT, LibvirtClient, unraidBinding } from '../../../../libs/libvirt/src/index.js';
+
+/** The one long-lived libvirt connection, opened at start-up (a failure there is retried, not fatal). */
+export const libvirtProvider: Provider = {
+  provide: LIBVIRT_PORT,
+  inject: [VNFM_CONFIG],
+  useFactory: async (config: VnfmConfig) => {
+    const logger = new Logger('Libvirt');
+    const client = new LibvirtClient(unraidBinding, {
+      uri: config.VNFM_LIBVIRT_URI,
+      callTimeoutMs: config.VNFM_LIBVIRT_CALL_TIMEOUT_MS,
+      maxInFlight: config.VNFM_LIBVIRT_MAX_INFLIGHT,
+      log: (level, message) => logger[level](message),
+    });
+    await client.start();
+    return client;
+  },
+};

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidConfigError, loadConfig } from './vnfm-config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      VNFM_PORT: 8080,
+      VNFM_HOST: '127.0.0.1',
+      VNFM_LIBVIRT_URI: 'qemu:///system',
+      VNFM_DB_PATH: './data/vnfm.db',
+      VNFM_SYSFS_ROOT: '/sys',
+      VNFM_DOMAIN_TYPE: 'auto',
+    });
+  });
+
+  it('reads and converts values', () => {
+    const config = loadConfig({ VNFM_PORT: '9000', VNFM_LIBVIRT_URI: 'test+unix:///default', VNFM_RECONCILE_INTERVAL_MS: '5000' });
+    expect(config.VNFM_PORT).toBe(9000);
+    expect(config.VNFM_RECONCILE_INTERVAL_MS).toBe(5000);
+  });
+
+  it('names every bad variable, including unknown VNFM_ ones (typos)', () => {
+    try {
+      loadConfig({ VNFM_PORT: '70000', VNFM_LIBVIRT_URI: 'not a uri', VNFM_PROT: '1' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidConfigError);
+      const message = (error as Error).message;
+      expect(message).toContain('VNFM_PORT');
+      expect(message).toContain('VNFM_LIBVIRT_URI');
+      expect(message).toContain('VNFM_PROT');
+    }
+  });
+
+  it('ignores variables outside its VNFM_ prefix', () => {
+    expect(() => loadConfig({ PATH: '/bin', VNFMX: 'y' })).not.toThrow();
+  });
+});

@@ -1,0 +1,61 @@
+import type { CpuModel, DomainModel, FeaturesModel, InterfaceModel } from '../../domain-xml/src/index.js';
+import type { InterfaceSpec, VnfSpec } from '../../vnf/src/index.js';
+import { domainTypeFor, type HostFacts } from './host-facts.js';
+
+/** The identity of the VNF a domain is designed for. */
+export interface VnfIdentity {
+  id: string;
+  specHash: string;
+  generation: number;
+}
+
+/**
+ * Policy: a VNF's desired spec on a given host -> the libvirt domain model.
+ * Small ordered steps; each decides one part of the domain.
+ */
+export function designDomain(vnf: VnfIdentity, spec: VnfSpec, host: HostFacts): DomainModel {
+  const type = domainTypeFor(spec.arch, host);
+  return {
+    type,
+    name: spec.name,
+    uuid: vnf.id,
+    ...(spec.description === undefined ? {} : { title: spec.description }),
+    metadata: { vnfId: vnf.id, specHash: vnf.specHash, generation: vnf.generation },
+    memoryKiB: spec.memoryMiB * 1024,
+    vcpus: spec.vcpus,
+    os: { arch: spec.arch, machine: spec.machine },
+    features: designFeatures(spec),
+    cpu: designCpu(type),
+    interfaces: spec.interfaces.map(designInterface),
+    serialConsole: true,
+  };
+}
+
+function designFeatures(spec: VnfSpec): FeaturesModel {
+  // aarch64 `virt`: GICv3 (needed by DPAA2/ITS, emulated under TCG); x86: ACPI + APIC.
+  return spec.arch === 'aarch64' ? { acpi: false, apic: false, gicVersion: '3' } : { acpi: true, apic: true };
+}
+
+function designCpu(type: DomainModel['type']): CpuModel {
+  // host-passthrough needs KVM; under TCG the richest emulated CPU is QEMU's `max`.
+  return type === 'kvm' ? { mode: 'host-passthrough' } : { mode: 'maximum' };
+}
+
+function designInterface(nic: InterfaceSpec): InterfaceModel {
+  const tuning = 'queues' in nic && nic.queues !== undefined ? { queues: nic.queues } : {};
+  switch (nic.type) {
+    case 'user':
+      return { kind: 'user', mac: nic.mac };
+    case 'network':
+      return { kind: 'network', mac: nic.mac, network: nic.network, ...tuning };
+    case 'bridge':
+      return {
+        kind: 'bridge',
+        mac: nic.mac,
+        bridge: nic.bridge,
+        openvswitch: nic.ovs,
+        ...(nic.vlan === undefined ? {} : { vlanTag: nic.vlan }),
+        ...tuning,
+      };
+  }
+}

@@ -1,0 +1,13 @@
+import type { DomainType, GuestArch } from '../../domain-xml/src/index.js';
+
+/** What the designer needs to know about the host it designs for. */
+export interface HostFacts {
+  /** The host's own architecture, the default guest architecture. */
+  arch: GuestArch;
+  /** Guest architectures KVM can run here (empty without a usable /dev/kvm). */
+  kvmArches: ReadonlySet<GuestArch>;
+}
+
+export function domainTypeFor(arch: GuestArch, host: HostFacts): DomainType {
+  return host.kvmArches.has(arch) ? 'kvm' : 'qemu';
+}

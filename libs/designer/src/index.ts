@@ -1,0 +1,2 @@
+export * from './design-domain.js';
+export * from './host-facts.js';

@@ -1,0 +1,109 @@
+import type { CpuModel, DomainModel, DomainType, FeaturesModel, GuestArch, VnfmMetadata } from './domain.model.js';
+import { VNFM_METADATA_NAMESPACE } from './domain.model.js';
+import { buildInterface, parseInterface } from './interface.codec.js';
+import { attr, child, children, parseXml, renderXml, textElement, textOf, toKiB, type XmlElement } from './xml-tree.js';
+
+/** DomainModel -> libvirt domain XML. Element and attribute order is fixed. */
+export function buildDomainXml(model: DomainModel): string {
+  const domain: XmlElement = { $: { type: model.type } };
+  domain.name = model.name;
+  domain.uuid = model.uuid;
+  if (model.title !== undefined) domain.title = model.title;
+  domain.metadata = buildMetadata(model.metadata);
+  domain.memory = textElement(model.memoryKiB, { unit: 'KiB' });
+  domain.vcpu = textElement(model.vcpus, { placement: 'static' });
+  domain.os = { type: textElement('hvm', { arch: model.os.arch, machine: model.os.machine }) };
+  domain.features = buildFeatures(model.features);
+  domain.cpu = buildCpu(model.cpu);
+  domain.on_poweroff = 'destroy';
+  domain.on_reboot = 'restart';
+  domain.on_crash = 'destroy';
+  const devices: XmlElement = {};
+  if (model.interfaces.length > 0) devices.interface = model.interfaces.map(buildInterface);
+  if (model.serialConsole) {
+    devices.serial = { $: { type: 'pty' } };
+    devices.console = { $: { type: 'pty' } };
+  }
+  domain.devices = devices;
+  return renderXml('domain', domain);
+}
+
+function buildMetadata(metadata: VnfmMetadata): XmlElement {
+  return {
+    'vnfm:vnf': {
+      $: { 'xmlns:vnfm': VNFM_METADATA_NAMESPACE },
+      'vnfm:id': metadata.vnfId,
+      'vnfm:generation': String(metadata.generation),
+      'vnfm:specHash': metadata.specHash,
+    },
+  };
+}
+
+function buildFeatures(features: FeaturesModel): XmlElement {
+  const element: XmlElement = {};
+  if (features.acpi) element.acpi = '';
+  if (features.apic) element.apic = '';
+  if (features.gicVersion !== undefined) element.gic = { $: { version: features.gicVersion } };
+  return element;
+}
+
+function buildCpu(cpu: CpuModel): XmlElement {
+  return cpu.mode === 'host-passthrough' ? { $: { mode: 'host-passthrough', check: 'none' } } : { $: { mode: 'maximum', check: 'none' } };
+}
+
+/** What vnfm reads back from a libvirt domain XML: the fields it owns, normalised. */
+export interface ParsedDomain extends Omit<DomainModel, 'metadata' | 'type' | 'cpu'> {
+  type: DomainType | string;
+  /** null when the domain carries no vnfm ownership mark. */
+  metadata: VnfmMetadata | null;
+  cpu: CpuModel | { mode: string };
+}
+
+export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
+  const tree = await parseXml(xml);
+  const roots = tree.domain;
+  const domain = (Array.isArray(roots) ? roots[0] : roots) as XmlElement | undefined;
+  if (!domain) throw new Error('not a libvirt domain XML: no <domain> root');
+  const memory = child(domain, 'memory');
+  const osType = child(child(domain, 'os'), 'type');
+  const features = child(domain, 'features');
+  const devices = child(domain, 'devices');
+  const gicVersion = attr(child(features, 'gic'), 'version');
+  const title = textOf(child(domain, 'title'));
+  return {
+    type: attr(domain, 'type') ?? '',
+    name: textOf(child(domain, 'name')) ?? '',
+    uuid: textOf(child(domain, 'uuid')) ?? '',
+    ...(title === undefined ? {} : { title }),
+    metadata: parseMetadata(child(domain, 'metadata')),
+    memoryKiB: memory ? toKiB(textOf(memory) ?? '0', attr(memory, 'unit')) : 0,
+    vcpus: Number(textOf(child(domain, 'vcpu')) ?? '0'),
+    os: { arch: (attr(osType, 'arch') ?? '') as GuestArch, machine: attr(osType, 'machine') ?? '' },
+    features: {
+      acpi: children(features, 'acpi').length > 0,
+      apic: children(features, 'apic').length > 0,
+      ...(gicVersion === undefined ? {} : { gicVersion: gicVersion as FeaturesModel['gicVersion'] }),
+    },
+    cpu: { mode: attr(child(domain, 'cpu'), 'mode') ?? '' },
+    interfaces: children(devices, 'interface').flatMap((element) => parseInterface(element) ?? []),
+    serialConsole: children(devices, 'serial').length > 0,
+  };
+}
+
+function parseMetadata(metadata: XmlElement | undefined): VnfmMetadata | null {
+  if (!metadata) return null;
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key === '$' || key === '_' || !Array.isArray(value)) continue;
+    const prefix = key.includes(':') ? key.slice(0, key.indexOf(':')) : '';
+    const element = children(metadata, key)[0];
+    const namespace = attr(element, prefix ? `xmlns:${prefix}` : 'xmlns');
+    if (namespace !== VNFM_METADATA_NAMESPACE || !element) continue;
+    const field = (name: string): string | undefined => textOf(child(element, prefix ? `${prefix}:${name}` : name));
+    const vnfId = field('id');
+    const specHash = field('specHash');
+    const generation = Number(field('generation'));
+    if (!vnfId || !specHash || !Number.isInteger(generation)) return null;
+    return { vnfId, specHash, generation };
+  }
+  return null;
+}

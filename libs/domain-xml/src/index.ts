@@ -1,0 +1,4 @@
+export * from './domain.model.js';
+export * from './domain.codec.js';
+export * from './interface.codec.js';
+export { UnsafeXmlError, toKiB } from './xml-tree.js';

@@ -1,0 +1,52 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type VnfPhase = 'Pending' | 'Provisioning' | 'Running' | 'Stopped' | 'Failed' | 'Deleting';
+
+export interface VnfLastError {
+  code: string;
+  message: string;
+  at: string;
+}
+
+/** One VNF: its desired spec and what vnfm last observed and did. */
+@Entity({ name: 'vnf' })
+export class VnfEntity {
+  /** UUID chosen up front; also the libvirt domain's UUID. */
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ type: 'text', unique: true })
+  name!: string;
+
+  /** The normalised spec (VnfSpec) as JSON. */
+  @Column({ type: 'text' })
+  spec!: string;
+
+  @Column({ type: 'text', name: 'spec_hash' })
+  specHash!: string;
+
+  @Column({ type: 'integer' })
+  generation!: number;
+
+  @Column({ type: 'integer', name: 'observed_generation', default: 0 })
+  observedGeneration!: number;
+
+  @Column({ type: 'text' })
+  phase!: VnfPhase;
+
+  /** The lifecycle operation in progress (intent stored before the libvirt side effect). */
+  @Column({ type: 'text', name: 'pending_operation', nullable: true })
+  pendingOperation!: string | null;
+
+  @Column({ type: 'text', name: 'last_error', nullable: true })
+  lastError!: string | null;
+
+  @Column({ type: 'text', name: 'last_reconciled_at', nullable: true })
+  lastReconciledAt!: string | null;
+
+  @Column({ type: 'text', name: 'created_at' })
+  createdAt!: string;
+
+  @Column({ type: 'text', name: 'updated_at' })
+  updatedAt!: string;
+}

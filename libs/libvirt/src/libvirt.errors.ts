@@ -1,0 +1,32 @@
+/** Typed libvirt failures: callers branch on the class, never on message text. */
+export class LibvirtError extends Error {
+  constructor(
+    message: string,
+    readonly operation: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** libvirtd cannot be reached, or the connection died under a call. */
+export class LibvirtConnectionError extends LibvirtError {}
+
+/** The call did not answer within its deadline (libvirtd hung or overloaded). */
+export class LibvirtTimeoutError extends LibvirtError {}
+
+/** The named domain does not exist (decided by lookup on a live connection). */
+export class DomainNotFoundError extends LibvirtError {
+  constructor(readonly domainName: string, operation: string) {
+    super(`domain '${domainName}' not found`, operation);
+  }
+}
+
+/** libvirt refused the operation (bad XML, invalid state, missing resource, ...). */
+export class LibvirtOperationError extends LibvirtError {}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

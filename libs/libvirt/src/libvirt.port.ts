@@ -1,0 +1,22 @@
+import type { ObservedDomain } from './domain-state.js';
+
+/** Everything vnfm asks of libvirt. Implemented by LibvirtClient; the binding stays behind it. */
+export interface LibvirtPort {
+  readonly uri: string;
+  isConnected(): boolean;
+  /** null when no domain has that name (decided on a live connection). */
+  lookupDomain(name: string): Promise<ObservedDomain | null>;
+  listDomains(): Promise<ObservedDomain[]>;
+  /** Defines (or redefines) a persistent domain. */
+  defineDomain(xml: string): Promise<ObservedDomain>;
+  startDomain(name: string): Promise<void>;
+  /** Hard stop; a domain that is absent or already shut off is not an error. */
+  destroyDomain(name: string): Promise<void>;
+  /** Asks the guest to shut down (ACPI); a domain that is not running is not an error. */
+  shutdownDomain(name: string): Promise<void>;
+  /** Removes the persistent definition; an absent domain is not an error. */
+  undefineDomain(name: string): Promise<void>;
+  getDomainXml(name: string, options: { inactive: boolean }): Promise<string>;
+}
+
+export const LIBVIRT_PORT = Symbol('LIBVIRT_PORT');

@@ -1,0 +1,3 @@
+export * from './patterns.js';
+export * from './vnf-spec.schema.js';
+export * from './vnf-spec.js';

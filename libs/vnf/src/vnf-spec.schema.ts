@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { LIBVIRT_NETWORK_NAME, LINUX_IFNAME, MACHINE_BY_ARCH, MAC_ADDRESS, SINGLE_LINE_TEXT, VNF_NAME } from './patterns.js';
+
+/**
+ * The VNF request contract (DESIGN.md), as far as this version implements it. Unknown fields
+ * are rejected, never ignored: a field vnfm does not honour must not look accepted.
+ */
+const mac = z
+  .string()
+  .transform((value) => value.toLowerCase())
+  .pipe(z.string().regex(MAC_ADDRESS, 'must be a unicast MAC address such as 52:54:00:12:34:56'));
+
+const queues = z.number().int().min(1).max(256);
+
+const userInterface = z.strictObject({
+  type: z.literal('user'),
+  mac: mac.optional(),
+});
+
+const networkInterface = z.strictObject({
+  type: z.literal('network'),
+  network: z.string().regex(LIBVIRT_NETWORK_NAME, 'must be a libvirt network name (letters, digits, _ . -)'),
+  mac: mac.optional(),
+  queues: queues.optional(),
+});
+
+const bridgeInterface = z
+  .strictObject({
+    type: z.literal('bridge'),
+    bridge: z.string().regex(LINUX_IFNAME, 'must be a Linux interface name (at most 15 of: letters, digits, _ . -)'),
+    ovs: z.boolean().default(false),
+    vlan: z.number().int().min(1).max(4094).optional(),
+    mac: mac.optional(),
+    queues: queues.optional(),
+  })
+  .refine((nic) => nic.vlan === undefined || nic.ovs, {
+    message: 'a VLAN tag on a bridge needs an Open vSwitch bridge ("ovs": true); a Linux bridge cannot tag',
+    path: ['vlan'],
+  });
+
+export const interfaceSpecSchema = z.discriminatedUnion('type', [userInterface, networkInterface, bridgeInterface], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'type must be one of: user, network, bridge' : undefined,
+});
+
+export interface SpecSchemaOptions {
+  /** The guest architecture when the request names none: the host's. */
+  defaultArch: GuestArch;
+}
+
+export type GuestArch = 'aarch64' | 'x86_64';
+
+export const DEFAULT_MACHINE: Record<GuestArch, string> = { aarch64: 'virt', x86_64: 'q35' };
+
+export function makeVnfSpecSchema(options: SpecSchemaOptions) {
+  return z
+  .strictObject({
+    name: z.string().regex(VNF_NAME, 'must match ^[a-z][a-z0-9-]{0,62}$ (lower-case letters, digits, dashes)'),
+    description: z.string().max(1024).regex(SINGLE_LINE_TEXT, 'must be one line without control characters').optional(),
+    vcpus: z.number().int().min(1).max(256),
+    memoryMiB: z.number().int().min(64).max(1_048_576),
+    arch: z.enum(['aarch64', 'x86_64']).default(options.defaultArch),
+    machine: z.string().max(32).optional(),
+    powerState: z.enum(['running', 'stopped']).default('running'),
+    interfaces: z.array(interfaceSpecSchema).max(32).default([]),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.machine !== undefined && !MACHINE_BY_ARCH[spec.arch].test(spec.machine)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['machine'],
+        message: spec.arch === 'aarch64' ? "aarch64 guests use the 'virt' machine" : "x86_64 guests use 'q35' or 'pc' machines",
+      });
+    }
+    const macs = spec.interfaces.flatMap((nic, index) => (nic.mac ? [[nic.mac, index] as const] : []));
+    const seen = new Map<string, number>();
+    for (const [address, index] of macs) {
+      if (seen.has(address)) {
+        ctx.addIssue({ code: 'custom', path: ['interfaces', index, 'mac'], message: `duplicates the MAC of interfaces[${seen.get(address)}]` });
+      }
+      seen.set(address, index);
+    }
+  });
+}
+
+/** A request as received and validated, before vnfm fills in machine and MAC addresses. */
+export type VnfRequest = z.infer<ReturnType<typeof makeVnfSpecSchema>>;
+export type InterfaceRequest = z.infer<typeof interfaceSpecSchema>;

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { makeVnfSpecSchema } from './vnf-spec.schema.js';
+import { allocateMac, canonicalJson, normalizeSpec, specHash } from './vnf-spec.js';
+
+const schema = makeVnfSpecSchema({ defaultArch: 'x86_64' });
+const valid = { name: 'fw-1', vcpus: 2, memoryMiB: 2048 };
+
+function fieldsOf(body: unknown): string[] {
+  const result = schema.safeParse(body);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => issue.path.join('.') + (issue.code === 'unrecognized_keys' ? `:${issue.keys.join(',')}` : ''));
+}
+
+describe('VNF request schema', () => {
+  it('fills host-dependent and contract defaults', () => {
+    const spec = schema.parse(valid);
+    expect(spec).toMatchObject({ arch: 'x86_64', powerState: 'running', interfaces: [] });
+    expect(spec.machine).toBeUndefined();
+  });
+
+  it.each([
+    ['a name with <', { ...valid, name: 'fw<1' }, 'name'],
+    ['a name with /', { ...valid, name: 'fw/1' }, 'name'],
+    ["a name with '", { ...valid, name: "fw'1" }, 'name'],
+    ['a 100-character name', { ...valid, name: 'a'.repeat(100) }, 'name'],
+    ['an upper-case name', { ...valid, name: 'Fw-1' }, 'name'],
+    ['vcpus 0', { ...valid, vcpus: 0 }, 'vcpus'],
+    ['vcpus 2.5', { ...valid, vcpus: 2.5 }, 'vcpus'],
+    ['vcpus as a string', { ...valid, vcpus: '2' }, 'vcpus'],
+    ['memory below 64 MiB', { ...valid, memoryMiB: 32 }, 'memoryMiB'],
+    ['an unknown arch', { ...valid, arch: 'riscv64' }, 'arch'],
+    ['q35 for aarch64', { ...valid, arch: 'aarch64', machine: 'q35' }, 'machine'],
+    ['virt for x86_64', { ...valid, machine: 'virt' }, 'machine'],
+    ['a machine with a comma', { ...valid, machine: 'q35,accel=tcg' }, 'machine'],
+    ['a multi-line description', { ...valid, description: 'a\nb' }, 'description'],
+    ['a 1025-character description', { ...valid, description: 'd'.repeat(1025) }, 'description'],
+    ['an unknown powerState', { ...valid, powerState: 'paused' }, 'powerState'],
+    ['an unknown interface type', { ...valid, interfaces: [{ type: 'carrier-pigeon' }] }, 'interfaces.0.type'],
+    ['a bridge name with a space', { ...valid, interfaces: [{ type: 'bridge', bridge: 'br 0' }] }, 'interfaces.0.bridge'],
+    ['a 16-character bridge name', { ...valid, interfaces: [{ type: 'bridge', bridge: 'b'.repeat(16) }] }, 'interfaces.0.bridge'],
+    ['a VLAN on a Linux bridge', { ...valid, interfaces: [{ type: 'bridge', bridge: 'br0', vlan: 10 }] }, 'interfaces.0.vlan'],
+    ['VLAN 4095', { ...valid, interfaces: [{ type: 'bridge', bridge: 'br0', ovs: true, vlan: 4095 }] }, 'interfaces.0.vlan'],
+    ['a multicast MAC', { ...valid, interfaces: [{ type: 'user', mac: '01:00:5e:00:00:01' }] }, 'interfaces.0.mac'],
+    ['a network name with quotes', { ...valid, interfaces: [{ type: 'network', network: "x'y" }] }, 'interfaces.0.network'],
+    ['queues 0', { ...valid, interfaces: [{ type: 'network', network: 'default', queues: 0 }] }, 'interfaces.0.queues'],
+    [
+      'two interfaces with one MAC',
+      { ...valid, interfaces: [{ type: 'user', mac: '52:54:00:00:00:01' }, { type: 'user', mac: '52:54:00:00:00:01' }] },
+      'interfaces.1.mac',
+    ],
+  ])('rejects %s', (_label, body, field) => {
+    expect(fieldsOf(body)).toContain(field);
+  });
+
+  it('rejects unknown fields, top level and nested, by name', () => {
+    expect(fieldsOf({ ...valid, foo: 1 })).toContain(':foo');
+    expect(fieldsOf({ ...valid, interfaces: [{ type: 'user', model: 'e1000' }] })).toContain('interfaces.0:model');
+  });
+
+  it('rejects missing required fields', () => {
+    expect(fieldsOf({ name: 'x' })).toEqual(expect.arrayContaining(['vcpus', 'memoryMiB']));
+  });
+});
+
+describe('spec normalisation', () => {
+  it('picks the default machine per arch and gives every NIC a unique 52:54:00 MAC', () => {
+    const request = schema.parse({ ...valid, arch: 'aarch64', interfaces: [{ type: 'user' }, { type: 'user', mac: '52:54:00:AA:BB:CC' }, { type: 'network', network: 'default' }] });
+    const spec = normalizeSpec(request, new Set());
+    expect(spec.machine).toBe('virt');
+    expect(spec.interfaces[1]?.mac).toBe('52:54:00:aa:bb:cc');
+    const macs = spec.interfaces.map((nic) => nic.mac);
+    expect(new Set(macs).size).toBe(3);
+    for (const mac of macs) expect(mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
+  });
+
+  it('never allocates a MAC that is taken', () => {
+    let calls = 0;
+    const sequence = [1, 2, 3, 1, 2, 4];
+    const mac = allocateMac(new Set(['52:54:00:01:02:03']), () => sequence[calls++ % sequence.length] ?? 0);
+    expect(mac).toBe('52:54:00:01:02:04');
+  });
+
+  it('hashes equal specs equally whatever the key order, and ignores the power state', () => {
+    const a = normalizeSpec(schema.parse({ ...valid, interfaces: [{ type: 'user', mac: '52:54:00:00:00:01' }] }), new Set());
+    const b = { ...JSON.parse(canonicalJson(a)), powerState: 'stopped' };
+    expect(specHash(b)).toBe(specHash(a));
+    expect(specHash({ ...a, vcpus: 3 })).not.toBe(specHash(a));
+  });
+});

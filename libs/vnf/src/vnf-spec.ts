@@ -1,0 +1,55 @@
+import { createHash, randomInt } from 'node:crypto';
+import { DEFAULT_MACHINE, type GuestArch, type InterfaceRequest, type VnfRequest } from './vnf-spec.schema.js';
+
+type WithMac<T> = T extends unknown ? Omit<T, 'mac'> & { mac: string } : never;
+export type InterfaceSpec = WithMac<InterfaceRequest>;
+
+/**
+ * The desired state of one VNF as stored: the request with every default made explicit
+ * (arch, machine, MAC addresses), so the XML built from it is stable across passes.
+ */
+export interface VnfSpec extends Omit<VnfRequest, 'interfaces' | 'machine' | 'arch'> {
+  arch: GuestArch;
+  machine: string;
+  interfaces: InterfaceSpec[];
+}
+
+/** Locally administered MACs in QEMU's 52:54:00 range, never one already taken. */
+export function allocateMac(taken: ReadonlySet<string>, random: (max: number) => number = randomInt): string {
+  for (let attempt = 0; attempt < 1000; attempt += 1) {
+    const tail = [random(256), random(256), random(256)].map((byte) => byte.toString(16).padStart(2, '0'));
+    const mac = `52:54:00:${tail.join(':')}`;
+    if (!taken.has(mac)) return mac;
+  }
+  throw new Error('no free MAC address found in 52:54:00:00:00:00/24');
+}
+
+/** Fills in the defaults of a validated request. `takenMacs` holds the MACs other VNFs use. */
+export function normalizeSpec(request: VnfRequest, takenMacs: ReadonlySet<string>): VnfSpec {
+  const taken = new Set([...takenMacs, ...request.interfaces.flatMap((nic) => (nic.mac ? [nic.mac] : []))]);
+  const interfaces = request.interfaces.map((nic) => {
+    if (nic.mac) return nic as InterfaceSpec;
+    const mac = allocateMac(taken);
+    taken.add(mac);
+    return { ...nic, mac } as InterfaceSpec;
+  });
+  return { ...request, machine: request.machine ?? DEFAULT_MACHINE[request.arch], interfaces };
+}
+
+/** Canonical JSON: object keys sorted at every level, so equal specs hash equal. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Hash of what shapes the domain definition (power state is runtime intent, not definition). */
+export function specHash(spec: VnfSpec): string {
+  const { powerState: _runtimeIntent, ...definition } = spec;
+  return createHash('sha256').update(canonicalJson(definition)).digest('hex');
+}

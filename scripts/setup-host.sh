@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Prepares a Debian 12 host (as root) for vnfm: libvirt + QEMU + tools, the users libvirt's QEMU
+# driver runs as, and running virtlogd/libvirtd. Safe to run again: it only does what is missing.
+set -euo pipefail
+
+PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
+          qemu-system-arm qemu-system-x86 libxml2-utils docker-compose)
+
+log() { printf 'setup-host: %s\n' "$*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  log "run as root (it installs Debian packages and starts libvirtd)"; exit 1
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's libvirt runs QEMU as libvirt-qemu:libvirt-qemu, a member of kvm. Package scripts
+# create them on a full system; minimal images and containers may lack them.
+getent group kvm >/dev/null || groupadd -r kvm
+getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
+getent passwd libvirt-qemu >/dev/null || useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+id -nG libvirt-qemu | grep -qw kvm || usermod -a -G kvm libvirt-qemu
+
+# Without udev, /dev/kvm may be root-only: QEMU (running as libvirt-qemu) cannot use it and
+# libvirt re-probes QEMU on every define. Apply Debian's udev rule (root:kvm 0660) by hand.
+if [ -c /dev/kvm ]; then
+  chgrp kvm /dev/kvm && chmod 0660 /dev/kvm || log "cannot set /dev/kvm permissions; guests will use TCG"
+fi
+
+mkdir -p /var/log/libvirt /var/run/libvirt /var/lib/libvirt
+pgrep -x virtlogd >/dev/null || { log "starting virtlogd"; virtlogd -d; }
+if ! pgrep -x libvirtd >/dev/null; then
+  log "starting libvirtd"
+  libvirtd -d
+fi
+for _ in $(seq 1 50); do
+  if virsh -c qemu:///system version >/dev/null 2>&1; then
+    log "libvirtd is up ($(virsh -c qemu:///system version 2>/dev/null | sed -n 's/.*running hypervisor: //p'))"
+    exit 0
+  fi
+  sleep 0.2
+done
+log "libvirtd did not answer on qemu:///system; see /var/log/libvirt/libvirtd.log"
+exit 1
