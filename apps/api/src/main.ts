@@ -19,3 +19,19 @@ const { createApp } = await import('./server.js');
 const app = await createApp(config);
 await app.listen(config.VNFM_PORT, config.VNFM_HOST);
 process.stdout.write(`vnfm listening on http://${config.VNFM_HOST}:${config.VNFM_PORT}/api/v1 (libvirt ${config.VNFM_LIBVIRT_URI}, db ${config.VNFM_DB_PATH})\n`);
+
+// Stop cleanly: finish in-flight requests, close libvirt and the database, exit 0.
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`vnfm: error while stopping: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  });
+}

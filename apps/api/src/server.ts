@@ -15,7 +15,6 @@ export async function createApp(config: VnfmConfig, options: { logger?: boolean 
   });
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz'] });
   app.useBodyParser('json', { limit: '256kb', strict: true });
-  app.enableShutdownHooks();
   await app.init();
   return app;
 }

@@ -21,6 +21,7 @@ export const vnfmEnvSchema = z.strictObject({
   VNFM_SYSFS_ROOT: z.string().startsWith('/', 'must be an absolute path').default('/sys'),
   VNFM_RECONCILE_INTERVAL_MS: positiveMs.default(30_000),
   VNFM_LIBVIRT_CALL_TIMEOUT_MS: positiveMs.default(30_000),
+  VNFM_LIBVIRT_PROBE_INTERVAL_MS: positiveMs.default(5_000),
   VNFM_LIBVIRT_MAX_INFLIGHT: z.coerce.number().int().min(1).max(64).default(4),
   VNFM_DOMAIN_TYPE: z.enum(['auto', 'kvm', 'qemu']).default('auto'),
   VNFM_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),

@@ -13,6 +13,7 @@ export const libvirtProvider: Provider = {
       uri: config.VNFM_LIBVIRT_URI,
       callTimeoutMs: config.VNFM_LIBVIRT_CALL_TIMEOUT_MS,
       maxInFlight: config.VNFM_LIBVIRT_MAX_INFLIGHT,
+      probeIntervalMs: config.VNFM_LIBVIRT_PROBE_INTERVAL_MS,
       log: (level, message) => logger[level](message),
     });
     await client.start();

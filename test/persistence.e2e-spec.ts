@@ -1,0 +1,42 @@
+import Database from 'better-sqlite3';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_DRIVER_URI, uniqueName } from './support/virsh.js';
+
+describe('SQLite persistence', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(TEST_DRIVER_URI);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('builds the schema from the migrations, with WAL and synchronous=FULL', async () => {
+    const dataSource = t.app.get(DataSource);
+    expect(await dataSource.query('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
+    const db = new Database(t.dbPath, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const applied = db.prepare('SELECT name FROM migrations ORDER BY id').all() as Array<{ name: string }>;
+      expect(applied.map((row) => row.name)).toEqual(['CreateVnf1764370000000']);
+      const columns = db.prepare(`PRAGMA table_info("vnf")`).all() as Array<{ name: string }>;
+      expect(columns.map((column) => column.name)).toEqual(expect.arrayContaining(['id', 'name', 'spec', 'generation', 'observed_generation', 'phase']));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('serialises concurrent creates: each distinct name gets exactly one row and one domain', async () => {
+    const names = Array.from({ length: 12 }, (_, index) => uniqueName(`par${index}`));
+    const twice = [...names, ...names];
+    const responses = await Promise.all(twice.map((name) => t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 64 })));
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses.filter((status) => status === 201)).toHaveLength(names.length);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(names.length);
+    expect(t.countRows('vnf')).toBe(names.length);
+    await Promise.all(names.map((name) => t.http.delete(`/api/v1/vnfs/${name}`).expect(202)));
+    expect(t.countRows('vnf')).toBe(0);
+  });
+});
