@@ -57,6 +57,32 @@ describe('VNF lifecycle on the libvirt test driver (test+unix:///default)', () =
     expect(t.countRows('vnf')).toBe(0);
   });
 
+  it('dry run: answers the domain XML it would define and writes nothing', async () => {
+    const name = uniqueName('dry');
+    const rowsBefore = t.countRows('vnf');
+    const response = await t.http
+      .post('/api/v1/vnfs?dryRun=true')
+      .send({ name, vcpus: 2, memoryMiB: 256, arch: 'aarch64', interfaces: [{ type: 'bridge', bridge: 'br-int', ovs: true, vlan: 100 }] })
+      .expect(200);
+    expect(response.body).toMatchObject({ dryRun: true, devices: [], spec: { name, machine: 'virt' } });
+    expect(response.body.domainXml).toContain(`<name>${name}</name>`);
+    expect(response.body.domainXml).toContain(`<tag id="100"/>`);
+    expect((await virtXmlValidate(response.body.domainXml)).valid).toBe(true);
+    expect(t.countRows('vnf')).toBe(rowsBefore);
+    expect((await listAll(URI)).has(name)).toBe(false);
+    await t.http.get(`/api/v1/vnfs/${name}`).expect(404);
+
+    const badFlag = await t.http.post('/api/v1/vnfs?dryRun=maybe').send({ name, vcpus: 1, memoryMiB: 128 }).expect(400);
+    expect(badFlag.body.errors).toEqual([{ field: 'dryRun', reason: 'must be true or false' }]);
+  });
+
+  it('dry run runs the same checks as create: a taken name is a 409', async () => {
+    const name = uniqueName('drytaken');
+    await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 128 }).expect(201);
+    await t.http.post('/api/v1/vnfs?dryRun=true').send({ name, vcpus: 1, memoryMiB: 128 }).expect(409);
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
+
   it('defines but does not start a VNF whose powerState is stopped', async () => {
     const name = uniqueName('stopped');
     const created = await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 128, powerState: 'stopped' }).expect(201);

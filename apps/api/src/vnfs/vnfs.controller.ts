@@ -1,8 +1,15 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, ParseBoolPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { VNF_NAME } from '../../../../libs/vnf/src/index.js';
 import { ProblemException } from '../common/problem.js';
 import { VnfsService } from './vnfs.service.js';
+
+/** `?flag=true|false` (absent: false); anything else is a 400 naming the parameter. */
+function booleanQuery(parameter: string, value: string | undefined): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw ProblemException.invalidRequest([{ field: parameter, reason: 'must be true or false' }]);
+}
 
 function checkedName(name: string): string {
   if (!VNF_NAME.test(name)) throw ProblemException.notFound(`no VNF named '${name.slice(0, 80)}'`);
@@ -14,10 +21,14 @@ export class VnfsController {
   constructor(private readonly vnfs: VnfsService) {}
 
   @Post()
-  async create(@Body() body: unknown, @Res({ passthrough: true }) response: Response) {
-    const view = await this.vnfs.create(body);
-    response.status(201).location(`/api/v1/vnfs/${view.name}`);
-    return view;
+  async create(@Body() body: unknown, @Query('dryRun') dryRun: string | undefined, @Res({ passthrough: true }) response: Response) {
+    const result = await this.vnfs.create(body, { dryRun: booleanQuery('dryRun', dryRun) });
+    if ('dryRun' in result) {
+      response.status(200);
+      return result.dryRun;
+    }
+    response.status(201).location(`/api/v1/vnfs/${result.created.name}`);
+    return result.created;
   }
 
   @Get()
@@ -38,7 +49,7 @@ export class VnfsController {
 
   @Get(':name/domain.xml')
   @Header('Content-Type', 'application/xml; charset=utf-8')
-  domainXml(@Param('name') name: string, @Query('live', new ParseBoolPipe({ optional: true })) live?: boolean) {
-    return live ? this.vnfs.liveXml(checkedName(name)) : this.vnfs.desiredXml(checkedName(name));
+  domainXml(@Param('name') name: string, @Query('live') live: string | undefined) {
+    return booleanQuery('live', live) ? this.vnfs.liveXml(checkedName(name)) : this.vnfs.desiredXml(checkedName(name));
   }
 }

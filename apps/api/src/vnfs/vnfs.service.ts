@@ -3,16 +3,25 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { HostFacts } from '../../../../libs/designer/src/index.js';
 import { VnfNameTakenError, VnfRepository, type VnfEntity } from '../../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, LibvirtError, type LibvirtPort, type ObservedDomain } from '../../../../libs/libvirt/src/index.js';
-import { makeVnfSpecSchema, normalizeSpec, specHash, type VnfRequest } from '../../../../libs/vnf/src/index.js';
+import { makeVnfSpecSchema, normalizeSpec, specHash, type VnfRequest, type VnfSpec } from '../../../../libs/vnf/src/index.js';
 import { KeyedMutex } from '../common/keyed-mutex.js';
 import { ProblemException } from '../common/problem.js';
 import { validateBody } from '../common/request-validation.js';
 import { HOST_FACTS } from '../host/detect-host-facts.js';
 import { VnfConverger } from './vnf-converger.js';
-import { macsOf } from './vnf-record.js';
+import { macsOf, specOf } from './vnf-record.js';
 import { vnfView, type VnfView } from './vnf-view.js';
 
 export const VNF_LOCKS = Symbol('VNF_LOCKS');
+
+/** What `POST /vnfs?dryRun=true` answers: what would be stored and defined. */
+export interface DryRunResult {
+  dryRun: true;
+  spec: VnfSpec;
+  domainXml: string;
+  /** Host devices the VNF would take (none until the host-device inventory exists). */
+  devices: never[];
+}
 
 /** The VNF use cases behind the HTTP API. */
 @Injectable()
@@ -29,32 +38,17 @@ export class VnfsService {
     this.requestSchema = makeVnfSpecSchema({ defaultArch: host.arch });
   }
 
-  async create(body: unknown): Promise<VnfView> {
+  /**
+   * Validates and checks a request exactly as create would; with `dryRun` it returns the domain
+   * XML it would define and writes nothing. Otherwise it stores the VNF, then applies it.
+   */
+  async create(body: unknown, options: { dryRun: boolean }): Promise<{ created: VnfView } | { dryRun: DryRunResult }> {
     const request: VnfRequest = validateBody(this.requestSchema, body);
     return this.locks.run(request.name, async () => {
-      if (await this.vnfs.findByName(request.name)) throw this.nameTaken(request.name);
-      const macOwners = macsOf(await this.vnfs.findAll());
-      request.interfaces.forEach((nic, index) => {
-        const owner = nic.mac ? macOwners.get(nic.mac) : undefined;
-        if (owner) throw ProblemException.conflict('mac-in-use', `interfaces[${index}].mac ${nic.mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
-      });
-      await this.refuseForeignDomain(request.name);
-      const spec = normalizeSpec(request, new Set(macOwners.keys()));
-      const now = new Date().toISOString();
-      const vnf: VnfEntity = {
-        id: randomUUID(),
-        name: spec.name,
-        spec: JSON.stringify(spec),
-        specHash: specHash(spec),
-        generation: 1,
-        observedGeneration: 0,
-        phase: 'Provisioning',
-        pendingOperation: 'create',
-        lastError: null,
-        lastReconciledAt: null,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const vnf = await this.prepare(request);
+      if (options.dryRun) {
+        return { dryRun: { dryRun: true, spec: specOf(vnf), domainXml: this.converger.desiredXml(vnf), devices: [] } };
+      }
       try {
         await this.vnfs.insert(vnf);
       } catch (error) {
@@ -66,8 +60,35 @@ export class VnfsService {
         await this.vnfs.delete(vnf.id);
         throw ProblemException.unprocessable('domain-rejected', `libvirt refused the domain definition: ${outcome.message}`);
       }
-      return this.view(spec.name);
+      return { created: await this.view(vnf.name) };
     });
+  }
+
+  /** Every check a create makes, and the row it would write; writes nothing. */
+  private async prepare(request: VnfRequest): Promise<VnfEntity> {
+    if (await this.vnfs.findByName(request.name)) throw this.nameTaken(request.name);
+    const macOwners = macsOf(await this.vnfs.findAll());
+    request.interfaces.forEach((nic, index) => {
+      const owner = nic.mac ? macOwners.get(nic.mac) : undefined;
+      if (owner) throw ProblemException.conflict('mac-in-use', `interfaces[${index}].mac ${nic.mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
+    });
+    await this.refuseForeignDomain(request.name);
+    const spec = normalizeSpec(request, new Set(macOwners.keys()));
+    const now = new Date().toISOString();
+    return {
+      id: randomUUID(),
+      name: spec.name,
+      spec: JSON.stringify(spec),
+      specHash: specHash(spec),
+      generation: 1,
+      observedGeneration: 0,
+      phase: 'Provisioning',
+      pendingOperation: 'create',
+      lastError: null,
+      lastReconciledAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
   }
 
   async list(): Promise<VnfView[]> {
