@@ -38,4 +38,48 @@ describe('VNF lifecycle on real QEMU under TCG (qemu:///system)', () => {
     expect((await listAll(QEMU_URI)).has(name)).toBe(false);
     expect(t.countRows('vnf')).toBe(0);
   });
+
+  it('pinning, NUMA, hugepages and direct kernel boot come back from libvirt as asked', async () => {
+    const tuned = uniqueName('tuned');
+    const created = await t.http
+      .post('/api/v1/vnfs')
+      .send({
+        name: tuned,
+        vcpus: 2,
+        memoryMiB: 256,
+        arch: 'aarch64',
+        powerState: 'stopped',
+        cpu: { vcpuPins: ['0', '1'], emulatorPin: '0-1' },
+        numaNode: 0,
+        hugepages: { pageSizeKiB: 2048 },
+        boot: { kernel: '/var/lib/vnf/Image', initrd: '/var/lib/vnf/initrd', cmdline: 'console=ttyAMA0 root=/dev/vda rw', dtb: '/var/lib/vnf/guest.dtb' },
+      })
+      .expect(201);
+    try {
+      expect(created.body.status.phase).toBe('Stopped');
+      const inactive = await parseDomainXml(await virsh(QEMU_URI, 'dumpxml', '--inactive', tuned));
+      expect(inactive.cputune).toEqual({ vcpuPins: ['0', '1'], emulatorPin: '0-1' });
+      expect(inactive.numaNode).toBe(0);
+      expect(inactive.memoryBacking).toEqual({ hugepageSizeKiB: 2048 });
+      expect(inactive.cpu).toEqual({ mode: 'maximum' });
+      expect(inactive.os).toMatchObject({
+        kernel: '/var/lib/vnf/Image',
+        initrd: '/var/lib/vnf/initrd',
+        cmdline: 'console=ttyAMA0 root=/dev/vda rw',
+        dtb: '/var/lib/vnf/guest.dtb',
+      });
+    } finally {
+      await t.http.delete(`/api/v1/vnfs/${tuned}`).expect(202);
+    }
+    expect((await listAll(QEMU_URI)).has(tuned)).toBe(false);
+  });
+
+  it('refuses host-passthrough where guests run under TCG (422, nothing written)', async () => {
+    const refused = uniqueName('nokvm');
+    const response = await t.http.post('/api/v1/vnfs').send({ name: refused, vcpus: 1, memoryMiB: 128, arch: 'aarch64', cpu: { mode: 'host-passthrough' } }).expect(422);
+    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(response.body.errors).toEqual([expect.objectContaining({ field: 'cpu.mode' })]);
+    expect(t.countRows('vnf')).toBe(0);
+    expect((await listAll(QEMU_URI)).has(refused)).toBe(false);
+  });
 });

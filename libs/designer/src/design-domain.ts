@@ -22,10 +22,13 @@ export function designDomain(vnf: VnfIdentity, spec: VnfSpec, host: HostFacts): 
     ...(spec.description === undefined ? {} : { title: spec.description }),
     metadata: { vnfId: vnf.id, specHash: vnf.specHash, generation: vnf.generation },
     memoryKiB: spec.memoryMiB * 1024,
+    ...(spec.hugepages ? { memoryBacking: { hugepageSizeKiB: spec.hugepages.pageSizeKiB } } : {}),
     vcpus: spec.vcpus,
-    os: { arch: spec.arch, machine: spec.machine },
+    ...designCputune(spec),
+    ...(spec.numaNode === undefined ? {} : { numaNode: spec.numaNode }),
+    os: { arch: spec.arch, machine: spec.machine, ...spec.boot },
     features: designFeatures(spec),
-    cpu: designCpu(type),
+    cpu: designCpu(type, spec),
     interfaces: spec.interfaces.map(designInterface),
     serialConsole: true,
   };
@@ -36,9 +39,25 @@ function designFeatures(spec: VnfSpec): FeaturesModel {
   return spec.arch === 'aarch64' ? { acpi: false, apic: false, gicVersion: '3' } : { acpi: true, apic: true };
 }
 
-function designCpu(type: DomainModel['type']): CpuModel {
-  // host-passthrough needs KVM; under TCG the richest emulated CPU is QEMU's `max`.
-  return type === 'kvm' ? { mode: 'host-passthrough' } : { mode: 'maximum' };
+function designCpu(type: DomainModel['type'], spec: VnfSpec): CpuModel {
+  // Default: host-passthrough with KVM; under TCG the richest emulated CPU is QEMU's `max`.
+  return { mode: spec.cpu?.mode ?? (type === 'kvm' ? 'host-passthrough' : 'maximum') };
+}
+
+function designCputune(spec: VnfSpec): Pick<DomainModel, 'cputune'> {
+  const vcpuPins = spec.cpu?.vcpuPins ?? [];
+  const emulatorPin = spec.cpu?.emulatorPin;
+  if (vcpuPins.length === 0 && emulatorPin === undefined) return {};
+  return { cputune: { vcpuPins, ...(emulatorPin === undefined ? {} : { emulatorPin }) } };
+}
+
+/** Requests this host cannot honour, as field problems (the API answers 422). */
+export function hostProblems(spec: VnfSpec, host: HostFacts): Array<{ field: string; reason: string }> {
+  const mode = spec.cpu?.mode;
+  if ((mode === 'host-passthrough' || mode === 'host-model') && domainTypeFor(spec.arch, host) !== 'kvm') {
+    return [{ field: 'cpu.mode', reason: `${mode} needs KVM for ${spec.arch} guests, which this host does not have; use maximum` }];
+  }
+  return [];
 }
 
 function designInterface(nic: InterfaceSpec): InterfaceModel {

@@ -36,6 +36,22 @@ const cases: Record<string, DomainModel> = {
     interfaces: [],
     serialConsole: false,
   },
+  'aarch64 direct kernel boot with pinning, NUMA and hugepages': {
+    ...base,
+    type: 'kvm',
+    cpu: { mode: 'host-passthrough' },
+    memoryBacking: { hugepageSizeKiB: 2048 },
+    cputune: { vcpuPins: ['2', '3-4'], emulatorPin: '0-1' },
+    numaNode: 0,
+    os: {
+      arch: 'aarch64',
+      machine: 'virt',
+      kernel: '/var/lib/vnf/Image',
+      initrd: '/var/lib/vnf/initrd',
+      cmdline: 'console=ttyAMA0 root=/dev/vda rw',
+      dtb: '/var/lib/vnf/guest.dtb',
+    },
+  },
 };
 
 describe('domain XML codec', () => {

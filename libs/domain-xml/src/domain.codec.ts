@@ -1,4 +1,4 @@
-import type { CpuModel, DomainModel, DomainType, FeaturesModel, GuestArch, VnfmMetadata } from './domain.model.js';
+import type { CpuModel, CpuTuneModel, DomainModel, DomainType, FeaturesModel, GuestArch, OsModel, VnfmMetadata } from './domain.model.js';
 import { VNFM_METADATA_NAMESPACE } from './domain.model.js';
 import { buildInterface, parseInterface } from './interface.codec.js';
 import { attr, child, children, parseXml, renderXml, textElement, textOf, toKiB, type XmlElement } from './xml-tree.js';
@@ -11,8 +11,13 @@ export function buildDomainXml(model: DomainModel): string {
   if (model.title !== undefined) domain.title = model.title;
   domain.metadata = buildMetadata(model.metadata);
   domain.memory = textElement(model.memoryKiB, { unit: 'KiB' });
+  if (model.memoryBacking?.hugepageSizeKiB !== undefined) {
+    domain.memoryBacking = { hugepages: { page: { $: { size: String(model.memoryBacking.hugepageSizeKiB), unit: 'KiB' } } } };
+  }
   domain.vcpu = textElement(model.vcpus, { placement: 'static' });
-  domain.os = { type: textElement('hvm', { arch: model.os.arch, machine: model.os.machine }) };
+  if (model.cputune) domain.cputune = buildCputune(model.cputune);
+  if (model.numaNode !== undefined) domain.numatune = { memory: { $: { mode: 'strict', nodeset: String(model.numaNode) } } };
+  domain.os = buildOs(model.os);
   domain.features = buildFeatures(model.features);
   domain.cpu = buildCpu(model.cpu);
   domain.on_poweroff = 'destroy';
@@ -48,7 +53,48 @@ function buildFeatures(features: FeaturesModel): XmlElement {
 }
 
 function buildCpu(cpu: CpuModel): XmlElement {
-  return cpu.mode === 'host-passthrough' ? { $: { mode: 'host-passthrough', check: 'none' } } : { $: { mode: 'maximum', check: 'none' } };
+  return { $: { mode: cpu.mode, check: 'none' } };
+}
+
+function buildCputune(cputune: CpuTuneModel): XmlElement {
+  const element: XmlElement = {};
+  if (cputune.vcpuPins.length > 0) element.vcpupin = cputune.vcpuPins.map((cpuset, vcpu) => ({ $: { vcpu: String(vcpu), cpuset } }));
+  if (cputune.emulatorPin !== undefined) element.emulatorpin = { $: { cpuset: cputune.emulatorPin } };
+  return element;
+}
+
+function buildOs(os: OsModel): XmlElement {
+  const element: XmlElement = { type: textElement('hvm', { arch: os.arch, machine: os.machine }) };
+  if (os.kernel !== undefined) element.kernel = os.kernel;
+  if (os.initrd !== undefined) element.initrd = os.initrd;
+  if (os.cmdline !== undefined) element.cmdline = os.cmdline;
+  if (os.dtb !== undefined) element.dtb = os.dtb;
+  return element;
+}
+
+function parseOs(os: XmlElement | undefined): OsModel {
+  const type = child(os, 'type');
+  const optional = (name: 'kernel' | 'initrd' | 'cmdline' | 'dtb') => {
+    const value = textOf(child(os, name));
+    return value === undefined ? {} : { [name]: value };
+  };
+  return {
+    arch: (attr(type, 'arch') ?? '') as GuestArch,
+    machine: attr(type, 'machine') ?? '',
+    ...optional('kernel'),
+    ...optional('initrd'),
+    ...optional('cmdline'),
+    ...optional('dtb'),
+  };
+}
+
+function parseCputune(cputune: XmlElement | undefined): CpuTuneModel | undefined {
+  if (!cputune) return undefined;
+  const vcpuPins: string[] = [];
+  for (const pin of children(cputune, 'vcpupin')) vcpuPins[Number(attr(pin, 'vcpu'))] = attr(pin, 'cpuset') ?? '';
+  const emulatorPin = attr(child(cputune, 'emulatorpin'), 'cpuset');
+  if (vcpuPins.length === 0 && emulatorPin === undefined) return undefined;
+  return { vcpuPins, ...(emulatorPin === undefined ? {} : { emulatorPin }) };
 }
 
 /** What vnfm reads back from a libvirt domain XML: the fields it owns, normalised. */
@@ -65,11 +111,13 @@ export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
   const domain = (Array.isArray(roots) ? roots[0] : roots) as XmlElement | undefined;
   if (!domain) throw new Error('not a libvirt domain XML: no <domain> root');
   const memory = child(domain, 'memory');
-  const osType = child(child(domain, 'os'), 'type');
   const features = child(domain, 'features');
   const devices = child(domain, 'devices');
   const gicVersion = attr(child(features, 'gic'), 'version');
   const title = textOf(child(domain, 'title'));
+  const hugepage = child(child(child(domain, 'memoryBacking'), 'hugepages'), 'page');
+  const cputune = parseCputune(child(domain, 'cputune'));
+  const numaNodeset = attr(child(child(domain, 'numatune'), 'memory'), 'nodeset');
   return {
     type: attr(domain, 'type') ?? '',
     name: textOf(child(domain, 'name')) ?? '',
@@ -77,8 +125,11 @@ export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
     ...(title === undefined ? {} : { title }),
     metadata: parseMetadata(child(domain, 'metadata')),
     memoryKiB: memory ? toKiB(textOf(memory) ?? '0', attr(memory, 'unit')) : 0,
+    ...(hugepage ? { memoryBacking: { hugepageSizeKiB: toKiB(attr(hugepage, 'size') ?? '0', attr(hugepage, 'unit')) } } : {}),
     vcpus: Number(textOf(child(domain, 'vcpu')) ?? '0'),
-    os: { arch: (attr(osType, 'arch') ?? '') as GuestArch, machine: attr(osType, 'machine') ?? '' },
+    ...(cputune ? { cputune } : {}),
+    ...(numaNodeset === undefined ? {} : { numaNode: Number(numaNodeset) }),
+    os: parseOs(child(domain, 'os')),
     features: {
       acpi: children(features, 'acpi').length > 0,
       apic: children(features, 'apic').length > 0,

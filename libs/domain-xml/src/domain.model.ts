@@ -18,6 +18,22 @@ export interface VnfmMetadata {
 export interface OsModel {
   arch: GuestArch;
   machine: string;
+  /** Direct kernel boot: absolute host paths and the kernel command line. */
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+  dtb?: string;
+}
+
+/** <cputune>: one cpuset per vCPU (index = vCPU number) and the emulator threads' cpuset. */
+export interface CpuTuneModel {
+  vcpuPins: string[];
+  emulatorPin?: string;
+}
+
+/** <memoryBacking>: hugepages of one size (KiB). */
+export interface MemoryBackingModel {
+  hugepageSizeKiB?: number;
 }
 
 export interface FeaturesModel {
@@ -27,7 +43,10 @@ export interface FeaturesModel {
   gicVersion?: '2' | '3' | 'host';
 }
 
-export type CpuModel = { mode: 'host-passthrough' } | { mode: 'maximum' };
+export type CpuMode = 'host-passthrough' | 'host-model' | 'maximum';
+export interface CpuModel {
+  mode: CpuMode;
+}
 
 export interface VirtioNicTuning {
   /** virtio-net multiqueue (vhost driver queues); absent means one queue pair. */
@@ -53,7 +72,11 @@ export interface DomainModel {
   title?: string;
   metadata: VnfmMetadata;
   memoryKiB: number;
+  memoryBacking?: MemoryBackingModel;
   vcpus: number;
+  cputune?: CpuTuneModel;
+  /** Strict memory placement on one host NUMA node (<numatune>). */
+  numaNode?: number;
   os: OsModel;
   features: FeaturesModel;
   cpu: CpuModel;

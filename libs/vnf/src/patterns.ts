@@ -16,3 +16,14 @@ export const MACHINE_BY_ARCH = {
   aarch64: /^virt(-[0-9]{1,2}\.[0-9]{1,2})?$/,
   x86_64: /^(q35|pc|pc-q35-[0-9]{1,2}\.[0-9]{1,2}|pc-i440fx-[0-9]{1,2}\.[0-9]{1,2})$/,
 } as const;
+/** A host CPU list as libvirt writes it: `2`, `0-3`, `0-1,4,6-7`. */
+export const CPUSET = /^[0-9]{1,4}(-[0-9]{1,4})?(,[0-9]{1,4}(-[0-9]{1,4})?){0,63}$/;
+/** An absolute, normalised host path of safe characters (no `..`, `.`, `//`, trailing `/`, `,` or `=`). */
+export const ABSOLUTE_PATH = /^(\/[A-Za-z0-9_+@~-][A-Za-z0-9._+@~-]{0,254})+$/;
+/** A kernel command line: printable ASCII on one line. */
+export const KERNEL_CMDLINE = /^[\x20-\x7e]{1,4096}$/;
+/** Hugepage sizes (KiB) each architecture's MMU offers. */
+export const HUGEPAGE_SIZES_KIB = {
+  x86_64: [2048, 1048576],
+  aarch64: [64, 2048, 32768, 524288, 1048576, 16777216],
+} as const;

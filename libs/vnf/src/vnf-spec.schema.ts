@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { LIBVIRT_NETWORK_NAME, LINUX_IFNAME, MACHINE_BY_ARCH, MAC_ADDRESS, SINGLE_LINE_TEXT, VNF_NAME } from './patterns.js';
+import {
+  ABSOLUTE_PATH,
+  CPUSET,
+  HUGEPAGE_SIZES_KIB,
+  KERNEL_CMDLINE,
+  LIBVIRT_NETWORK_NAME,
+  LINUX_IFNAME,
+  MACHINE_BY_ARCH,
+  MAC_ADDRESS,
+  SINGLE_LINE_TEXT,
+  VNF_NAME,
+} from './patterns.js';
 
 /**
  * The VNF request contract (DESIGN.md), as far as this version implements it. Unknown fields
@@ -11,6 +22,28 @@ const mac = z
   .pipe(z.string().regex(MAC_ADDRESS, 'must be a unicast MAC address such as 52:54:00:12:34:56'));
 
 const queues = z.number().int().min(1).max(256);
+
+const cpuset = z.string().regex(CPUSET, 'must be a host CPU list such as 2, 0-3 or 0-1,4');
+
+const absolutePath = z
+  .string()
+  .max(1024)
+  .regex(ABSOLUTE_PATH, 'must be an absolute normalised path of letters, digits and _ . + @ ~ - (no .., no //, no trailing /)')
+  .refine((path) => !path.split('/').some((segment) => segment === '.' || segment === '..'), 'must not contain . or .. segments');
+
+const cpuSpec = z.strictObject({
+  mode: z.enum(['host-passthrough', 'host-model', 'maximum']).optional(),
+  /** One host cpuset per vCPU, in vCPU order. */
+  vcpuPins: z.array(cpuset).max(256).optional(),
+  emulatorPin: cpuset.optional(),
+});
+
+const bootSpec = z.strictObject({
+  kernel: absolutePath,
+  initrd: absolutePath.optional(),
+  cmdline: z.string().regex(KERNEL_CMDLINE, 'must be printable ASCII on one line, at most 4096 characters').optional(),
+  dtb: absolutePath.optional(),
+});
 
 const userInterface = z.strictObject({
   type: z.literal('user'),
@@ -62,6 +95,10 @@ export function makeVnfSpecSchema(options: SpecSchemaOptions) {
     arch: z.enum(['aarch64', 'x86_64']).default(options.defaultArch),
     machine: z.string().max(32).optional(),
     powerState: z.enum(['running', 'stopped']).default('running'),
+    cpu: cpuSpec.optional(),
+    numaNode: z.number().int().min(0).max(1023).optional(),
+    hugepages: z.strictObject({ pageSizeKiB: z.number().int().positive() }).optional(),
+    boot: bootSpec.optional(),
     interfaces: z.array(interfaceSpecSchema).max(32).default([]),
   })
   .superRefine((spec, ctx) => {
@@ -71,6 +108,20 @@ export function makeVnfSpecSchema(options: SpecSchemaOptions) {
         path: ['machine'],
         message: spec.arch === 'aarch64' ? "aarch64 guests use the 'virt' machine" : "x86_64 guests use 'q35' or 'pc' machines",
       });
+    }
+    const pins = spec.cpu?.vcpuPins;
+    if (pins !== undefined && pins.length !== spec.vcpus) {
+      ctx.addIssue({ code: 'custom', path: ['cpu', 'vcpuPins'], message: `must list one cpuset per vCPU (${spec.vcpus}), got ${pins.length}` });
+    }
+    const pageSizes: readonly number[] = HUGEPAGE_SIZES_KIB[spec.arch];
+    if (spec.hugepages && !pageSizes.includes(spec.hugepages.pageSizeKiB)) {
+      ctx.addIssue({ code: 'custom', path: ['hugepages', 'pageSizeKiB'], message: `${spec.arch} hugepages are ${pageSizes.join(', ')} KiB` });
+    }
+    if (spec.hugepages && (spec.memoryMiB * 1024) % spec.hugepages.pageSizeKiB !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['memoryMiB'], message: `must be a whole number of ${spec.hugepages.pageSizeKiB} KiB hugepages` });
+    }
+    if (spec.boot?.dtb !== undefined && spec.arch !== 'aarch64') {
+      ctx.addIssue({ code: 'custom', path: ['boot', 'dtb'], message: 'a device tree is for aarch64 guests only' });
     }
     const macs = spec.interfaces.flatMap((nic, index) => (nic.mac ? [[nic.mac, index] as const] : []));
     const seen = new Map<string, number>();

@@ -43,6 +43,20 @@ describe('VNF request schema', () => {
     ['a multicast MAC', { ...valid, interfaces: [{ type: 'user', mac: '01:00:5e:00:00:01' }] }, 'interfaces.0.mac'],
     ['a network name with quotes', { ...valid, interfaces: [{ type: 'network', network: "x'y" }] }, 'interfaces.0.network'],
     ['queues 0', { ...valid, interfaces: [{ type: 'network', network: 'default', queues: 0 }] }, 'interfaces.0.queues'],
+    ['a vcpuPins list shorter than vcpus', { ...valid, cpu: { vcpuPins: ['2'] } }, 'cpu.vcpuPins'],
+    ['a cpuset with a letter', { ...valid, vcpus: 1, cpu: { vcpuPins: ['2a'] } }, 'cpu.vcpuPins.0'],
+    ['an emulatorPin with a space', { ...valid, cpu: { emulatorPin: '0, 1' } }, 'cpu.emulatorPin'],
+    ['an unknown cpu mode', { ...valid, cpu: { mode: 'custom' } }, 'cpu.mode'],
+    ['a 1 GiB-unaligned memory with 1 GiB pages', { ...valid, memoryMiB: 1536, hugepages: { pageSizeKiB: 1048576 } }, 'memoryMiB'],
+    ['a hugepage size x86 does not have', { ...valid, hugepages: { pageSizeKiB: 64 } }, 'hugepages.pageSizeKiB'],
+    ['a negative NUMA node', { ...valid, numaNode: -1 }, 'numaNode'],
+    ['a relative kernel path', { ...valid, boot: { kernel: 'Image' } }, 'boot.kernel'],
+    ['a kernel path with ..', { ...valid, boot: { kernel: '/var/lib/../../etc/shadow' } }, 'boot.kernel'],
+    ['a kernel path with //', { ...valid, boot: { kernel: '/var//Image' } }, 'boot.kernel'],
+    ['a kernel path with a comma', { ...valid, boot: { kernel: '/var/lib/vnf/Image,x=y' } }, 'boot.kernel'],
+    ['an initrd without a kernel', { ...valid, boot: { initrd: '/var/lib/vnf/initrd' } }, 'boot.kernel'],
+    ['a multi-line kernel cmdline', { ...valid, boot: { kernel: '/k', cmdline: 'a\nb' } }, 'boot.cmdline'],
+    ['a dtb for an x86 guest', { ...valid, boot: { kernel: '/k', dtb: '/g.dtb' } }, 'boot.dtb'],
     [
       'two interfaces with one MAC',
       { ...valid, interfaces: [{ type: 'user', mac: '52:54:00:00:00:01' }, { type: 'user', mac: '52:54:00:00:00:01' }] },
@@ -55,6 +69,18 @@ describe('VNF request schema', () => {
   it('rejects unknown fields, top level and nested, by name', () => {
     expect(fieldsOf({ ...valid, foo: 1 })).toContain(':foo');
     expect(fieldsOf({ ...valid, interfaces: [{ type: 'user', model: 'e1000' }] })).toContain('interfaces.0:model');
+  });
+
+  it('accepts pinning, NUMA, hugepages and direct kernel boot that fit', () => {
+    const body = {
+      ...valid,
+      arch: 'aarch64',
+      cpu: { mode: 'host-passthrough', vcpuPins: ['2', '3'], emulatorPin: '0-1' },
+      numaNode: 0,
+      hugepages: { pageSizeKiB: 2048 },
+      boot: { kernel: '/var/lib/vnf/Image', initrd: '/var/lib/vnf/initrd', cmdline: 'console=ttyAMA0 root=/dev/vda', dtb: '/var/lib/vnf/guest.dtb' },
+    };
+    expect(fieldsOf(body)).toEqual([]);
   });
 
   it('rejects missing required fields', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { HostFacts } from '../../../../libs/designer/src/index.js';
+import { hostProblems, type HostFacts } from '../../../../libs/designer/src/index.js';
 import { VnfNameTakenError, VnfRepository, type VnfEntity } from '../../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, LibvirtError, type LibvirtPort, type ObservedDomain } from '../../../../libs/libvirt/src/index.js';
 import { makeVnfSpecSchema, normalizeSpec, specHash, type VnfRequest, type VnfSpec } from '../../../../libs/vnf/src/index.js';
@@ -32,10 +32,10 @@ export class VnfsService {
     private readonly vnfs: VnfRepository,
     private readonly converger: VnfConverger,
     @Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort,
-    @Inject(HOST_FACTS) host: HostFacts,
+    @Inject(HOST_FACTS) private readonly host: HostFacts,
     @Inject(VNF_LOCKS) private readonly locks: KeyedMutex,
   ) {
-    this.requestSchema = makeVnfSpecSchema({ defaultArch: host.arch });
+    this.requestSchema = makeVnfSpecSchema({ defaultArch: this.host.arch });
   }
 
   /**
@@ -74,6 +74,10 @@ export class VnfsService {
     });
     await this.refuseForeignDomain(request.name);
     const spec = normalizeSpec(request, new Set(macOwners.keys()));
+    const unsupported = hostProblems(spec, this.host);
+    if (unsupported.length > 0) {
+      throw ProblemException.unprocessable('unsupported-on-host', unsupported.map((p) => `${p.field}: ${p.reason}`).join('; '), { errors: unsupported });
+    }
     const now = new Date().toISOString();
     return {
       id: randomUUID(),
