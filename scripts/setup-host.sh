@@ -41,7 +41,7 @@ if ! pgrep -x libvirtd >/dev/null; then
   log "starting libvirtd"
   libvirtd -d
 fi
-for _ in $(seq 1 50); do
+for _ in $(seq 1 150); do
   if virsh -c qemu:///system version >/dev/null 2>&1; then
     log "libvirtd is up ($(virsh -c qemu:///system version 2>/dev/null | sed -n 's/.*running hypervisor: //p'))"
     exit 0
