@@ -19,7 +19,8 @@ export interface BindingConnection {
   /** A cheap round trip to libvirtd, used to tell a dead connection from a failed call. */
   ping(): Promise<void>;
   listAllDomains(): Promise<BindingDomain[]>;
-  listPersistentDomainNames(): Promise<Set<string>>;
+  /** Names of transient domains (usually none, so this stays one cheap call). */
+  listTransientDomainNames(): Promise<Set<string>>;
   lookupDomainByName(name: string): Promise<BindingDomain>;
   defineXml(xml: string): Promise<BindingDomain>;
 }

@@ -84,21 +84,18 @@ export class LibvirtClient implements LibvirtPort {
     return this.withConnection('lookupDomain', async (connection) => {
       const domain = await this.findDomain(connection, name);
       if (!domain) return null;
-      const persistent = (await connection.listPersistentDomainNames()).has(name);
-      return observe(domain, name, persistent);
+      const transient = await connection.listTransientDomainNames();
+      return observe(domain, name, !transient.has(name));
     });
   }
 
   async listDomains(): Promise<ObservedDomain[]> {
     return this.withConnection('listDomains', async (connection) => {
-      const [domains, persistentNames] = await Promise.all([
-        connection.listAllDomains(),
-        connection.listPersistentDomainNames(),
-      ]);
+      const [domains, transientNames] = await Promise.all([connection.listAllDomains(), connection.listTransientDomainNames()]);
       return Promise.all(
         domains.map(async (domain) => {
           const name = await domain.name();
-          return observe(domain, name, persistentNames.has(name));
+          return observe(domain, name, !transientNames.has(name));
         }),
       );
     });

@@ -10,7 +10,7 @@ type UnraidHypervisor = InstanceType<UnraidModule['Hypervisor']>;
 type UnraidDomain = Awaited<ReturnType<UnraidHypervisor['domainLookupByName']>>;
 
 const XML_INACTIVE = 2;
-const LIST_PERSISTENT = 4;
+const LIST_TRANSIENT = 8;
 
 let modulePromise: Promise<UnraidModule> | undefined;
 function loadModule(): Promise<UnraidModule> {
@@ -62,8 +62,8 @@ class UnraidConnection implements BindingConnection {
     const domains = await this.hypervisor.connectListAllDomains();
     return domains.map((domain) => new UnraidDomainHandle(domain));
   }
-  async listPersistentDomainNames(): Promise<Set<string>> {
-    const domains = await this.hypervisor.connectListAllDomains(LIST_PERSISTENT);
+  async listTransientDomainNames(): Promise<Set<string>> {
+    const domains = await this.hypervisor.connectListAllDomains(LIST_TRANSIENT);
     return new Set(await Promise.all(domains.map((domain) => domain.getName())));
   }
   async lookupDomainByName(name: string): Promise<BindingDomain> {

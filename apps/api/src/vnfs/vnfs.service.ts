@@ -66,8 +66,9 @@ export class VnfsService {
 
   /** Every check a create makes, and the row it would write; writes nothing. */
   private async prepare(request: VnfRequest): Promise<VnfEntity> {
-    if (await this.vnfs.findByName(request.name)) throw this.nameTaken(request.name);
-    const macOwners = macsOf(await this.vnfs.findAll());
+    const existing = await this.vnfs.findAll();
+    if (existing.some((vnf) => vnf.name === request.name)) throw this.nameTaken(request.name);
+    const macOwners = macsOf(existing);
     request.interfaces.forEach((nic, index) => {
       const owner = nic.mac ? macOwners.get(nic.mac) : undefined;
       if (owner) throw ProblemException.conflict('mac-in-use', `interfaces[${index}].mac ${nic.mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
