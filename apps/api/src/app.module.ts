@@ -4,12 +4,17 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { VNFM_CONFIG, type VnfmConfig } from '../../../libs/config/src/index.js';
-import { DbQueue, VnfRepository, dataSourceOptions } from '../../../libs/inventory/src/index.js';
+import { parseDeviceAllowList } from '../../../libs/host-devices/src/index.js';
+import { DbQueue, HostDeviceRepository, VnfRepository, dataSourceOptions } from '../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
 import { KeyedMutex } from './common/keyed-mutex.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { HealthController } from './health/health.controller.js';
+import { DEVICE_ALLOW_LIST, HostDeviceInventory } from './host-devices/host-device-inventory.service.js';
+import { HostDevicesController } from './host-devices/host-devices.controller.js';
 import { HOST_FACTS, detectHostFacts } from './host/detect-host-facts.js';
+import { HostController } from './host/host.controller.js';
+import { HostService } from './host/host.service.js';
 import { libvirtProvider } from './platform/libvirt.provider.js';
 import { VnfConverger } from './vnfs/vnf-converger.js';
 import { VnfSweeper } from './vnfs/vnf-sweeper.js';
@@ -29,16 +34,20 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.VNFM_DB_PATH)), ScheduleModule.forRoot()],
-      controllers: [VnfsController, HealthController],
+      controllers: [VnfsController, HostDevicesController, HostController, HealthController],
       providers: [
         { provide: VNFM_CONFIG, useValue: config },
-        { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE) },
+        { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }) },
+        { provide: DEVICE_ALLOW_LIST, useValue: parseDeviceAllowList(config.VNFM_DEVICE_ALLOW) },
         { provide: VNF_LOCKS, useValue: new KeyedMutex() },
         { provide: DbQueue, useValue: new DbQueue() },
         { provide: VnfRepository, inject: [DataSource, DbQueue], useFactory: (ds: DataSource, queue: DbQueue) => new VnfRepository(ds, queue) },
+        { provide: HostDeviceRepository, inject: [DataSource, DbQueue], useFactory: (ds: DataSource, queue: DbQueue) => new HostDeviceRepository(ds, queue) },
         { provide: APP_FILTER, useClass: ProblemFilter },
         libvirtProvider,
         LibvirtLifecycle,
+        HostDeviceInventory,
+        HostService,
         VnfConverger,
         VnfsService,
         VnfSweeper,

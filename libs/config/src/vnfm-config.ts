@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { parseDeviceAllowList } from '../../host-devices/src/device-allow-list.js';
+import { ABSOLUTE_PATH } from '../../vnf/src/patterns.js';
 
 /**
  * Every setting vnfm reads from its environment, validated once at boot.
  * A bad value stops the process with a message naming the variable.
  */
 const port = z.coerce.number().int().min(1).max(65535);
+const absolutePath = z.string().regex(ABSOLUTE_PATH, 'must be an absolute normalised path');
 const positiveMs = z.coerce.number().int().min(100).max(86_400_000);
 
 export const vnfmEnvSchema = z.strictObject({
@@ -18,7 +21,25 @@ export const vnfmEnvSchema = z.strictObject({
     .regex(/^[a-z][a-z0-9+]*:\/\/[^\s'"<>]*$/, 'must be a libvirt URI such as qemu:///system')
     .default('qemu:///system'),
   VNFM_DB_PATH: z.string().min(1).default('./data/vnfm.db'),
-  VNFM_SYSFS_ROOT: z.string().startsWith('/', 'must be an absolute path').default('/sys'),
+  VNFM_SYSFS_ROOT: absolutePath.default('/sys'),
+  VNFM_PROCFS_ROOT: absolutePath.default('/proc'),
+  /** PCI devices still on a host driver that libvirt may detach (managed='yes'): `8086:154c,0000:03:00.*`. */
+  VNFM_DEVICE_ALLOW: z
+    .string()
+    .default('')
+    .superRefine((text, ctx) => {
+      try {
+        parseDeviceAllowList(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+  /** QEMU binary for aarch64 guests, e.g. NXP's build with vfio-fsl-mc; unset: libvirt's default. */
+  VNFM_EMULATOR_AARCH64: absolutePath.optional(),
+  VNFM_EMULATOR_X86_64: absolutePath.optional(),
+  /** Read by the host preflight to check cgroup_device_acl for /dev/vfio. */
+  VNFM_QEMU_CONF_PATH: absolutePath.default('/etc/libvirt/qemu.conf'),
+  VNFM_DEV_ROOT: absolutePath.default('/dev'),
   VNFM_RECONCILE_INTERVAL_MS: positiveMs.default(30_000),
   VNFM_LIBVIRT_CALL_TIMEOUT_MS: positiveMs.default(30_000),
   VNFM_LIBVIRT_PROBE_INTERVAL_MS: positiveMs.default(5_000),

@@ -1,5 +1,6 @@
 import type { CpuModel, DomainModel, FeaturesModel, InterfaceModel } from '../../domain-xml/src/index.js';
 import type { InterfaceSpec, VnfSpec } from '../../vnf/src/index.js';
+import { allocationFor, designHostDevices, type AllocatedDevice } from './design-devices.js';
 import { domainTypeFor, type HostFacts } from './host-facts.js';
 
 /** The identity of the VNF a domain is designed for. */
@@ -10,11 +11,13 @@ export interface VnfIdentity {
 }
 
 /**
- * Policy: a VNF's desired spec on a given host -> the libvirt domain model.
- * Small ordered steps; each decides one part of the domain.
+ * Policy: a VNF's desired spec, the host devices it was given, on a given host -> the libvirt
+ * domain model. Small ordered steps; each decides one part of the domain.
  */
-export function designDomain(vnf: VnfIdentity, spec: VnfSpec, host: HostFacts): DomainModel {
+export function designDomain(vnf: VnfIdentity, spec: VnfSpec, host: HostFacts, devices: readonly AllocatedDevice[] = []): DomainModel {
   const type = domainTypeFor(spec.arch, host);
+  const { hostdevs, qemuCommandline, memoryHardLimitKiB } = designHostDevices(spec, devices);
+  const emulator = host.emulators?.[spec.arch];
   return {
     type,
     name: spec.name,
@@ -22,6 +25,7 @@ export function designDomain(vnf: VnfIdentity, spec: VnfSpec, host: HostFacts): 
     ...(spec.description === undefined ? {} : { title: spec.description }),
     metadata: { vnfId: vnf.id, specHash: vnf.specHash, generation: vnf.generation },
     memoryKiB: spec.memoryMiB * 1024,
+    ...(memoryHardLimitKiB === undefined ? {} : { memoryHardLimitKiB }),
     ...(spec.hugepages ? { memoryBacking: { hugepageSizeKiB: spec.hugepages.pageSizeKiB } } : {}),
     vcpus: spec.vcpus,
     ...designCputune(spec),
@@ -29,7 +33,10 @@ export function designDomain(vnf: VnfIdentity, spec: VnfSpec, host: HostFacts): 
     os: { arch: spec.arch, machine: spec.machine, ...spec.boot },
     features: designFeatures(spec),
     cpu: designCpu(type, spec),
-    interfaces: spec.interfaces.map(designInterface),
+    ...(emulator === undefined ? {} : { emulator }),
+    interfaces: spec.interfaces.map((nic, index) => designInterface(nic, index, devices)),
+    hostdevs,
+    ...(qemuCommandline ? { qemuCommandline } : {}),
     serialConsole: true,
   };
 }
@@ -60,7 +67,7 @@ export function hostProblems(spec: VnfSpec, host: HostFacts): Array<{ field: str
   return [];
 }
 
-function designInterface(nic: InterfaceSpec): InterfaceModel {
+function designInterface(nic: InterfaceSpec, index: number, devices: readonly AllocatedDevice[]): InterfaceModel {
   const tuning = 'queues' in nic && nic.queues !== undefined ? { queues: nic.queues } : {};
   switch (nic.type) {
     case 'user':
@@ -75,6 +82,13 @@ function designInterface(nic: InterfaceSpec): InterfaceModel {
         openvswitch: nic.ovs,
         ...(nic.vlan === undefined ? {} : { vlanTag: nic.vlan }),
         ...tuning,
+      };
+    case 'sriov-vf':
+      return {
+        kind: 'hostdev',
+        mac: nic.mac,
+        source: allocationFor(devices, `interfaces[${index}]`).name,
+        ...(nic.vlan === undefined ? {} : { vlanTag: nic.vlan }),
       };
   }
 }

@@ -6,6 +6,8 @@ export interface HostFacts {
   arch: GuestArch;
   /** Guest architectures KVM can run here (empty without a usable /dev/kvm). */
   kvmArches: ReadonlySet<GuestArch>;
+  /** QEMU binaries to name in <emulator> per guest architecture (e.g. NXP's build for DPAA2). */
+  emulators?: Partial<Record<GuestArch, string>>;
 }
 
 export function domainTypeFor(arch: GuestArch, host: HostFacts): DomainType {

@@ -21,6 +21,7 @@ const base: DomainModel = {
     { kind: 'bridge', mac: '52:54:00:00:00:03', bridge: 'br-int', openvswitch: true, vlanTag: 100, queues: 4 },
     { kind: 'bridge', mac: '52:54:00:00:00:04', bridge: 'br0', openvswitch: false },
   ],
+  hostdevs: [],
   serialConsole: true,
 };
 
@@ -52,6 +53,20 @@ const cases: Record<string, DomainModel> = {
       dtb: '/var/lib/vnf/guest.dtb',
     },
   },
+  'aarch64 DPAA2 + platform device in <qemu:commandline>, memtune, NXP emulator, VFIO PCI and an SR-IOV VF': {
+    ...base,
+    type: 'kvm',
+    memoryHardLimitKiB: 3 * 1024 * 1024,
+    emulator: '/opt/nxp/bin/qemu-system-aarch64',
+    interfaces: [{ kind: 'hostdev', mac: '52:54:00:00:00:05', source: '0000:03:10.1', vlanTag: 200 }],
+    hostdevs: [{ kind: 'pci', source: '0000:5e:00.0' }],
+    qemuCommandline: {
+      devices: [
+        { driver: 'vfio-fsl-mc', host: 'dprc.2' },
+        { driver: 'vfio-platform', host: 'fff51000.ethernet' },
+      ],
+    },
+  },
 };
 
 describe('domain XML codec', () => {
@@ -65,9 +80,26 @@ describe('domain XML codec', () => {
     it(`${name}: parses back to the same model`, async () => {
       const parsed = await parseDomainXml(buildDomainXml(model));
       const { title, ...rest } = model;
-      expect(parsed).toEqual(title === undefined ? rest : model);
+      expect(parsed).toEqual({ ...(title === undefined ? rest : model), otherQemuArgs: [] });
     });
   }
+
+  it('writes each QEMU option and value as separate <qemu:arg> elements, in the QEMU namespace', () => {
+    const xml = buildDomainXml(cases['aarch64 DPAA2 + platform device in <qemu:commandline>, memtune, NXP emulator, VFIO PCI and an SR-IOV VF']!);
+    expect(xml).toContain('xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0"');
+    expect(xml).toMatch(/<qemu:arg value="-device"\/>\s*<qemu:arg value="vfio-fsl-mc,host=dprc.2"\/>/);
+  });
+
+  it('refuses to put a name with , = whitespace or .. into a QEMU argument', () => {
+    for (const host of ['dprc.2,x-no-mmap=on', 'a b', '../../etc', 'x=y', 'dprc.2\n-object']) {
+      expect(() => buildDomainXml({ ...base, qemuCommandline: { devices: [{ driver: 'vfio-platform', host }] } })).toThrow(/refusing/);
+    }
+  });
+
+  it('reads libvirt\'s PCI address forms (hex, decimal) back to DDDD:BB:SS.F', async () => {
+    const xml = `<domain type='qemu'><name>p</name><memory>1</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os><devices><hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0' bus='94' slot='0x1F' function='7'/></source></hostdev></devices></domain>`;
+    expect((await parseDomainXml(xml)).hostdevs).toEqual([{ kind: 'pci', source: '0000:5e:1f.7' }]);
+  });
 
   it('is deterministic: the same model gives byte-identical XML', () => {
     expect(buildDomainXml(structuredClone(base))).toBe(buildDomainXml(base));

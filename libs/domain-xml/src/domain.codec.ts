@@ -1,16 +1,20 @@
 import type { CpuModel, CpuTuneModel, DomainModel, DomainType, FeaturesModel, GuestArch, OsModel, VnfmMetadata } from './domain.model.js';
-import { VNFM_METADATA_NAMESPACE } from './domain.model.js';
+import { QEMU_NAMESPACE, VNFM_METADATA_NAMESPACE } from './domain.model.js';
+import { buildHostdev, parseHostdev } from './hostdev.codec.js';
 import { buildInterface, parseInterface } from './interface.codec.js';
+import { QEMU_COMMANDLINE, buildQemuCommandline, parseQemuCommandline } from './qemu-commandline.codec.js';
 import { attr, child, children, parseXml, renderXml, textElement, textOf, toKiB, type XmlElement } from './xml-tree.js';
 
 /** DomainModel -> libvirt domain XML. Element and attribute order is fixed. */
 export function buildDomainXml(model: DomainModel): string {
-  const domain: XmlElement = { $: { type: model.type } };
+  const hasQemuSection = (model.qemuCommandline?.devices.length ?? 0) > 0;
+  const domain: XmlElement = { $: hasQemuSection ? { type: model.type, 'xmlns:qemu': QEMU_NAMESPACE } : { type: model.type } };
   domain.name = model.name;
   domain.uuid = model.uuid;
   if (model.title !== undefined) domain.title = model.title;
   domain.metadata = buildMetadata(model.metadata);
   domain.memory = textElement(model.memoryKiB, { unit: 'KiB' });
+  if (model.memoryHardLimitKiB !== undefined) domain.memtune = { hard_limit: textElement(model.memoryHardLimitKiB, { unit: 'KiB' }) };
   if (model.memoryBacking?.hugepageSizeKiB !== undefined) {
     domain.memoryBacking = { hugepages: { page: { $: { size: String(model.memoryBacking.hugepageSizeKiB), unit: 'KiB' } } } };
   }
@@ -24,12 +28,15 @@ export function buildDomainXml(model: DomainModel): string {
   domain.on_reboot = 'restart';
   domain.on_crash = 'destroy';
   const devices: XmlElement = {};
+  if (model.emulator !== undefined) devices.emulator = model.emulator;
   if (model.interfaces.length > 0) devices.interface = model.interfaces.map(buildInterface);
+  if (model.hostdevs.length > 0) devices.hostdev = model.hostdevs.map(buildHostdev);
   if (model.serialConsole) {
     devices.serial = { $: { type: 'pty' } };
     devices.console = { $: { type: 'pty' } };
   }
   domain.devices = devices;
+  if (hasQemuSection) domain[QEMU_COMMANDLINE] = buildQemuCommandline(model.qemuCommandline!);
   return renderXml('domain', domain);
 }
 
@@ -100,6 +107,8 @@ function parseCputune(cputune: XmlElement | undefined): CpuTuneModel | undefined
 /** What vnfm reads back from a libvirt domain XML: the fields it owns, normalised. */
 export interface ParsedDomain extends Omit<DomainModel, 'metadata' | 'type' | 'cpu'> {
   type: DomainType | string;
+  /** Arguments in <qemu:commandline> that are not VFIO `-device` pairs vnfm writes. */
+  otherQemuArgs: string[];
   /** null when the domain carries no vnfm ownership mark. */
   metadata: VnfmMetadata | null;
   cpu: CpuModel | { mode: string };
@@ -118,6 +127,9 @@ export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
   const hugepage = child(child(child(domain, 'memoryBacking'), 'hugepages'), 'page');
   const cputune = parseCputune(child(domain, 'cputune'));
   const numaNodeset = attr(child(child(domain, 'numatune'), 'memory'), 'nodeset');
+  const hardLimit = child(child(domain, 'memtune'), 'hard_limit');
+  const emulator = textOf(child(devices, 'emulator'));
+  const qemu = parseQemuCommandline(child(domain, QEMU_COMMANDLINE));
   return {
     type: attr(domain, 'type') ?? '',
     name: textOf(child(domain, 'name')) ?? '',
@@ -125,6 +137,7 @@ export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
     ...(title === undefined ? {} : { title }),
     metadata: parseMetadata(child(domain, 'metadata')),
     memoryKiB: memory ? toKiB(textOf(memory) ?? '0', attr(memory, 'unit')) : 0,
+    ...(hardLimit ? { memoryHardLimitKiB: toKiB(textOf(hardLimit) ?? '0', attr(hardLimit, 'unit')) } : {}),
     ...(hugepage ? { memoryBacking: { hugepageSizeKiB: toKiB(attr(hugepage, 'size') ?? '0', attr(hugepage, 'unit')) } } : {}),
     vcpus: Number(textOf(child(domain, 'vcpu')) ?? '0'),
     ...(cputune ? { cputune } : {}),
@@ -136,7 +149,11 @@ export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
       ...(gicVersion === undefined ? {} : { gicVersion: gicVersion as FeaturesModel['gicVersion'] }),
     },
     cpu: { mode: attr(child(domain, 'cpu'), 'mode') ?? '' },
+    ...(emulator === undefined ? {} : { emulator }),
     interfaces: children(devices, 'interface').flatMap((element) => parseInterface(element) ?? []),
+    hostdevs: children(devices, 'hostdev').flatMap((element) => parseHostdev(element) ?? []),
+    ...(qemu && qemu.section.devices.length > 0 ? { qemuCommandline: qemu.section } : {}),
+    otherQemuArgs: qemu?.otherArgs ?? [],
     serialConsole: children(devices, 'serial').length > 0,
   };
 }

@@ -53,7 +53,12 @@ export interface VirtioNicTuning {
   queues?: number;
 }
 
+/** A host PCI function, `DDDD:BB:SS.F` (lower-case hex). */
+export type PciAddressText = string;
+
 export type InterfaceModel =
+  /** An SR-IOV VF as a NIC: <interface type='hostdev' managed='yes'>, MAC and VLAN set by libvirt. */
+  | { kind: 'hostdev'; mac: string; source: PciAddressText; vlanTag?: number }
   | ({ kind: 'user'; mac: string } & VirtioNicTuning)
   | ({ kind: 'network'; mac: string; network: string } & VirtioNicTuning)
   | ({
@@ -65,6 +70,28 @@ export type InterfaceModel =
       vlanTag?: number;
     } & VirtioNicTuning);
 
+/** <hostdev mode='subsystem' type='pci' managed='yes'> with the vfio driver. */
+export interface PciHostdevModel {
+  kind: 'pci';
+  source: PciAddressText;
+}
+
+export type HostdevModel = PciHostdevModel;
+
+/**
+ * A `-device DRIVER,host=NAME` pair in <qemu:commandline>: VFIO devices libvirt has no type for.
+ * `host` is a sysfs device name that passed a strict pattern; the codec checks it again.
+ */
+export interface QemuVfioDevice {
+  driver: 'vfio-platform' | 'vfio-fsl-mc';
+  host: string;
+}
+
+/** The typed <qemu:commandline> section (QEMU namespace). */
+export interface QemuCommandlineModel {
+  devices: QemuVfioDevice[];
+}
+
 export interface DomainModel {
   type: DomainType;
   name: string;
@@ -72,6 +99,8 @@ export interface DomainModel {
   title?: string;
   metadata: VnfmMetadata;
   memoryKiB: number;
+  /** <memtune><hard_limit>: caps (and lets libvirt size) locked memory for VFIO it cannot see. */
+  memoryHardLimitKiB?: number;
   memoryBacking?: MemoryBackingModel;
   vcpus: number;
   cputune?: CpuTuneModel;
@@ -80,7 +109,11 @@ export interface DomainModel {
   os: OsModel;
   features: FeaturesModel;
   cpu: CpuModel;
+  /** The QEMU binary (<emulator>); absent: libvirt's default for the architecture. */
+  emulator?: string;
   interfaces: InterfaceModel[];
+  hostdevs: HostdevModel[];
+  qemuCommandline?: QemuCommandlineModel;
   /** A pty serial port and console, so `virsh console` works. */
   serialConsole: boolean;
 }

@@ -1,8 +1,29 @@
 import type { InterfaceModel } from './domain.model.js';
+import { pciAddressAttributes, pciAddressFrom } from './hostdev.codec.js';
 import { attr, child, type XmlElement } from './xml-tree.js';
 
-/** <interface> for the virtio NIC kinds vnfm manages. */
+function vlanElement(tag: number | undefined): XmlElement | undefined {
+  return tag === undefined ? undefined : { tag: { $: { id: String(tag) } } };
+}
+
+function vlanTagOf(element: XmlElement): { vlanTag?: number } {
+  const tag = attr(child(child(element, 'vlan'), 'tag'), 'id');
+  return tag === undefined ? {} : { vlanTag: Number(tag) };
+}
+
+/** An SR-IOV VF: libvirt sets the MAC and VLAN on the VF, then hands it over with VFIO. */
+function buildHostdevInterface(nic: Extract<InterfaceModel, { kind: 'hostdev' }>): XmlElement {
+  const element: XmlElement = { $: { type: 'hostdev', managed: 'yes' }, mac: { $: { address: nic.mac } } };
+  element.driver = { $: { name: 'vfio' } };
+  element.source = { address: { $: { type: 'pci', ...pciAddressAttributes(nic.source) } } };
+  const vlan = vlanElement(nic.vlanTag);
+  if (vlan) element.vlan = vlan;
+  return element;
+}
+
+/** <interface> for the NIC kinds vnfm manages. */
 export function buildInterface(nic: InterfaceModel): XmlElement {
+  if (nic.kind === 'hostdev') return buildHostdevInterface(nic);
   const element: XmlElement = { $: { type: nic.kind } };
   element.mac = { $: { address: nic.mac } };
   switch (nic.kind) {
@@ -14,7 +35,7 @@ export function buildInterface(nic: InterfaceModel): XmlElement {
     case 'bridge':
       element.source = { $: { bridge: nic.bridge } };
       if (nic.openvswitch) element.virtualport = { $: { type: 'openvswitch' } };
-      if (nic.vlanTag !== undefined) element.vlan = { tag: { $: { id: String(nic.vlanTag) } } };
+      if (nic.vlanTag !== undefined) element.vlan = vlanElement(nic.vlanTag)!;
       break;
   }
   element.model = { $: { type: 'virtio' } };
@@ -34,17 +55,17 @@ export function parseInterface(element: XmlElement): InterfaceModel | null {
       return { kind, mac, ...tuning };
     case 'network':
       return { kind, mac, network: attr(source, 'network') ?? '', ...tuning };
-    case 'bridge': {
-      const vlanTag = attr(child(child(element, 'vlan'), 'tag'), 'id');
+    case 'bridge':
       return {
         kind,
         mac,
         bridge: attr(source, 'bridge') ?? '',
         openvswitch: attr(child(element, 'virtualport'), 'type') === 'openvswitch',
-        ...(vlanTag === undefined ? {} : { vlanTag: Number(vlanTag) }),
+        ...vlanTagOf(element),
         ...tuning,
       };
-    }
+    case 'hostdev':
+      return { kind, mac, source: pciAddressFrom(child(source, 'address')) ?? '', ...vlanTagOf(element) };
     default:
       return null;
   }

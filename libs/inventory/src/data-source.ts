@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../../migrations/index.js';
+import { DeviceClaimEntity, HostDeviceEntity } from './host-device.entity.js';
 import { VnfEntity } from './vnf.entity.js';
 
-export const entities = [VnfEntity];
+export const entities = [VnfEntity, HostDeviceEntity, DeviceClaimEntity];
 
 /**
  * SQLite through better-sqlite3, schema from migrations only (run at start-up), WAL journal and

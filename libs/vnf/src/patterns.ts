@@ -27,3 +27,18 @@ export const HUGEPAGE_SIZES_KIB = {
   x86_64: [2048, 1048576],
   aarch64: [64, 2048, 32768, 524288, 1048576, 16777216],
 } as const;
+/** A PCI address as sysfs and lspci -D write it: `DDDD:BB:SS.F`, lower-case hex. */
+export const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$/;
+/** A DPAA2 resource container on the fsl-mc bus. */
+export const DPRC_NAME = /^dprc\.[0-9]{1,5}$/;
+/** A DPAA2 object type (dpni, dpio, dpbp, dpmcp, dpcon, dpmac, ...). */
+export const FSL_MC_OBJECT_TYPE = /^dp[a-z]{2,8}$/;
+/**
+ * A platform device's sysfs name (`fff51000.ethernet`, `soc:crypto`): it becomes part of a
+ * QEMU `-device` argument, so no `,` `=` whitespace, `/` or `..`.
+ */
+export const PLATFORM_DEVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_:-]*(\.[A-Za-z0-9_:-]+)*$/;
+/** A device-tree compatible string (`vendor,model`); only ever compared, never put into XML. */
+export const DT_COMPATIBLE = /^[A-Za-z0-9][A-Za-z0-9,._+-]{0,127}$/;
+/** A 16-bit PCI vendor or device ID, 4 lower-case hex digits without 0x. */
+export const PCI_ID = /^[0-9a-f]{4}$/;

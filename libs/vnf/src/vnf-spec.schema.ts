@@ -2,12 +2,18 @@ import { z } from 'zod';
 import {
   ABSOLUTE_PATH,
   CPUSET,
+  DPRC_NAME,
+  DT_COMPATIBLE,
+  FSL_MC_OBJECT_TYPE,
   HUGEPAGE_SIZES_KIB,
   KERNEL_CMDLINE,
   LIBVIRT_NETWORK_NAME,
   LINUX_IFNAME,
   MACHINE_BY_ARCH,
   MAC_ADDRESS,
+  PCI_ADDRESS,
+  PCI_ID,
+  PLATFORM_DEVICE_NAME,
   SINGLE_LINE_TEXT,
   VNF_NAME,
 } from './patterns.js';
@@ -71,9 +77,72 @@ const bridgeInterface = z
     path: ['vlan'],
   });
 
-export const interfaceSpecSchema = z.discriminatedUnion('type', [userInterface, networkInterface, bridgeInterface], {
+const pciAddress = z
+  .string()
+  .transform((value) => value.toLowerCase())
+  .pipe(z.string().regex(PCI_ADDRESS, 'must be a PCI address DDDD:BB:SS.F such as 0000:01:00.0'));
+
+const pciId = z
+  .string()
+  .transform((value) => value.toLowerCase().replace(/^0x/, ''))
+  .pipe(z.string().regex(PCI_ID, 'must be a 4-digit hex PCI ID such as 8086'));
+
+/** Exactly one of `address` (a named device) and `select` (any free device that matches). */
+function addressOrSelect(entry: { address?: unknown; select?: unknown }, ctx: z.RefinementCtx, addressField = 'address'): void {
+  const named = entry.address !== undefined;
+  if (named === (entry.select !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: [addressField], message: `give either ${addressField} or select, not both and not neither` });
+  }
+}
+
+const pciSelect = z
+  .strictObject({ vendor: pciId, device: pciId.optional() })
+  .describe('a free, assignable PCI function with these IDs');
+
+const sriovVfInterface = z
+  .strictObject({
+    type: z.literal('sriov-vf'),
+    address: pciAddress.optional(),
+    select: z.strictObject({ physfn: pciAddress.optional(), vendor: pciId.optional(), device: pciId.optional() }).optional(),
+    vlan: z.number().int().min(1).max(4094).optional(),
+    mac: mac.optional(),
+  })
+  .superRefine((nic, ctx) => addressOrSelect(nic, ctx));
+
+export const interfaceSpecSchema = z.discriminatedUnion('type', [userInterface, networkInterface, bridgeInterface, sriovVfInterface], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'type must be one of: user, network, bridge' : undefined,
+    issue.code === 'invalid_union' ? 'type must be one of: user, network, bridge, sriov-vf' : undefined,
+});
+
+const vfioPciDevice = z
+  .strictObject({ type: z.literal('vfio-pci'), address: pciAddress.optional(), select: pciSelect.optional() })
+  .superRefine((entry, ctx) => addressOrSelect(entry, ctx));
+
+const vfioPlatformDevice = z
+  .strictObject({
+    type: z.literal('vfio-platform'),
+    device: z.string().max(128).regex(PLATFORM_DEVICE_NAME, 'must be a platform device name such as fff51000.ethernet (letters, digits, _ : - and single dots)').optional(),
+    select: z.strictObject({ compatible: z.string().regex(DT_COMPATIBLE, 'must be a device-tree compatible such as fsl,etsec2') }).optional(),
+  })
+  .superRefine((entry, ctx) => addressOrSelect({ address: entry.device, select: entry.select }, ctx, 'device'));
+
+const fslMcDevice = z
+  .strictObject({
+    type: z.literal('fsl-mc'),
+    container: z.string().regex(DPRC_NAME, 'must be a DPAA2 container such as dprc.2 (containers are assigned whole, never a bare object)').optional(),
+    select: z
+      .strictObject({
+        objects: z
+          .record(z.string().regex(FSL_MC_OBJECT_TYPE, 'must be a DPAA2 object type such as dpni'), z.number().int().min(1).max(256))
+          .refine((counts) => Object.keys(counts).length > 0, 'name at least one object type and its minimum count'),
+      })
+      .optional(),
+  })
+  .superRefine((entry, ctx) => addressOrSelect({ address: entry.container, select: entry.select }, ctx, 'container'));
+
+export const hostDeviceSpecSchema = z.discriminatedUnion('type', [vfioPciDevice, vfioPlatformDevice, fslMcDevice], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'type must be one of: vfio-pci, vfio-platform, fsl-mc' : undefined,
 });
 
 export interface SpecSchemaOptions {
@@ -100,6 +169,7 @@ export function makeVnfSpecSchema(options: SpecSchemaOptions) {
     hugepages: z.strictObject({ pageSizeKiB: z.number().int().positive() }).optional(),
     boot: bootSpec.optional(),
     interfaces: z.array(interfaceSpecSchema).max(32).default([]),
+    hostDevices: z.array(hostDeviceSpecSchema).max(32).default([]),
   })
   .superRefine((spec, ctx) => {
     if (spec.machine !== undefined && !MACHINE_BY_ARCH[spec.arch].test(spec.machine)) {
@@ -123,6 +193,18 @@ export function makeVnfSpecSchema(options: SpecSchemaOptions) {
     if (spec.boot?.dtb !== undefined && spec.arch !== 'aarch64') {
       ctx.addIssue({ code: 'custom', path: ['boot', 'dtb'], message: 'a device tree is for aarch64 guests only' });
     }
+    spec.hostDevices.forEach((entry, index) => {
+      if (entry.type !== 'vfio-pci' && spec.arch !== 'aarch64') {
+        ctx.addIssue({ code: 'custom', path: ['hostDevices', index, 'type'], message: `${entry.type} devices need an aarch64 guest (QEMU's virt machine platform bus)` });
+      }
+    });
+    reportDuplicates(
+      [
+        ...spec.hostDevices.map((entry, index) => ({ key: namedDeviceKey(entry), path: ['hostDevices', index] })),
+        ...spec.interfaces.map((nic, index) => ({ key: nic.type === 'sriov-vf' && nic.address ? `pci:${nic.address}` : undefined, path: ['interfaces', index, 'address'] })),
+      ],
+      ctx,
+    );
     const macs = spec.interfaces.flatMap((nic, index) => (nic.mac ? [[nic.mac, index] as const] : []));
     const seen = new Map<string, number>();
     for (const [address, index] of macs) {
@@ -134,6 +216,23 @@ export function makeVnfSpecSchema(options: SpecSchemaOptions) {
   });
 }
 
+function namedDeviceKey(entry: z.infer<typeof hostDeviceSpecSchema>): string | undefined {
+  if (entry.type === 'vfio-pci') return entry.address && `pci:${entry.address}`;
+  if (entry.type === 'vfio-platform') return entry.device && `platform:${entry.device}`;
+  return entry.container && `fsl-mc:${entry.container}`;
+}
+
+/** The same named device twice in one request is refused at the second mention. */
+function reportDuplicates(entries: Array<{ key: string | undefined; path: Array<string | number> }>, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  for (const { key, path } of entries) {
+    if (key === undefined) continue;
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', path, message: `names ${key.slice(key.indexOf(':') + 1)} a second time in this request` });
+    seen.add(key);
+  }
+}
+
 /** A request as received and validated, before vnfm fills in machine and MAC addresses. */
 export type VnfRequest = z.infer<ReturnType<typeof makeVnfSpecSchema>>;
 export type InterfaceRequest = z.infer<typeof interfaceSpecSchema>;
+export type HostDeviceRequest = z.infer<typeof hostDeviceSpecSchema>;

@@ -24,12 +24,18 @@ export function allocateMac(taken: ReadonlySet<string>, random: (max: number) =>
   throw new Error('no free MAC address found in 52:54:00:00:00:00/24');
 }
 
-/** Fills in the defaults of a validated request. `takenMacs` holds the MACs other VNFs use. */
-export function normalizeSpec(request: VnfRequest, takenMacs: ReadonlySet<string>): VnfSpec {
+/**
+ * Fills in the defaults of a validated request. `takenMacs` holds the MACs other VNFs use. On a
+ * replace, `previous` is the stored spec: an interface without a MAC keeps the one its position
+ * had (same type), so replacing a spec does not change the guest's MAC addresses.
+ */
+export function normalizeSpec(request: VnfRequest, takenMacs: ReadonlySet<string>, previous?: VnfSpec): VnfSpec {
   const taken = new Set([...takenMacs, ...request.interfaces.flatMap((nic) => (nic.mac ? [nic.mac] : []))]);
-  const interfaces = request.interfaces.map((nic) => {
+  const interfaces = request.interfaces.map((nic, index) => {
     if (nic.mac) return nic as InterfaceSpec;
-    const mac = allocateMac(taken);
+    const before = previous?.interfaces[index];
+    const kept = before && before.type === nic.type && !taken.has(before.mac) ? before.mac : undefined;
+    const mac = kept ?? allocateMac(taken);
     taken.add(mac);
     return { ...nic, mac } as InterfaceSpec;
   });
@@ -48,8 +54,13 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Hash of what shapes the domain definition (power state is runtime intent, not definition). */
-export function specHash(spec: VnfSpec): string {
+/**
+ * Hash of what shapes the domain definition: the spec without power state (runtime intent), and
+ * the concrete host devices it was given.
+ */
+export function specHash(spec: VnfSpec, devices: ReadonlyArray<{ slot: string; name: string }> = []): string {
   const { powerState: _runtimeIntent, ...definition } = spec;
-  return createHash('sha256').update(canonicalJson(definition)).digest('hex');
+  const allocation = devices.map((device) => `${device.slot}=${device.name}`).sort();
+  const hashed = allocation.length === 0 ? definition : { definition, allocation };
+  return createHash('sha256').update(canonicalJson(hashed)).digest('hex');
 }

@@ -27,10 +27,16 @@ export function kvmUsableByQemu(devicePath: string): boolean {
  * The host's architecture, and where KVM can be used: only for guests of the host's own
  * architecture, and only with a usable /dev/kvm (else TCG). `setting` forces one or the other.
  */
-export function detectHostFacts(setting: DomainTypeSetting, nodeArch: string = process.arch, kvmDevice = '/dev/kvm'): HostFacts {
+export function detectHostFacts(
+  setting: DomainTypeSetting,
+  emulators: Partial<Record<GuestArch, string | undefined>> = {},
+  nodeArch: string = process.arch,
+  kvmDevice = '/dev/kvm',
+): HostFacts {
   const arch = NODE_ARCH_TO_GUEST[nodeArch] ?? 'x86_64';
   const kvm = setting === 'kvm' || (setting === 'auto' && kvmUsableByQemu(kvmDevice));
-  return { arch, kvmArches: new Set<GuestArch>(kvm ? [arch] : []) };
+  const configured = Object.fromEntries(Object.entries(emulators).filter(([, path]) => path !== undefined)) as Partial<Record<GuestArch, string>>;
+  return { arch, kvmArches: new Set<GuestArch>(kvm ? [arch] : []), emulators: configured };
 }
 
 export const HOST_FACTS = Symbol('HOST_FACTS');

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { designDomain, type HostFacts } from '../../../../libs/designer/src/index.js';
+import { designDomain, type AllocatedDevice, type HostFacts } from '../../../../libs/designer/src/index.js';
 import { buildDomainXml } from '../../../../libs/domain-xml/src/index.js';
 import type { VnfEntity, VnfLastError, VnfPhase } from '../../../../libs/inventory/src/index.js';
 import { VnfRepository } from '../../../../libs/inventory/src/index.js';
@@ -14,7 +14,10 @@ import {
   type ObservedDomain,
 } from '../../../../libs/libvirt/src/index.js';
 import { HOST_FACTS } from '../host/detect-host-facts.js';
-import { specOf } from './vnf-record.js';
+import { allocatedDevices, specOf } from './vnf-record.js';
+
+/** pendingOperation values this module acts on. */
+export const PENDING_RESTART = 'restart';
 
 export type ConvergeOutcome =
   | { kind: 'converged'; phase: VnfPhase }
@@ -39,15 +42,16 @@ export class VnfConverger {
     private readonly vnfs: VnfRepository,
   ) {}
 
-  desiredXml(vnf: VnfEntity): string {
+  desiredXml(vnf: VnfEntity, devices: readonly AllocatedDevice[]): string {
     const spec = specOf(vnf);
-    return buildDomainXml(designDomain({ id: vnf.id, specHash: vnf.specHash, generation: vnf.generation }, spec, this.host));
+    return buildDomainXml(designDomain({ id: vnf.id, specHash: vnf.specHash, generation: vnf.generation }, spec, this.host, devices));
   }
 
   async converge(vnf: VnfEntity): Promise<ConvergeOutcome> {
     const spec = specOf(vnf);
     let step = 'lookup';
     try {
+      const devices = allocatedDevices(await this.vnfs.claimsOf(vnf.id));
       let observed = await this.libvirt.lookupDomain(spec.name);
       if (observed && observed.uuid !== vnf.id) {
         return await this.fail(vnf, 'DomainNameTaken', `libvirt domain '${spec.name}' exists and is not managed by vnfm (uuid ${observed.uuid}); it is left untouched`);
@@ -55,7 +59,7 @@ export class VnfConverger {
       if (!observed || !observed.persistent || vnf.observedGeneration !== vnf.generation) {
         step = 'define';
         try {
-          observed = await this.libvirt.defineDomain(this.desiredXml(vnf));
+          observed = await this.libvirt.defineDomain(this.desiredXml(vnf, devices));
         } catch (error) {
           if (error instanceof LibvirtError && !(error instanceof LibvirtConnectionError) && !(error instanceof LibvirtTimeoutError)) {
             await this.fail(vnf, 'DefineRejected', `define: ${error.message}`);
@@ -65,7 +69,18 @@ export class VnfConverger {
         }
       }
       step = spec.powerState === 'running' ? 'start' : 'shutdown';
-      await this.applyPowerState(spec.name, spec.powerState, observed);
+      let active = isActiveState(observed.state);
+      if (active && spec.powerState === 'running' && vnf.pendingOperation === PENDING_RESTART) {
+        // Update strategy Restart (the default): the running domain must pick up its new definition.
+        // (A graceful restart with a timeout comes with the reconciler.)
+        step = 'restart';
+        await this.libvirt.destroyDomain(spec.name);
+        active = false;
+      }
+      if (!active) await this.releaseDroppedDevices(vnf);
+      step = spec.powerState === 'running' ? 'start' : 'shutdown';
+      if (spec.powerState === 'running' && !active) await this.libvirt.startDomain(spec.name);
+      if (spec.powerState === 'stopped' && active) await this.libvirt.shutdownDomain(spec.name);
       const phase: VnfPhase = spec.powerState === 'running' ? 'Running' : 'Stopped';
       await this.vnfs.update(vnf.id, {
         phase,
@@ -103,10 +118,10 @@ export class VnfConverger {
     }
   }
 
-  private async applyPowerState(name: string, desired: 'running' | 'stopped', observed: ObservedDomain): Promise<void> {
-    const active = isActiveState(observed.state);
-    if (desired === 'running' && !active) await this.libvirt.startDomain(name);
-    if (desired === 'stopped' && active) await this.libvirt.shutdownDomain(name);
+  /** Devices a replace dropped go back to the pool once no domain of this VNF is running. */
+  private async releaseDroppedDevices(vnf: VnfEntity): Promise<void> {
+    const released = await this.vnfs.releaseDroppedClaims(vnf.id);
+    if (released.length > 0) this.logger.log(`VNF ${vnf.name}: released ${released.join(', ')}`);
   }
 
   private async fail(vnf: VnfEntity, code: string, message: string): Promise<ConvergeOutcome> {

@@ -1,6 +1,6 @@
-import type { VnfEntity } from '../../../../libs/inventory/src/index.js';
+import type { DeviceClaimEntity, VnfEntity } from '../../../../libs/inventory/src/index.js';
 import type { ObservedDomain } from '../../../../libs/libvirt/src/index.js';
-import { lastErrorOf, specOf } from './vnf-record.js';
+import { deviceViews, lastErrorOf, specOf } from './vnf-record.js';
 
 /** The observed libvirt domain; `absent` when libvirt has none of ours, `unknown` when libvirt is unreachable. */
 export type DomainView = { uuid: string; id: number | null; state: ObservedDomain['state']; persistent: boolean } | { state: 'absent' } | { state: 'unknown' };
@@ -12,7 +12,7 @@ export function domainView(vnf: VnfEntity, observed: ObservedDomain | null | 'un
 }
 
 /** What GET returns: the stored spec beside the status vnfm observed. */
-export function vnfView(vnf: VnfEntity, observed: ObservedDomain | null | 'unknown') {
+export function vnfView(vnf: VnfEntity, observed: ObservedDomain | null | 'unknown', claims: readonly DeviceClaimEntity[]) {
   return {
     id: vnf.id,
     name: vnf.name,
@@ -20,6 +20,7 @@ export function vnfView(vnf: VnfEntity, observed: ObservedDomain | null | 'unkno
     status: {
       phase: vnf.phase,
       domain: domainView(vnf, observed),
+      devices: deviceViews(claims),
       generation: vnf.generation,
       observedGeneration: vnf.observedGeneration,
       pendingOperation: vnf.pendingOperation,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { VNF_NAME } from '../../../../libs/vnf/src/index.js';
 import { ProblemException } from '../common/problem.js';
@@ -29,6 +29,18 @@ export class VnfsController {
     }
     response.status(201).location(`/api/v1/vnfs/${result.created.name}`);
     return result.created;
+  }
+
+  /** Create (201) or replace (200) with the same validation as POST. */
+  @Put(':name')
+  async put(@Param('name') name: string, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
+    const result = await this.vnfs.put(checkedName(name), body);
+    if ('created' in result) {
+      response.status(201).location(`/api/v1/vnfs/${result.created.name}`);
+      return result.created;
+    }
+    response.status(200);
+    return result.replaced;
   }
 
   @Get()

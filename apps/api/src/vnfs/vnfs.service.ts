@@ -1,26 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { hostProblems, type HostFacts } from '../../../../libs/designer/src/index.js';
-import { VnfNameTakenError, VnfRepository, type VnfEntity } from '../../../../libs/inventory/src/index.js';
+import { deviceSlotsOf, resolveDevices, type Allocation, type DeviceAllowList } from '../../../../libs/host-devices/src/index.js';
+import { VnfNameTakenError, VnfRepository, type DeviceState, type VnfEntity } from '../../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, LibvirtError, type LibvirtPort, type ObservedDomain } from '../../../../libs/libvirt/src/index.js';
-import { makeVnfSpecSchema, normalizeSpec, specHash, type VnfRequest, type VnfSpec } from '../../../../libs/vnf/src/index.js';
+import { canonicalJson, makeVnfSpecSchema, normalizeSpec, specHash, type VnfRequest, type VnfSpec } from '../../../../libs/vnf/src/index.js';
 import { KeyedMutex } from '../common/keyed-mutex.js';
 import { ProblemException } from '../common/problem.js';
 import { validateBody } from '../common/request-validation.js';
+import { DEVICE_ALLOW_LIST } from '../host-devices/host-device-inventory.service.js';
 import { HOST_FACTS } from '../host/detect-host-facts.js';
-import { VnfConverger } from './vnf-converger.js';
-import { macsOf, specOf } from './vnf-record.js';
+import { deviceProblem } from './device-problems.js';
+import { PENDING_RESTART, VnfConverger } from './vnf-converger.js';
+import { allocatedDevices, macsOf, specOf } from './vnf-record.js';
 import { vnfView, type VnfView } from './vnf-view.js';
 
 export const VNF_LOCKS = Symbol('VNF_LOCKS');
 
-/** What `POST /vnfs?dryRun=true` answers: what would be stored and defined. */
+/** What `POST /vnfs?dryRun=true` answers: what would be stored, defined and claimed. */
 export interface DryRunResult {
   dryRun: true;
   spec: VnfSpec;
   domainXml: string;
-  /** Host devices the VNF would take (none until the host-device inventory exists). */
-  devices: never[];
+  /** Host devices the VNF would take. */
+  devices: Allocation[];
 }
 
 /** The VNF use cases behind the HTTP API. */
@@ -34,57 +37,118 @@ export class VnfsService {
     @Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort,
     @Inject(HOST_FACTS) private readonly host: HostFacts,
     @Inject(VNF_LOCKS) private readonly locks: KeyedMutex,
+    @Inject(DEVICE_ALLOW_LIST) private readonly allowList: DeviceAllowList,
   ) {
     this.requestSchema = makeVnfSpecSchema({ defaultArch: this.host.arch });
   }
 
   /**
    * Validates and checks a request exactly as create would; with `dryRun` it returns the domain
-   * XML it would define and writes nothing. Otherwise it stores the VNF, then applies it.
+   * XML it would define and the devices it would take, and writes nothing. Otherwise it stores
+   * the VNF and claims its devices in one transaction, then applies it.
    */
   async create(body: unknown, options: { dryRun: boolean }): Promise<{ created: VnfView } | { dryRun: DryRunResult }> {
     const request: VnfRequest = validateBody(this.requestSchema, body);
     return this.locks.run(request.name, async () => {
-      const vnf = await this.prepare(request);
+      const draft = await this.prepare(request);
       if (options.dryRun) {
-        return { dryRun: { dryRun: true, spec: specOf(vnf), domainXml: this.converger.desiredXml(vnf), devices: [] } };
+        const { vnf, allocations } = await this.refusingDevices(() => this.vnfs.preview((state) => this.planNew(draft, state)));
+        return { dryRun: { dryRun: true, spec: specOf(vnf), domainXml: this.converger.desiredXml(vnf, allocations), devices: allocations } };
       }
-      try {
-        await this.vnfs.insert(vnf);
-      } catch (error) {
-        if (error instanceof VnfNameTakenError) throw this.nameTaken(request.name);
-        throw error;
-      }
-      const outcome = await this.converger.converge(vnf);
-      if (outcome.kind === 'define-rejected') {
-        await this.vnfs.delete(vnf.id);
-        throw ProblemException.unprocessable('domain-rejected', `libvirt refused the domain definition: ${outcome.message}`);
-      }
-      return { created: await this.view(vnf.name) };
+      return { created: await this.insertAndApply(draft) };
     });
   }
 
-  /** Every check a create makes, and the row it would write; writes nothing. */
-  private async prepare(request: VnfRequest): Promise<VnfEntity> {
+  /** `PUT /vnfs/{name}`: creates the VNF, or replaces its spec with every check a create makes. */
+  async put(name: string, body: unknown): Promise<{ created: VnfView } | { replaced: VnfView }> {
+    const withName = body !== null && typeof body === 'object' && !Array.isArray(body) && !('name' in body) ? { ...body, name } : body;
+    const request: VnfRequest = validateBody(this.requestSchema, withName);
+    if (request.name !== name) throw ProblemException.invalidRequest([{ field: 'name', reason: `must be '${name}', the name in the URL (a VNF cannot be renamed)` }]);
+    return this.locks.run(name, async () => {
+      const existing = await this.vnfs.findByName(name);
+      if (!existing) return { created: await this.insertAndApply(await this.prepare(request)) };
+      if (existing.pendingOperation === 'delete') throw ProblemException.conflict('vnf-deleting', `VNF '${name}' is being deleted`, { field: 'name' });
+      return { replaced: await this.replace(existing, request) };
+    });
+  }
+
+  private async insertAndApply(draft: Draft): Promise<VnfView> {
+    let vnf: VnfEntity;
+    try {
+      ({ vnf } = await this.refusingDevices(() => this.vnfs.insertClaiming((state) => this.planNew(draft, state))));
+    } catch (error) {
+      if (error instanceof VnfNameTakenError) throw this.nameTaken(draft.spec.name);
+      throw error;
+    }
+    const outcome = await this.converger.converge(vnf);
+    if (outcome.kind === 'define-rejected') {
+      await this.vnfs.delete(vnf.id);
+      throw ProblemException.unprocessable('domain-rejected', `libvirt refused the domain definition: ${outcome.message}`);
+    }
+    return this.view(vnf.name);
+  }
+
+  private async replace(existing: VnfEntity, request: VnfRequest): Promise<VnfView> {
+    const previous = specOf(existing);
+    const others = (await this.vnfs.findAll()).filter((vnf) => vnf.id !== existing.id);
+    const macOwners = macsOf(others);
+    this.refuseTakenMacs(request, macOwners);
+    const spec = normalizeSpec(request, new Set(macOwners.keys()), previous);
+    this.refuseUnsupported(spec);
+    const previousHash = existing.specHash;
+    let changed = false;
+    await this.refusingDevices(() =>
+      this.vnfs.replaceClaiming(existing.id, (state) => {
+        const allocations = this.resolve(existing.id, spec, state);
+        const hash = specHash(spec, allocations);
+        changed = canonicalJson(spec) !== canonicalJson(previous) || hash !== previousHash;
+        if (!changed) return { changes: {}, allocations };
+        const definitionChanged = hash !== previousHash;
+        return {
+          changes: {
+            spec: JSON.stringify(spec),
+            specHash: hash,
+            generation: existing.generation + 1,
+            phase: 'Provisioning',
+            pendingOperation: definitionChanged ? PENDING_RESTART : 'update',
+          },
+          allocations,
+        };
+      }),
+    );
+    if (!changed) return this.view(existing.name);
+    const updated = (await this.vnfs.findById(existing.id))!;
+    const outcome = await this.converger.converge(updated);
+    if (outcome.kind === 'define-rejected') {
+      throw ProblemException.unprocessable(
+        'domain-rejected',
+        `libvirt refused the new domain definition: ${outcome.message}. The spec is stored and the VNF is Failed; libvirt keeps the previous definition until a valid spec is PUT`,
+      );
+    }
+    return this.view(existing.name);
+  }
+
+  /** Every check a create makes that needs no transaction; writes nothing. */
+  private async prepare(request: VnfRequest): Promise<Draft> {
     const existing = await this.vnfs.findAll();
     if (existing.some((vnf) => vnf.name === request.name)) throw this.nameTaken(request.name);
     const macOwners = macsOf(existing);
-    request.interfaces.forEach((nic, index) => {
-      const owner = nic.mac ? macOwners.get(nic.mac) : undefined;
-      if (owner) throw ProblemException.conflict('mac-in-use', `interfaces[${index}].mac ${nic.mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
-    });
+    this.refuseTakenMacs(request, macOwners);
     await this.refuseForeignDomain(request.name);
     const spec = normalizeSpec(request, new Set(macOwners.keys()));
-    const unsupported = hostProblems(spec, this.host);
-    if (unsupported.length > 0) {
-      throw ProblemException.unprocessable('unsupported-on-host', unsupported.map((p) => `${p.field}: ${p.reason}`).join('; '), { errors: unsupported });
-    }
+    this.refuseUnsupported(spec);
+    return { id: randomUUID(), spec };
+  }
+
+  /** Inside the claiming transaction: the devices, then the row that records them. */
+  private planNew(draft: Draft, state: DeviceState): { vnf: VnfEntity; allocations: Allocation[] } {
+    const allocations = this.resolve(draft.id, draft.spec, state);
     const now = new Date().toISOString();
-    return {
-      id: randomUUID(),
-      name: spec.name,
-      spec: JSON.stringify(spec),
-      specHash: specHash(spec),
+    const vnf: VnfEntity = {
+      id: draft.id,
+      name: draft.spec.name,
+      spec: JSON.stringify(draft.spec),
+      specHash: specHash(draft.spec, allocations),
       generation: 1,
       observedGeneration: 0,
       phase: 'Provisioning',
@@ -94,32 +158,67 @@ export class VnfsService {
       createdAt: now,
       updatedAt: now,
     };
+    return { vnf, allocations };
+  }
+
+  private resolve(vnfId: string, spec: VnfSpec, state: DeviceState): Allocation[] {
+    return resolveDevices({ slots: deviceSlotsOf(spec), inventory: state.devices, holders: state.holders, vnfId, allowList: this.allowList });
+  }
+
+  private async refusingDevices<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw deviceProblem(error) ?? error;
+    }
+  }
+
+  private refuseTakenMacs(request: VnfRequest, macOwners: ReadonlyMap<string, string>): void {
+    request.interfaces.forEach((nic, index) => {
+      const owner = nic.mac ? macOwners.get(nic.mac) : undefined;
+      if (owner) throw ProblemException.conflict('mac-in-use', `interfaces[${index}].mac ${nic.mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
+    });
+  }
+
+  private refuseUnsupported(spec: VnfSpec): void {
+    const unsupported = hostProblems(spec, this.host);
+    if (unsupported.length > 0) {
+      throw ProblemException.unprocessable('unsupported-on-host', unsupported.map((p) => `${p.field}: ${p.reason}`).join('; '), { errors: unsupported });
+    }
   }
 
   async list(): Promise<VnfView[]> {
     const rows = await this.vnfs.findAll();
+    const claims = await this.vnfs.allClaims();
     const observed = await this.observeAll();
-    return rows.map((vnf) => vnfView(vnf, observed === 'unknown' ? 'unknown' : (observed.get(vnf.name) ?? null)));
+    return rows.map((vnf) =>
+      vnfView(vnf, observed === 'unknown' ? 'unknown' : (observed.get(vnf.name) ?? null), claims.filter((claim) => claim.vnfId === vnf.id)),
+    );
   }
 
   async get(name: string): Promise<VnfView> {
     return this.view(name);
   }
 
-  /** Marks the VNF for deletion, then removes its domain and row; libvirt trouble defers the rest. */
+  /**
+   * Marks the VNF for deletion, then removes its domain, then its row and device claims (in that
+   * order, so a device is never free while a domain may still use it). libvirt trouble defers the rest.
+   */
   async delete(name: string): Promise<VnfView> {
     return this.locks.run(name, async () => {
       const vnf = await this.require(name);
       await this.vnfs.update(vnf.id, { phase: 'Deleting', pendingOperation: 'delete' });
       const marked = { ...vnf, phase: 'Deleting' as const, pendingOperation: 'delete' };
+      const claims = await this.vnfs.claimsOf(vnf.id);
       const result = await this.converger.finishDelete(marked);
-      const latest = result === 'deleted' ? marked : ((await this.vnfs.findById(vnf.id)) ?? marked);
-      return vnfView(latest, result === 'deleted' ? null : 'unknown');
+      if (result === 'deleted') return vnfView(marked, null, []);
+      return vnfView((await this.vnfs.findById(vnf.id)) ?? marked, 'unknown', claims);
     });
   }
 
   async desiredXml(name: string): Promise<string> {
-    return this.converger.desiredXml(await this.require(name));
+    const vnf = await this.require(name);
+    return this.converger.desiredXml(vnf, allocatedDevices(await this.vnfs.claimsOf(vnf.id)));
   }
 
   async liveXml(name: string): Promise<string> {
@@ -132,7 +231,7 @@ export class VnfsService {
 
   private async view(name: string): Promise<VnfView> {
     const vnf = await this.require(name);
-    return vnfView(vnf, await this.observe(name));
+    return vnfView(vnf, await this.observe(name), await this.vnfs.claimsOf(vnf.id));
   }
 
   private async require(name: string): Promise<VnfEntity> {
@@ -170,4 +269,10 @@ export class VnfsService {
   private nameTaken(name: string): ProblemException {
     return ProblemException.conflict('name-taken', `a VNF named '${name}' already exists`, { field: 'name' });
   }
+}
+
+/** A validated, normalised request with its id chosen, before devices are resolved. */
+interface Draft {
+  id: string;
+  spec: VnfSpec;
 }

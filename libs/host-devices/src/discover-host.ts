@@ -1,0 +1,21 @@
+import { defaultRouteInterfaces } from './default-route.js';
+import { discoverFslMcContainers } from './discover-fsl-mc.js';
+import { discoverPciDevices } from './discover-pci.js';
+import { discoverPlatformDevices } from './discover-platform.js';
+import type { HostDeviceFacts } from './host-device.model.js';
+import { SysfsTree } from './sysfs.js';
+
+export interface HostRoots {
+  sysfsRoot: string;
+  procfsRoot: string;
+}
+
+/** One scan of the host: every PCI function, platform device and DPAA2 container. */
+export function discoverHostDevices(roots: HostRoots): HostDeviceFacts[] {
+  const sysfs = new SysfsTree(roots.sysfsRoot);
+  return [
+    ...discoverPciDevices(sysfs, defaultRouteInterfaces(roots.procfsRoot)),
+    ...discoverPlatformDevices(sysfs),
+    ...discoverFslMcContainers(sysfs),
+  ];
+}

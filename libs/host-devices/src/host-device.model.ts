@@ -1,0 +1,77 @@
+/** What vnfm knows about the host's assignable hardware, as read from sysfs. No policy here. */
+
+export type HostDeviceKind = 'pci' | 'platform' | 'fsl-mc';
+
+export interface NetInterfaceFacts {
+  name: string;
+  /** `operstate`: up, down, lowerlayerdown, unknown, ... (null when unreadable). */
+  operstate: string | null;
+  /** The host's default route (IPv4 or IPv6) leaves through this interface. */
+  carriesDefaultRoute: boolean;
+}
+
+export interface PciDeviceFacts {
+  kind: 'pci';
+  address: string;
+  vendor: string | null;
+  device: string | null;
+  /** PCI class code, `0x020000` for an Ethernet controller. */
+  class: string | null;
+  driver: string | null;
+  driverOverride: string | null;
+  iommuGroup: number | null;
+  /** Every member of the IOMMU group, this device included. */
+  iommuGroupMembers: string[];
+  numaNode: number | null;
+  /** For an SR-IOV VF: its PF. */
+  physfn: string | null;
+  /** For an SR-IOV PF: its VFs. */
+  virtfns: string[];
+  netInterfaces: NetInterfaceFacts[];
+}
+
+export interface PlatformDeviceFacts {
+  kind: 'platform';
+  name: string;
+  driver: string | null;
+  driverOverride: string | null;
+  compatible: string[];
+  iommuGroup: number | null;
+}
+
+export interface FslMcObjectFacts {
+  name: string;
+  type: string;
+  driver: string | null;
+}
+
+/** A DPAA2 resource container (dprc.N) and what it holds. */
+export interface FslMcContainerFacts {
+  kind: 'fsl-mc';
+  name: string;
+  driver: string | null;
+  driverOverride: string | null;
+  iommuGroup: number | null;
+  /** The parent container; null for the root container (its parent is the fsl-mc bus itself). */
+  parent: string | null;
+  childContainers: string[];
+  objects: FslMcObjectFacts[];
+  /** Objects per type: `{ dpni: 2, dpmcp: 1, ... }`. */
+  objectCounts: Record<string, number>;
+}
+
+export type HostDeviceFacts = PciDeviceFacts | PlatformDeviceFacts | FslMcContainerFacts;
+
+/** Stable inventory key: `pci:0000:01:00.0`, `platform:fff51000.ethernet`, `fsl-mc:dprc.2`. */
+export function deviceKey(device: HostDeviceFacts): string {
+  return `${device.kind}:${deviceName(device)}`;
+}
+
+export function deviceName(device: HostDeviceFacts): string {
+  return device.kind === 'pci' ? device.address : device.name;
+}
+
+/** PCI-to-PCI bridges (class 0x0604xx) may stay in an IOMMU group that is assigned. */
+export function isPciBridge(device: PciDeviceFacts): boolean {
+  return device.class?.startsWith('0x0604') ?? false;
+}
