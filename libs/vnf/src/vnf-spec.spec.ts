@@ -57,6 +57,19 @@ describe('VNF request schema', () => {
     ['an initrd without a kernel', { ...valid, boot: { initrd: '/var/lib/vnf/initrd' } }, 'boot.kernel'],
     ['a multi-line kernel cmdline', { ...valid, boot: { kernel: '/k', cmdline: 'a\nb' } }, 'boot.cmdline'],
     ['a dtb for an x86 guest', { ...valid, boot: { kernel: '/k', dtb: '/g.dtb' } }, 'boot.dtb'],
+    ['a PCI address without a domain', { ...valid, hostDevices: [{ type: 'vfio-pci', address: '01:00.0' }] }, 'hostDevices.0.address'],
+    ['a PCI address with an option', { ...valid, hostDevices: [{ type: 'vfio-pci', address: '0000:01:00.0,rombar=0' }] }, 'hostDevices.0.address'],
+    ['both address and select', { ...valid, hostDevices: [{ type: 'vfio-pci', address: '0000:01:00.0', select: { vendor: '8086' } }] }, 'hostDevices.0.address'],
+    ['neither address nor select', { ...valid, hostDevices: [{ type: 'vfio-pci' }] }, 'hostDevices.0.address'],
+    ['a bare DPAA2 object', { ...valid, arch: 'aarch64', hostDevices: [{ type: 'fsl-mc', container: 'dpni.1' }] }, 'hostDevices.0.container'],
+    ['a platform device name with a comma', { ...valid, arch: 'aarch64', hostDevices: [{ type: 'vfio-platform', device: 'a.eth,x=1' }] }, 'hostDevices.0.device'],
+    ['a platform device name with ..', { ...valid, arch: 'aarch64', hostDevices: [{ type: 'vfio-platform', device: 'a..b' }] }, 'hostDevices.0.device'],
+    ['fsl-mc on x86_64', { ...valid, hostDevices: [{ type: 'fsl-mc', container: 'dprc.2' }] }, 'hostDevices.0.type'],
+    ['an fsl-mc select without objects', { ...valid, arch: 'aarch64', hostDevices: [{ type: 'fsl-mc', select: { objects: {} } }] }, 'hostDevices.0.select.objects'],
+    ['a vendor ID of 3 digits', { ...valid, hostDevices: [{ type: 'vfio-pci', select: { vendor: '808' } }] }, 'hostDevices.0.select.vendor'],
+    ['one device named twice', { ...valid, hostDevices: [{ type: 'vfio-pci', address: '0000:01:00.0' }, { type: 'vfio-pci', address: '0000:01:00.0' }] }, 'hostDevices.1'],
+    ['an sriov-vf naming a hostDevices PCI address', { ...valid, hostDevices: [{ type: 'vfio-pci', address: '0000:03:02.1' }], interfaces: [{ type: 'sriov-vf', address: '0000:03:02.1' }] }, 'interfaces.0.address'],
+    ['an sriov-vf VLAN 0', { ...valid, interfaces: [{ type: 'sriov-vf', address: '0000:03:02.1', vlan: 0 }] }, 'interfaces.0.vlan'],
     [
       'two interfaces with one MAC',
       { ...valid, interfaces: [{ type: 'user', mac: '52:54:00:00:00:01' }, { type: 'user', mac: '52:54:00:00:00:01' }] },
@@ -64,6 +77,23 @@ describe('VNF request schema', () => {
     ],
   ])('rejects %s', (_label, body, field) => {
     expect(fieldsOf(body)).toContain(field);
+  });
+
+  it('accepts every host-device form of the contract, normalising PCI IDs and addresses to lower case', () => {
+    const spec = schema.parse({
+      ...valid,
+      arch: 'aarch64',
+      interfaces: [{ type: 'sriov-vf', address: '0000:03:10.1', vlan: 200 }],
+      hostDevices: [
+        { type: 'vfio-pci', address: '0000:5E:00.0' },
+        { type: 'vfio-pci', select: { vendor: '0x8086', device: '154C' } },
+        { type: 'vfio-platform', device: 'fff51000.ethernet' },
+        { type: 'fsl-mc', container: 'dprc.2' },
+        { type: 'fsl-mc', select: { objects: { dpni: 1, dpmcp: 1 } } },
+      ],
+    });
+    expect(spec.hostDevices[0]).toEqual({ type: 'vfio-pci', address: '0000:5e:00.0' });
+    expect(spec.hostDevices[1]).toEqual({ type: 'vfio-pci', select: { vendor: '8086', device: '154c' } });
   });
 
   it('rejects unknown fields, top level and nested, by name', () => {
