@@ -20,7 +20,7 @@ describe('SQLite persistence', () => {
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const applied = db.prepare('SELECT name FROM migrations ORDER BY id').all() as Array<{ name: string }>;
-      expect(applied.map((row) => row.name)).toEqual(['CreateVnf1764370000000', 'HostDevicesAndClaims1764380000000']);
+      expect(applied.map((row) => row.name)).toEqual(['CreateVnf1764370000000', 'HostDevicesAndClaims1764380000000', 'VnfRestartRequired1764390000000']);
       const columns = db.prepare(`PRAGMA table_info("vnf")`).all() as Array<{ name: string }>;
       expect(columns.map((column) => column.name)).toEqual(expect.arrayContaining(['id', 'name', 'spec', 'generation', 'observed_generation', 'phase']));
       const claimKey = (db.prepare(`PRAGMA table_info("device_claim")`).all() as Array<{ name: string; pk: number }>).filter((column) => column.pk > 0);

@@ -1,4 +1,4 @@
-import type { CpuModel, DomainModel, FeaturesModel, InterfaceModel } from '../../domain-xml/src/index.js';
+import type { CpuModel, DiskModel, DomainModel, FeaturesModel, InterfaceModel, MemoryBackingModel } from '../../domain-xml/src/index.js';
 import type { InterfaceSpec, VnfSpec } from '../../vnf/src/index.js';
 import { allocationFor, designHostDevices, type AllocatedDevice } from './design-devices.js';
 import { domainTypeFor, type HostFacts } from './host-facts.js';
@@ -18,22 +18,26 @@ export function designDomain(vnf: VnfIdentity, spec: VnfSpec, host: HostFacts, d
   const type = domainTypeFor(spec.arch, host);
   const { hostdevs, qemuCommandline, memoryHardLimitKiB } = designHostDevices(spec, devices);
   const emulator = host.emulators?.[spec.arch];
+  const memoryBacking = designMemoryBacking(spec);
+  const { disks, iothreads } = designDisks(spec);
   return {
     type,
     name: spec.name,
     uuid: vnf.id,
-    ...(spec.description === undefined ? {} : { title: spec.description }),
+    ...(spec.description === undefined ? {} : { title: spec.description, description: spec.description }),
     metadata: { vnfId: vnf.id, specHash: vnf.specHash, generation: vnf.generation },
     memoryKiB: spec.memoryMiB * 1024,
     ...(memoryHardLimitKiB === undefined ? {} : { memoryHardLimitKiB }),
-    ...(spec.hugepages ? { memoryBacking: { hugepageSizeKiB: spec.hugepages.pageSizeKiB } } : {}),
+    ...(memoryBacking ? { memoryBacking } : {}),
     vcpus: spec.vcpus,
+    ...(iothreads > 0 ? { iothreads } : {}),
     ...designCputune(spec),
     ...(spec.numaNode === undefined ? {} : { numaNode: spec.numaNode }),
     os: { arch: spec.arch, machine: spec.machine, ...spec.boot },
     features: designFeatures(spec),
     cpu: designCpu(type, spec),
     ...(emulator === undefined ? {} : { emulator }),
+    disks,
     interfaces: spec.interfaces.map((nic, index) => designInterface(nic, index, devices)),
     hostdevs,
     ...(qemuCommandline ? { qemuCommandline } : {}),
@@ -58,6 +62,35 @@ function designCputune(spec: VnfSpec): Pick<DomainModel, 'cputune'> {
   return { cputune: { vcpuPins, ...(emulatorPin === undefined ? {} : { emulatorPin }) } };
 }
 
+/**
+ * Hugepages when asked; vhost-user needs guest RAM the backend can map: shared access, from
+ * hugepages when there are some, else from memfd.
+ */
+function designMemoryBacking(spec: VnfSpec): MemoryBackingModel | undefined {
+  const shared = spec.interfaces.some((nic) => nic.type === 'vhostuser');
+  const hugepageSizeKiB = spec.hugepages?.pageSizeKiB;
+  if (hugepageSizeKiB === undefined && !shared) return undefined;
+  return {
+    ...(hugepageSizeKiB === undefined ? {} : { hugepageSizeKiB }),
+    ...(shared && hugepageSizeKiB === undefined ? { memfd: true } : {}),
+    ...(shared ? { shared: true } : {}),
+  };
+}
+
+/** virtio disks vda, vdb, ...; each disk that asks for one gets its own I/O thread, numbered from 1. */
+function designDisks(spec: VnfSpec): { disks: DiskModel[]; iothreads: number } {
+  let iothreads = 0;
+  const disks = spec.disks.map((disk, index): DiskModel => {
+    const model: DiskModel = { path: disk.path, format: disk.format, target: `vd${String.fromCharCode(97 + index)}`, readonly: disk.readonly };
+    if (disk.iothread) {
+      iothreads += 1;
+      model.iothread = iothreads;
+    }
+    return model;
+  });
+  return { disks, iothreads };
+}
+
 /** Requests this host cannot honour, as field problems (the API answers 422). */
 export function hostProblems(spec: VnfSpec, host: HostFacts): Array<{ field: string; reason: string }> {
   const mode = spec.cpu?.mode;
@@ -74,6 +107,10 @@ function designInterface(nic: InterfaceSpec, index: number, devices: readonly Al
       return { kind: 'user', mac: nic.mac };
     case 'network':
       return { kind: 'network', mac: nic.mac, network: nic.network, ...tuning };
+    case 'direct':
+      return { kind: 'direct', mac: nic.mac, device: nic.device, mode: nic.mode, ...tuning };
+    case 'vhostuser':
+      return { kind: 'vhostuser', mac: nic.mac, socket: nic.socket, mode: nic.mode, ...tuning };
     case 'bridge':
       return {
         kind: 'bridge',

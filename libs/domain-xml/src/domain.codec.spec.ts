@@ -21,6 +21,7 @@ const base: DomainModel = {
     { kind: 'bridge', mac: '52:54:00:00:00:03', bridge: 'br-int', openvswitch: true, vlanTag: 100, queues: 4 },
     { kind: 'bridge', mac: '52:54:00:00:00:04', bridge: 'br0', openvswitch: false },
   ],
+  disks: [],
   hostdevs: [],
   serialConsole: true,
 };
@@ -52,6 +53,26 @@ const cases: Record<string, DomainModel> = {
       cmdline: 'console=ttyAMA0 root=/dev/vda rw',
       dtb: '/var/lib/vnf/guest.dtb',
     },
+  },
+  'x86_64 OVS-DPDK: vhost-user server and client on shared memfd memory, macvtap, iothread disks, description': {
+    ...base,
+    type: 'kvm',
+    description: 'an OVS-DPDK router',
+    os: { arch: 'x86_64', machine: 'q35' },
+    features: { acpi: true, apic: true },
+    cpu: { mode: 'host-passthrough' },
+    memoryBacking: { memfd: true, shared: true },
+    iothreads: 2,
+    disks: [
+      { path: '/var/lib/vnf/r1.qcow2', format: 'qcow2', target: 'vda', readonly: false, iothread: 1 },
+      { path: '/var/lib/vnf/cfg.img', format: 'raw', target: 'vdb', readonly: true },
+      { path: '/var/lib/vnf/data.qcow2', format: 'qcow2', target: 'vdc', readonly: false, iothread: 2 },
+    ],
+    interfaces: [
+      { kind: 'vhostuser', mac: '52:54:00:00:00:06', socket: '/var/run/openvswitch/vhu-r1-0', mode: 'server', queues: 4 },
+      { kind: 'vhostuser', mac: '52:54:00:00:00:07', socket: '/var/run/openvswitch/vhost-user-1', mode: 'client' },
+      { kind: 'direct', mac: '52:54:00:00:00:08', device: 'eth1', mode: 'passthrough', queues: 2 },
+    ],
   },
   'aarch64 DPAA2 + platform device in <qemu:commandline>, memtune, NXP emulator, VFIO PCI and an SR-IOV VF': {
     ...base,

@@ -1,4 +1,5 @@
-import type { CpuModel, CpuTuneModel, DomainModel, DomainType, FeaturesModel, GuestArch, OsModel, VnfmMetadata } from './domain.model.js';
+import type { CpuModel, CpuTuneModel, DomainModel, DomainType, FeaturesModel, GuestArch, MemoryBackingModel, OsModel, VnfmMetadata } from './domain.model.js';
+import { buildDisk, parseDisk } from './disk.codec.js';
 import { QEMU_NAMESPACE, VNFM_METADATA_NAMESPACE } from './domain.model.js';
 import { buildHostdev, parseHostdev } from './hostdev.codec.js';
 import { buildInterface, parseInterface } from './interface.codec.js';
@@ -12,13 +13,13 @@ export function buildDomainXml(model: DomainModel): string {
   domain.name = model.name;
   domain.uuid = model.uuid;
   if (model.title !== undefined) domain.title = model.title;
+  if (model.description !== undefined) domain.description = model.description;
   domain.metadata = buildMetadata(model.metadata);
   domain.memory = textElement(model.memoryKiB, { unit: 'KiB' });
   if (model.memoryHardLimitKiB !== undefined) domain.memtune = { hard_limit: textElement(model.memoryHardLimitKiB, { unit: 'KiB' }) };
-  if (model.memoryBacking?.hugepageSizeKiB !== undefined) {
-    domain.memoryBacking = { hugepages: { page: { $: { size: String(model.memoryBacking.hugepageSizeKiB), unit: 'KiB' } } } };
-  }
+  if (model.memoryBacking) domain.memoryBacking = buildMemoryBacking(model.memoryBacking);
   domain.vcpu = textElement(model.vcpus, { placement: 'static' });
+  if (model.iothreads !== undefined) domain.iothreads = String(model.iothreads);
   if (model.cputune) domain.cputune = buildCputune(model.cputune);
   if (model.numaNode !== undefined) domain.numatune = { memory: { $: { mode: 'strict', nodeset: String(model.numaNode) } } };
   domain.os = buildOs(model.os);
@@ -29,6 +30,7 @@ export function buildDomainXml(model: DomainModel): string {
   domain.on_crash = 'destroy';
   const devices: XmlElement = {};
   if (model.emulator !== undefined) devices.emulator = model.emulator;
+  if (model.disks.length > 0) devices.disk = model.disks.map(buildDisk);
   if (model.interfaces.length > 0) devices.interface = model.interfaces.map(buildInterface);
   if (model.hostdevs.length > 0) devices.hostdev = model.hostdevs.map(buildHostdev);
   if (model.serialConsole) {
@@ -49,6 +51,25 @@ function buildMetadata(metadata: VnfmMetadata): XmlElement {
       'vnfm:specHash': metadata.specHash,
     },
   };
+}
+
+function buildMemoryBacking(backing: MemoryBackingModel): XmlElement {
+  const element: XmlElement = {};
+  if (backing.hugepageSizeKiB !== undefined) element.hugepages = { page: { $: { size: String(backing.hugepageSizeKiB), unit: 'KiB' } } };
+  if (backing.memfd) element.source = { $: { type: 'memfd' } };
+  if (backing.shared) element.access = { $: { mode: 'shared' } };
+  return element;
+}
+
+function parseMemoryBacking(element: XmlElement | undefined): MemoryBackingModel | undefined {
+  if (!element) return undefined;
+  const page = child(child(element, 'hugepages'), 'page');
+  const backing: MemoryBackingModel = {
+    ...(page ? { hugepageSizeKiB: toKiB(attr(page, 'size') ?? '0', attr(page, 'unit')) } : {}),
+    ...(attr(child(element, 'source'), 'type') === 'memfd' ? { memfd: true } : {}),
+    ...(attr(child(element, 'access'), 'mode') === 'shared' ? { shared: true } : {}),
+  };
+  return Object.keys(backing).length > 0 ? backing : undefined;
 }
 
 function buildFeatures(features: FeaturesModel): XmlElement {
@@ -124,7 +145,9 @@ export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
   const devices = child(domain, 'devices');
   const gicVersion = attr(child(features, 'gic'), 'version');
   const title = textOf(child(domain, 'title'));
-  const hugepage = child(child(child(domain, 'memoryBacking'), 'hugepages'), 'page');
+  const description = textOf(child(domain, 'description'));
+  const memoryBacking = parseMemoryBacking(child(domain, 'memoryBacking'));
+  const iothreads = textOf(child(domain, 'iothreads'));
   const cputune = parseCputune(child(domain, 'cputune'));
   const numaNodeset = attr(child(child(domain, 'numatune'), 'memory'), 'nodeset');
   const hardLimit = child(child(domain, 'memtune'), 'hard_limit');
@@ -135,11 +158,13 @@ export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
     name: textOf(child(domain, 'name')) ?? '',
     uuid: textOf(child(domain, 'uuid')) ?? '',
     ...(title === undefined ? {} : { title }),
+    ...(description === undefined ? {} : { description }),
     metadata: parseMetadata(child(domain, 'metadata')),
     memoryKiB: memory ? toKiB(textOf(memory) ?? '0', attr(memory, 'unit')) : 0,
     ...(hardLimit ? { memoryHardLimitKiB: toKiB(textOf(hardLimit) ?? '0', attr(hardLimit, 'unit')) } : {}),
-    ...(hugepage ? { memoryBacking: { hugepageSizeKiB: toKiB(attr(hugepage, 'size') ?? '0', attr(hugepage, 'unit')) } } : {}),
+    ...(memoryBacking ? { memoryBacking } : {}),
     vcpus: Number(textOf(child(domain, 'vcpu')) ?? '0'),
+    ...(iothreads === undefined ? {} : { iothreads: Number(iothreads) }),
     ...(cputune ? { cputune } : {}),
     ...(numaNodeset === undefined ? {} : { numaNode: Number(numaNodeset) }),
     os: parseOs(child(domain, 'os')),
@@ -150,6 +175,7 @@ export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
     },
     cpu: { mode: attr(child(domain, 'cpu'), 'mode') ?? '' },
     ...(emulator === undefined ? {} : { emulator }),
+    disks: children(devices, 'disk').flatMap((element) => parseDisk(element) ?? []),
     interfaces: children(devices, 'interface').flatMap((element) => parseInterface(element) ?? []),
     hostdevs: children(devices, 'hostdev').flatMap((element) => parseHostdev(element) ?? []),
     ...(qemu && qemu.section.devices.length > 0 ? { qemuCommandline: qemu.section } : {}),

@@ -31,9 +31,24 @@ export interface CpuTuneModel {
   emulatorPin?: string;
 }
 
-/** <memoryBacking>: hugepages of one size (KiB). */
+/** <memoryBacking>: hugepages of one size (KiB); shared access (vhost-user), from memfd without hugepages. */
 export interface MemoryBackingModel {
   hugepageSizeKiB?: number;
+  /** <source type='memfd'/>: shareable anonymous memory when there are no hugepages. */
+  memfd?: boolean;
+  /** <access mode='shared'/>: guest RAM the vhost-user backend can map. */
+  shared?: boolean;
+}
+
+/** A virtio-blk disk backed by a host file. */
+export interface DiskModel {
+  path: string;
+  format: 'qcow2' | 'raw';
+  /** Guest device name: vda, vdb, ... */
+  target: string;
+  readonly: boolean;
+  /** The I/O thread (1-based) serving this disk. */
+  iothread?: number;
 }
 
 export interface FeaturesModel {
@@ -61,6 +76,9 @@ export type InterfaceModel =
   | { kind: 'hostdev'; mac: string; source: PciAddressText; vlanTag?: number }
   | ({ kind: 'user'; mac: string } & VirtioNicTuning)
   | ({ kind: 'network'; mac: string; network: string } & VirtioNicTuning)
+  | ({ kind: 'direct'; mac: string; device: string; mode: 'bridge' | 'vepa' | 'private' | 'passthrough' } & VirtioNicTuning)
+  /** vhost-user (OVS-DPDK): QEMU listens (`server`) or connects (`client`, with reconnect). */
+  | ({ kind: 'vhostuser'; mac: string; socket: string; mode: 'server' | 'client' } & VirtioNicTuning)
   | ({
       kind: 'bridge';
       mac: string;
@@ -97,12 +115,15 @@ export interface DomainModel {
   name: string;
   uuid: string;
   title?: string;
+  description?: string;
   metadata: VnfmMetadata;
   memoryKiB: number;
   /** <memtune><hard_limit>: caps (and lets libvirt size) locked memory for VFIO it cannot see. */
   memoryHardLimitKiB?: number;
   memoryBacking?: MemoryBackingModel;
   vcpus: number;
+  /** <iothreads>: how many I/O threads the domain has. */
+  iothreads?: number;
   cputune?: CpuTuneModel;
   /** Strict memory placement on one host NUMA node (<numatune>). */
   numaNode?: number;
@@ -111,6 +132,7 @@ export interface DomainModel {
   cpu: CpuModel;
   /** The QEMU binary (<emulator>); absent: libvirt's default for the architecture. */
   emulator?: string;
+  disks: DiskModel[];
   interfaces: InterfaceModel[];
   hostdevs: HostdevModel[];
   qemuCommandline?: QemuCommandlineModel;

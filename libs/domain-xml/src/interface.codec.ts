@@ -32,6 +32,13 @@ export function buildInterface(nic: InterfaceModel): XmlElement {
     case 'network':
       element.source = { $: { network: nic.network } };
       break;
+    case 'direct':
+      element.source = { $: { dev: nic.device, mode: nic.mode } };
+      break;
+    case 'vhostuser':
+      element.source = { $: { type: 'unix', path: nic.socket, mode: nic.mode } };
+      if (nic.mode === 'client') (element.source as XmlElement).reconnect = { $: { enabled: 'yes', timeout: '10' } };
+      break;
     case 'bridge':
       element.source = { $: { bridge: nic.bridge } };
       if (nic.openvswitch) element.virtualport = { $: { type: 'openvswitch' } };
@@ -39,7 +46,8 @@ export function buildInterface(nic: InterfaceModel): XmlElement {
       break;
   }
   element.model = { $: { type: 'virtio' } };
-  if (nic.queues !== undefined) element.driver = { $: { name: 'vhost', queues: String(nic.queues) } };
+  // vhost-user has its own backend: its <driver> carries queues but no vhost-net name.
+  if (nic.queues !== undefined) element.driver = { $: nic.kind === 'vhostuser' ? { queues: String(nic.queues) } : { name: 'vhost', queues: String(nic.queues) } };
   return element;
 }
 
@@ -55,6 +63,10 @@ export function parseInterface(element: XmlElement): InterfaceModel | null {
       return { kind, mac, ...tuning };
     case 'network':
       return { kind, mac, network: attr(source, 'network') ?? '', ...tuning };
+    case 'direct':
+      return { kind, mac, device: attr(source, 'dev') ?? '', mode: (attr(source, 'mode') ?? 'vepa') as 'bridge', ...tuning };
+    case 'vhostuser':
+      return { kind, mac, socket: attr(source, 'path') ?? '', mode: (attr(source, 'mode') ?? '') as 'server', ...tuning };
     case 'bridge':
       return {
         kind,

@@ -38,6 +38,10 @@ export class VnfEntity {
   @Column({ type: 'text', name: 'pending_operation', nullable: true })
   pendingOperation!: string | null;
 
+  /** The definition changed (update strategy OnRestart) and the running guest still has the old one. */
+  @Column({ type: 'boolean', name: 'restart_required', default: false })
+  restartRequired!: boolean;
+
   @Column({ type: 'text', name: 'last_error', nullable: true })
   lastError!: string | null;
 

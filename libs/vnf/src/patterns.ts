@@ -42,3 +42,7 @@ export const PLATFORM_DEVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_:-]*(\.[A-Za-z0-9_:
 export const DT_COMPATIBLE = /^[A-Za-z0-9][A-Za-z0-9,._+-]{0,127}$/;
 /** A 16-bit PCI vendor or device ID, 4 lower-case hex digits without 0x. */
 export const PCI_ID = /^[0-9a-f]{4}$/;
+/** A label key: DNS-subdomain-like, optional `prefix/`, at most 63 characters. */
+export const LABEL_KEY = /^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$/;
+/** A label value: empty, or letters, digits, `_ . -`, at most 63 characters, starting and ending alphanumeric. */
+export const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/;

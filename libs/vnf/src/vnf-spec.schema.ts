@@ -7,6 +7,8 @@ import {
   FSL_MC_OBJECT_TYPE,
   HUGEPAGE_SIZES_KIB,
   KERNEL_CMDLINE,
+  LABEL_KEY,
+  LABEL_VALUE,
   LIBVIRT_NETWORK_NAME,
   LINUX_IFNAME,
   MACHINE_BY_ARCH,
@@ -77,6 +79,23 @@ const bridgeInterface = z
     path: ['vlan'],
   });
 
+const directInterface = z.strictObject({
+  type: z.literal('direct'),
+  device: z.string().regex(LINUX_IFNAME, 'must be a Linux interface name (at most 15 of: letters, digits, _ . -)'),
+  mode: z.enum(['bridge', 'vepa', 'private', 'passthrough']).default('bridge'),
+  mac: mac.optional(),
+  queues: queues.optional(),
+});
+
+const vhostUserInterface = z.strictObject({
+  type: z.literal('vhostuser'),
+  socket: absolutePath,
+  /** `server`: QEMU listens, OVS (dpdkvhostuserclient) connects: OVS can restart. `client`: the legacy dpdkvhostuser. */
+  mode: z.enum(['server', 'client']).default('server'),
+  mac: mac.optional(),
+  queues: queues.optional(),
+});
+
 const pciAddress = z
   .string()
   .transform((value) => value.toLowerCase())
@@ -109,10 +128,22 @@ const sriovVfInterface = z
   })
   .superRefine((nic, ctx) => addressOrSelect(nic, ctx));
 
-export const interfaceSpecSchema = z.discriminatedUnion('type', [userInterface, networkInterface, bridgeInterface, sriovVfInterface], {
+export const interfaceSpecSchema = z.discriminatedUnion('type', [userInterface, networkInterface, bridgeInterface, directInterface, vhostUserInterface, sriovVfInterface], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'type must be one of: user, network, bridge, sriov-vf' : undefined,
+    issue.code === 'invalid_union' ? 'type must be one of: user, network, bridge, direct, vhostuser, sriov-vf' : undefined,
 });
+
+const diskSpec = z.strictObject({
+  path: absolutePath,
+  format: z.enum(['qcow2', 'raw']),
+  readonly: z.boolean().default(false),
+  /** A dedicated I/O thread for this disk (virtio-blk dataplane). */
+  iothread: z.boolean().default(false),
+});
+
+const labels = z
+  .record(z.string().regex(LABEL_KEY, 'label keys are lower-case letters, digits and . _ / -, at most 63 characters'), z.string().regex(LABEL_VALUE, 'label values are letters, digits and . _ -, at most 63 characters'))
+  .refine((entries) => Object.keys(entries).length <= 64, 'at most 64 labels');
 
 const vfioPciDevice = z
   .strictObject({ type: z.literal('vfio-pci'), address: pciAddress.optional(), select: pciSelect.optional() })
@@ -164,10 +195,14 @@ export function makeVnfSpecSchema(options: SpecSchemaOptions) {
     arch: z.enum(['aarch64', 'x86_64']).default(options.defaultArch),
     machine: z.string().max(32).optional(),
     powerState: z.enum(['running', 'stopped']).default('running'),
+    autostart: z.boolean().default(false),
+    updateStrategy: z.enum(['Restart', 'OnRestart']).default('Restart'),
+    labels: labels.default({}),
     cpu: cpuSpec.optional(),
     numaNode: z.number().int().min(0).max(1023).optional(),
     hugepages: z.strictObject({ pageSizeKiB: z.number().int().positive() }).optional(),
     boot: bootSpec.optional(),
+    disks: z.array(diskSpec).max(16).default([]),
     interfaces: z.array(interfaceSpecSchema).max(32).default([]),
     hostDevices: z.array(hostDeviceSpecSchema).max(32).default([]),
   })
@@ -203,6 +238,14 @@ export function makeVnfSpecSchema(options: SpecSchemaOptions) {
         ...spec.hostDevices.map((entry, index) => ({ key: namedDeviceKey(entry), path: ['hostDevices', index] })),
         ...spec.interfaces.map((nic, index) => ({ key: nic.type === 'sriov-vf' && nic.address ? `pci:${nic.address}` : undefined, path: ['interfaces', index, 'address'] })),
       ],
+      ctx,
+    );
+    reportDuplicates(
+      spec.disks.map((disk, index) => ({ key: `disk:${disk.path}`, path: ['disks', index, 'path'] })),
+      ctx,
+    );
+    reportDuplicates(
+      spec.interfaces.map((nic, index) => ({ key: nic.type === 'vhostuser' ? `socket:${nic.socket}` : undefined, path: ['interfaces', index, 'socket'] })),
       ctx,
     );
     const macs = spec.interfaces.flatMap((nic, index) => (nic.mac ? [[nic.mac, index] as const] : []));

@@ -55,11 +55,12 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * Hash of what shapes the domain definition: the spec without power state (runtime intent), and
- * the concrete host devices it was given.
+ * Hash of what shapes the domain definition: the spec without power state, autostart, update
+ * strategy and labels, and the concrete host devices it was given.
  */
 export function specHash(spec: VnfSpec, devices: ReadonlyArray<{ slot: string; name: string }> = []): string {
-  const { powerState: _runtimeIntent, ...definition } = spec;
+  // Runtime intent and bookkeeping: changing them must never restart a guest.
+  const { powerState: _power, autostart: _autostart, updateStrategy: _strategy, labels: _labels, ...definition } = spec;
   const allocation = devices.map((device) => `${device.slot}=${device.name}`).sort();
   const hashed = allocation.length === 0 ? definition : { definition, allocation };
   return createHash('sha256').update(canonicalJson(hashed)).digest('hex');

@@ -70,14 +70,24 @@ export class VnfConverger {
       }
       step = spec.powerState === 'running' ? 'start' : 'shutdown';
       let active = isActiveState(observed.state);
+      let restartRequired = active && Boolean(vnf.restartRequired);
       if (active && spec.powerState === 'running' && vnf.pendingOperation === PENDING_RESTART) {
-        // Update strategy Restart (the default): the running domain must pick up its new definition.
-        // (A graceful restart with a timeout comes with the reconciler.)
-        step = 'restart';
-        await this.libvirt.destroyDomain(spec.name);
-        active = false;
+        if (spec.updateStrategy === 'OnRestart') {
+          // The new definition waits for the guest's next stop and start; say so in the status.
+          restartRequired = true;
+        } else {
+          // Restart (the default): the running domain must pick up its new definition now.
+          // (A graceful restart with a timeout comes with the reconciler.)
+          step = 'restart';
+          await this.libvirt.destroyDomain(spec.name);
+          active = false;
+        }
       }
-      if (!active) await this.releaseDroppedDevices(vnf);
+      if (!active) {
+        // Whatever starts next runs the current definition.
+        restartRequired = false;
+        await this.releaseDroppedDevices(vnf);
+      }
       step = spec.powerState === 'running' ? 'start' : 'shutdown';
       if (spec.powerState === 'running' && !active) await this.libvirt.startDomain(spec.name);
       if (spec.powerState === 'stopped' && active) await this.libvirt.shutdownDomain(spec.name);
@@ -86,6 +96,7 @@ export class VnfConverger {
         phase,
         observedGeneration: vnf.generation,
         pendingOperation: null,
+        restartRequired,
         lastError: null,
         lastReconciledAt: new Date().toISOString(),
       });

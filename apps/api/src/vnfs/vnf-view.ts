@@ -24,6 +24,7 @@ export function vnfView(vnf: VnfEntity, observed: ObservedDomain | null | 'unkno
       generation: vnf.generation,
       observedGeneration: vnf.observedGeneration,
       pendingOperation: vnf.pendingOperation,
+      restartRequired: Boolean(vnf.restartRequired),
       lastError: lastErrorOf(vnf),
       lastReconciledAt: vnf.lastReconciledAt,
     },

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { VNF_NAME } from '../../../../libs/vnf/src/index.js';
+import { LABEL_KEY, LABEL_VALUE, VNF_NAME } from '../../../../libs/vnf/src/index.js';
 import { ProblemException } from '../common/problem.js';
 import { VnfsService } from './vnfs.service.js';
 
@@ -9,6 +9,19 @@ function booleanQuery(parameter: string, value: string | undefined): boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   throw ProblemException.invalidRequest([{ field: parameter, reason: 'must be true or false' }]);
+}
+
+/** `?label=site=edge-1&label=tier` -> [[site, edge-1], [tier, undefined]] (every one must match). */
+function labelSelectors(value: string | string[] | undefined): Array<[string, string | undefined]> {
+  const items = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return items.map((item) => {
+    const [key = '', ...rest] = item.split('=');
+    const wanted = rest.length === 0 ? undefined : rest.join('=');
+    if (!LABEL_KEY.test(key) || (wanted !== undefined && !LABEL_VALUE.test(wanted))) {
+      throw ProblemException.invalidRequest([{ field: 'label', reason: `'${item.slice(0, 80)}' is not key or key=value with a valid label key and value` }]);
+    }
+    return [key, wanted];
+  });
 }
 
 function checkedName(name: string): string {
@@ -43,9 +56,10 @@ export class VnfsController {
     return result.replaced;
   }
 
+  /** Every VNF; `?label=key=value` (repeatable; `?label=key` for presence) keeps those whose labels match all. */
   @Get()
-  async list() {
-    return { items: await this.vnfs.list() };
+  async list(@Query('label') label: string | string[] | undefined) {
+    return { items: await this.vnfs.list(labelSelectors(label)) };
   }
 
   @Get(':name')

@@ -153,6 +153,7 @@ export class VnfsService {
       observedGeneration: 0,
       phase: 'Provisioning',
       pendingOperation: 'create',
+      restartRequired: false,
       lastError: null,
       lastReconciledAt: null,
       createdAt: now,
@@ -187,8 +188,11 @@ export class VnfsService {
     }
   }
 
-  async list(): Promise<VnfView[]> {
-    const rows = await this.vnfs.findAll();
+  async list(labels: ReadonlyArray<[string, string | undefined]> = []): Promise<VnfView[]> {
+    const rows = (await this.vnfs.findAll()).filter((vnf) => {
+      const own = specOf(vnf).labels ?? {};
+      return labels.every(([key, value]) => Object.hasOwn(own, key) && (value === undefined || own[key] === value));
+    });
     const claims = await this.vnfs.allClaims();
     const observed = await this.observeAll();
     return rows.map((vnf) =>
