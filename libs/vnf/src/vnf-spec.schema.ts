@@ -49,7 +49,7 @@ const cpuSpec = z.strictObject({
 const bootSpec = z.strictObject({
   kernel: absolutePath,
   initrd: absolutePath.optional(),
-  cmdline: z.string().regex(KERNEL_CMDLINE, 'must be printable ASCII on one line, at most 4096 characters').optional(),
+  cmdline: z.string().trim().regex(KERNEL_CMDLINE, 'must be printable ASCII on one line, at most 4096 characters').optional(),
   dtb: absolutePath.optional(),
 });
 
@@ -141,9 +141,14 @@ const diskSpec = z.strictObject({
   iothread: z.boolean().default(false),
 });
 
-const labels = z
-  .record(z.string().regex(LABEL_KEY, 'label keys are lower-case letters, digits and . _ / -, at most 63 characters'), z.string().regex(LABEL_VALUE, 'label values are letters, digits and . _ -, at most 63 characters'))
-  .refine((entries) => Object.keys(entries).length <= 64, 'at most 64 labels');
+const labels = z.record(z.string(), z.string()).superRefine((entries, ctx) => {
+  const keys = Object.keys(entries);
+  if (keys.length > 64) ctx.addIssue({ code: 'custom', message: 'at most 64 labels' });
+  for (const key of keys) {
+    if (!LABEL_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'label keys are lower-case letters, digits and . _ / -, at most 63 characters' });
+    else if (!LABEL_VALUE.test(entries[key]!)) ctx.addIssue({ code: 'custom', path: [key], message: 'label values are letters, digits and . _ -, at most 63 characters' });
+  }
+});
 
 const vfioPciDevice = z
   .strictObject({ type: z.literal('vfio-pci'), address: pciAddress.optional(), select: pciSelect.optional() })
@@ -189,7 +194,7 @@ export function makeVnfSpecSchema(options: SpecSchemaOptions) {
   return z
   .strictObject({
     name: z.string().regex(VNF_NAME, 'must match ^[a-z][a-z0-9-]{0,62}$ (lower-case letters, digits, dashes)'),
-    description: z.string().max(1024).regex(SINGLE_LINE_TEXT, 'must be one line without control characters').optional(),
+    description: z.string().trim().min(1, 'must not be empty').max(1024).regex(SINGLE_LINE_TEXT, 'must be one line without control characters').optional(),
     vcpus: z.number().int().min(1).max(256),
     memoryMiB: z.number().int().min(64).max(1_048_576),
     arch: z.enum(['aarch64', 'x86_64']).default(options.defaultArch),

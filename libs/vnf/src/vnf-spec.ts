@@ -29,13 +29,18 @@ export function allocateMac(taken: ReadonlySet<string>, random: (max: number) =>
  * replace, `previous` is the stored spec: an interface without a MAC keeps the one its position
  * had (same type), so replacing a spec does not change the guest's MAC addresses.
  */
-export function normalizeSpec(request: VnfRequest, takenMacs: ReadonlySet<string>, previous?: VnfSpec): VnfSpec {
+export function normalizeSpec(
+  request: VnfRequest,
+  takenMacs: ReadonlySet<string>,
+  previous?: VnfSpec,
+  random: (max: number) => number = randomInt,
+): VnfSpec {
   const taken = new Set([...takenMacs, ...request.interfaces.flatMap((nic) => (nic.mac ? [nic.mac] : []))]);
   const interfaces = request.interfaces.map((nic, index) => {
     if (nic.mac) return nic as InterfaceSpec;
     const before = previous?.interfaces[index];
     const kept = before && before.type === nic.type && !taken.has(before.mac) ? before.mac : undefined;
-    const mac = kept ?? allocateMac(taken);
+    const mac = kept ?? allocateMac(taken, random);
     taken.add(mac);
     return { ...nic, mac } as InterfaceSpec;
   });

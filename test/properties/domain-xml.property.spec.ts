@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { designDomain, type HostFacts } from '../../libs/designer/src/index.js';
+import { buildDomainXml, parseDomainXml } from '../../libs/domain-xml/src/index.js';
+import { makeVnfSpecSchema, normalizeSpec, specHash } from '../../libs/vnf/src/index.js';
+import { validCaseArb } from './arbitraries.js';
+
+const run = promisify(execFile);
+const HOST: HostFacts = { arch: 'x86_64', kvmArches: new Set(['x86_64', 'aarch64']), emulators: { aarch64: '/usr/bin/qemu-system-aarch64' } };
+const schema = makeVnfSpecSchema({ defaultArch: 'x86_64' });
+
+describe('property: any valid spec designs to XML that parses back to the same model and passes the RNG schema', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vnfm-prop-'));
+  const files: string[] = [];
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('build -> parse -> equal, for 300 random specs', async () => {
+    await fc.assert(
+      fc.asyncProperty(validCaseArb, async ({ request, devices }) => {
+        const parsed = schema.safeParse(request);
+        if (!parsed.success) throw new Error(`generator made an invalid request: ${JSON.stringify(parsed.error.issues)}`);
+        const spec = normalizeSpec(parsed.data, new Set());
+        const id = '3f1c1e52-7d0a-4b59-9d43-0c8f2d1b2a11';
+        const model = designDomain({ id, specHash: specHash(spec, devices), generation: 1 }, spec, HOST, devices);
+        const xml = buildDomainXml(model);
+        const back = await parseDomainXml(xml);
+        expect(back).toEqual({ ...model, otherQemuArgs: [] });
+        if (files.length < 300) {
+          const file = join(dir, `${files.length}.xml`);
+          writeFileSync(file, xml);
+          files.push(file);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('every generated XML passes libvirt domain.rng (xmllint --relaxng)', async () => {
+    expect(files.length).toBeGreaterThan(100);
+    const { stderr } = await run('xmllint', ['--noout', '--relaxng', '/usr/share/libvirt/schemas/domain.rng', ...files], { maxBuffer: 16 * 1024 * 1024 }).catch(
+      (error: { stderr?: string }) => ({ stderr: error.stderr ?? String(error) }),
+    );
+    const verdicts = stderr.split('\n').filter((line) => line.trim() !== '');
+    expect(verdicts.filter((line) => !line.endsWith(' validates'))).toEqual([]);
+    expect(verdicts).toHaveLength(files.length);
+  });
+});
