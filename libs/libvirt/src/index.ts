@@ -1,8 +1,6 @@
 export * from './backoff.js';
-export * from './binding.js';
 export * from './call-gate.js';
 export * from './domain-state.js';
 export * from './libvirt.errors.js';
 export * from './libvirt.port.js';
 export * from './libvirt-client.js';
-export { unraidBinding } from './unraid-binding.js';

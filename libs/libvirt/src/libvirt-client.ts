@@ -1,7 +1,17 @@
-import type { BindingConnection, BindingDomain, LibvirtBinding } from './binding.js';
+import {
+  LibvirtNativeError,
+  NativeConnection,
+  virConnectListAllDomainsFlags,
+  virDomainStatsTypes,
+  virDomainUndefineFlagsValues,
+  virDomainXMLFlags,
+  virErrorNumber,
+  type DomainEvent,
+  type DomainIdentity,
+} from '../../libvirt-native/src/index.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { CallGate } from './call-gate.js';
-import { domainStateFromCode, isActiveState, type ObservedDomain } from './domain-state.js';
+import { domainStateFromCode, type ObservedDomain } from './domain-state.js';
 import {
   DomainNotFoundError,
   LibvirtConnectionError,
@@ -10,37 +20,46 @@ import {
   LibvirtTimeoutError,
   errorMessage,
 } from './libvirt.errors.js';
-import type { LibvirtPort } from './libvirt.port.js';
+import type { DomainEventHint, LibvirtPort } from './libvirt.port.js';
 
 export interface LibvirtClientOptions {
   uri: string;
   callTimeoutMs: number;
   maxInFlight: number;
-  /** How often an idle connection is probed (the binding has no keepalive). */
-  probeIntervalMs?: number;
+  /** libvirt keepalive interval; a peer silent for 3 intervals closes the connection. */
+  keepAliveIntervalMs?: number;
   reconnect?: BackoffPolicy;
   log?: (level: 'log' | 'warn' | 'error', message: string) => void;
 }
 
 const DEFAULT_RECONNECT: BackoffPolicy = { baseMs: 250, maxMs: 15_000, jitter: 0.3 };
+const KEEPALIVE_COUNT = 3;
+
+/** Errors that say the connection itself is unusable, whatever the call was. */
+const CONNECTION_ERRORS = new Set<number>([virErrorNumber.VIR_ERR_NO_CONNECT, virErrorNumber.VIR_ERR_INVALID_CONN, virErrorNumber.VIR_ERR_RPC, virErrorNumber.VIR_ERR_AUTH_FAILED]);
+/** "It is not running" answers to destroy / shutdown, which vnfm treats as done. */
+const NOT_RUNNING = virErrorNumber.VIR_ERR_OPERATION_INVALID;
+const UNDEFINE_EVERYTHING =
+  virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+  virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+  virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_NVRAM |
+  virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA;
 
 /**
- * One long-lived libvirt connection: reopened with capped backoff when it dies, every call
- * bounded in time and in concurrency, and every failure turned into a typed LibvirtError.
+ * One long-lived libvirt connection through vnfm's own binding: keepalive and libvirt's close
+ * callback detect a dead peer, the connection is reopened with capped backoff, every call is
+ * bounded in time and in concurrency, and failures become typed LibvirtErrors by libvirt's code.
  */
 export class LibvirtClient implements LibvirtPort {
-  private connection: BindingConnection | null = null;
+  private connection: NativeConnection | null = null;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private probeTimer: NodeJS.Timeout | undefined;
   private reconnectAttempt = 0;
   private closed = false;
   private readonly gate: CallGate;
   private readonly connectedListeners = new Set<() => void>();
+  private readonly eventListeners = new Set<(event: DomainEventHint) => void>();
 
-  constructor(
-    private readonly binding: LibvirtBinding,
-    private readonly options: LibvirtClientOptions,
-  ) {
+  constructor(private readonly options: LibvirtClientOptions) {
     this.gate = new CallGate(options.maxInFlight, options.callTimeoutMs);
   }
 
@@ -49,7 +68,7 @@ export class LibvirtClient implements LibvirtPort {
   }
 
   isConnected(): boolean {
-    return this.connection !== null;
+    return this.connection !== null && this.connection.isAlive();
   }
 
   /** Called whenever a connection is (re)established. */
@@ -58,156 +77,162 @@ export class LibvirtClient implements LibvirtPort {
     return () => this.connectedListeners.delete(listener);
   }
 
+  onDomainEvent(listener: (event: DomainEventHint) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
   /** First connection attempt. Never throws: on failure the reconnect loop keeps trying. */
   async start(): Promise<boolean> {
     this.closed = false;
     const ok = await this.tryConnect();
     if (!ok) this.scheduleReconnect();
-    const probeEvery = this.options.probeIntervalMs ?? 5_000;
-    this.probeTimer = setInterval(() => void this.probe(), probeEvery);
-    this.probeTimer.unref();
     return ok;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
-    clearInterval(this.probeTimer);
     const connection = this.connection;
     this.connection = null;
-    if (connection) {
-      await this.gate.run('close', () => connection.close()).catch(() => undefined);
-    }
+    if (connection) await this.gate.run('close', () => connection.close()).catch(() => undefined);
   }
 
   async lookupDomain(name: string): Promise<ObservedDomain | null> {
     return this.withConnection('lookupDomain', async (connection) => {
-      const domain = await this.findDomain(connection, name);
-      if (!domain) return null;
-      const transient = await connection.listTransientDomainNames();
-      return observe(domain, name, !transient.has(name));
+      const identity = await this.find(connection, name);
+      if (!identity) return null;
+      try {
+        return await this.observe(connection, identity);
+      } catch (error) {
+        if (isCode(error, virErrorNumber.VIR_ERR_NO_DOMAIN)) return null;
+        throw error;
+      }
     });
   }
 
+  /** Every domain with its state, in two calls whatever their number. */
   async listDomains(): Promise<ObservedDomain[]> {
     return this.withConnection('listDomains', async (connection) => {
-      const [domains, transientNames] = await Promise.all([connection.listAllDomains(), connection.listTransientDomainNames()]);
-      return Promise.all(
-        domains.map(async (domain) => {
-          const name = await domain.name();
-          return observe(domain, name, !transientNames.has(name));
-        }),
-      );
+      const [stats, transient] = await Promise.all([
+        connection.getAllDomainStats(virDomainStatsTypes.VIR_DOMAIN_STATS_STATE, 0),
+        connection.listAllDomains(virConnectListAllDomainsFlags.VIR_CONNECT_LIST_DOMAINS_TRANSIENT),
+      ]);
+      const transientIds = new Set(transient.map((domain) => domain.uuid));
+      return stats.map((record) => ({
+        name: record.name,
+        uuid: record.uuid,
+        id: record.id,
+        state: domainStateFromCode(Number(record.params['state.state'] ?? -1)),
+        persistent: !transientIds.has(record.uuid),
+      }));
     });
   }
 
   async defineDomain(xml: string): Promise<ObservedDomain> {
-    return this.withConnection('defineDomain', async (connection) => {
-      const domain = await connection.defineXml(xml);
-      return observe(domain, await domain.name(), true);
-    });
+    return this.withConnection('defineDomain', async (connection) => this.observe(connection, await connection.defineXml(xml)));
   }
 
   async startDomain(name: string): Promise<void> {
-    await this.withConnection('startDomain', async (connection) => {
-      const domain = await this.requireDomain(connection, name, 'startDomain');
-      await domain.create();
-    });
+    await this.withConnection('startDomain', async (connection) => connection.create((await this.require(connection, name, 'startDomain')).uuid));
   }
 
   async destroyDomain(name: string): Promise<void> {
-    await this.withConnection('destroyDomain', async (connection) => {
-      const domain = await this.findDomain(connection, name);
-      if (!domain || !isActiveState(domainStateFromCode(await domain.stateCode()))) return;
-      await domain.destroy();
-    });
+    await this.onExisting('destroyDomain', name, (connection, uuid) => ignoreCode(connection.destroy(uuid), NOT_RUNNING));
   }
 
   async shutdownDomain(name: string): Promise<void> {
-    await this.withConnection('shutdownDomain', async (connection) => {
-      const domain = await this.findDomain(connection, name);
-      if (!domain || !isActiveState(domainStateFromCode(await domain.stateCode()))) return;
-      await domain.shutdown();
-    });
+    await this.onExisting('shutdownDomain', name, (connection, uuid) => ignoreCode(connection.shutdown(uuid), NOT_RUNNING));
   }
 
+  /** Undefines with its NVRAM, managed save and snapshot/checkpoint metadata (a UEFI guest has NVRAM). */
   async undefineDomain(name: string): Promise<void> {
-    await this.withConnection('undefineDomain', async (connection) => {
-      const domain = await this.findDomain(connection, name);
-      if (!domain) return;
-      await domain.undefine();
+    await this.onExisting('undefineDomain', name, async (connection, uuid) => {
+      try {
+        await connection.undefine(uuid, UNDEFINE_EVERYTHING);
+      } catch (error) {
+        // Drivers without NVRAM or checkpoints refuse those flags; nothing of the kind to remove then.
+        if (!isCode(error, virErrorNumber.VIR_ERR_INVALID_ARG) && !isCode(error, virErrorNumber.VIR_ERR_NO_SUPPORT)) throw error;
+        await connection.undefine(uuid, 0);
+      }
     });
   }
 
   async getDomainXml(name: string, options: { inactive: boolean }): Promise<string> {
     return this.withConnection('getDomainXml', async (connection) => {
-      const domain = await this.requireDomain(connection, name, 'getDomainXml');
-      return domain.xml(options);
+      const { uuid } = await this.require(connection, name, 'getDomainXml');
+      return connection.getXmlDesc(uuid, options.inactive ? virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE : 0);
+    });
+  }
+
+  async getAutostart(name: string): Promise<boolean> {
+    return this.withConnection('getAutostart', async (connection) => connection.getAutostart((await this.require(connection, name, 'getAutostart')).uuid));
+  }
+
+  async setAutostart(name: string, autostart: boolean): Promise<void> {
+    await this.withConnection('setAutostart', async (connection) => connection.setAutostart((await this.require(connection, name, 'setAutostart')).uuid, autostart));
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private async observe(connection: NativeConnection, identity: DomainIdentity): Promise<ObservedDomain> {
+    const [state, persistent] = await Promise.all([connection.getState(identity.uuid), connection.isPersistent(identity.uuid)]);
+    return { name: identity.name, uuid: identity.uuid, id: identity.id, state: domainStateFromCode(state.state), persistent };
+  }
+
+  private async find(connection: NativeConnection, name: string): Promise<DomainIdentity | null> {
+    try {
+      return await connection.lookupByName(name);
+    } catch (error) {
+      if (isCode(error, virErrorNumber.VIR_ERR_NO_DOMAIN)) return null;
+      throw error;
+    }
+  }
+
+  private async require(connection: NativeConnection, name: string, operation: string): Promise<DomainIdentity> {
+    const identity = await this.find(connection, name);
+    if (!identity) throw new DomainNotFoundError(name, operation);
+    return identity;
+  }
+
+  /** Runs `work` on the named domain; an absent domain (or one gone meanwhile) is not an error. */
+  private async onExisting(operation: string, name: string, work: (connection: NativeConnection, uuid: string) => Promise<void>): Promise<void> {
+    await this.withConnection(operation, async (connection) => {
+      const identity = await this.find(connection, name);
+      if (!identity) return;
+      await ignoreCode(work(connection, identity.uuid), virErrorNumber.VIR_ERR_NO_DOMAIN);
     });
   }
 
   // ---- connection management -------------------------------------------------------------
 
-  private async withConnection<T>(operation: string, work: (connection: BindingConnection) => Promise<T>): Promise<T> {
+  private async withConnection<T>(operation: string, work: (connection: NativeConnection) => Promise<T>): Promise<T> {
     const connection = this.connection;
-    if (!connection) {
-      throw new LibvirtConnectionError(`not connected to libvirtd at ${this.options.uri}`, operation);
-    }
+    if (!connection) throw new LibvirtConnectionError(`not connected to libvirtd at ${this.options.uri}`, operation);
     try {
       return await this.gate.run(operation, () => work(connection));
     } catch (error) {
-      throw await this.classify(error, operation, connection);
+      throw this.classify(error, operation, connection);
     }
   }
 
-  /**
-   * The binding reports every failure with the same code, so a failure is read as a dead
-   * connection only when a ping on the same connection fails too.
-   */
-  private async classify(error: unknown, operation: string, connection: BindingConnection): Promise<LibvirtError> {
-    if (error instanceof DomainNotFoundError || error instanceof LibvirtConnectionError) return error;
-    const alive = await this.isAlive(connection);
-    if (!alive) {
+  /** By libvirt's error code, and by whether libvirt still considers the connection alive. */
+  private classify(error: unknown, operation: string, connection: NativeConnection): LibvirtError {
+    if (error instanceof LibvirtError && !(error instanceof LibvirtTimeoutError)) return error;
+    const connectionFailed = !connection.isAlive() || (error instanceof LibvirtNativeError && CONNECTION_ERRORS.has(error.code));
+    if (connectionFailed) {
       this.markBroken(connection, `${operation} failed: ${errorMessage(error)}`);
-      return new LibvirtConnectionError(`lost the connection to libvirtd during ${operation}: ${errorMessage(error)}`, operation, {
-        cause: error,
-      });
+      return new LibvirtConnectionError(`lost the connection to libvirtd during ${operation}: ${errorMessage(error)}`, operation, { cause: error });
     }
     if (error instanceof LibvirtTimeoutError) return error;
+    if (error instanceof LibvirtNativeError) {
+      if (error.code === virErrorNumber.VIR_ERR_NO_DOMAIN) return new DomainNotFoundError('(by uuid)', operation);
+      return new LibvirtOperationError(error.message, operation, { cause: error, libvirtCode: error.codeName });
+    }
     return new LibvirtOperationError(errorMessage(error), operation, { cause: error });
   }
 
-  private async isAlive(connection: BindingConnection): Promise<boolean> {
-    const probeTimeout = Math.min(this.options.callTimeoutMs, 5_000);
-    return this.gate.probe('ping', () => connection.ping(), probeTimeout).then(
-      () => true,
-      () => false,
-    );
-  }
-
-  private async findDomain(connection: BindingConnection, name: string): Promise<BindingDomain | null> {
-    try {
-      return await connection.lookupDomainByName(name);
-    } catch (error) {
-      // Without error codes, "no such domain" is told apart from "connection gone" by a ping.
-      if (await this.isAlive(connection)) return null;
-      throw error;
-    }
-  }
-
-  private async requireDomain(connection: BindingConnection, name: string, operation: string): Promise<BindingDomain> {
-    const domain = await this.findDomain(connection, name);
-    if (!domain) throw new DomainNotFoundError(name, operation);
-    return domain;
-  }
-
-  private async probe(): Promise<void> {
-    const connection = this.connection;
-    if (!connection) return;
-    if (!(await this.isAlive(connection))) this.markBroken(connection, 'keepalive probe failed');
-  }
-
-  private markBroken(connection: BindingConnection, reason: string): void {
+  private markBroken(connection: NativeConnection, reason: string): void {
     if (this.connection !== connection) return;
     this.connection = null;
     this.options.log?.('warn', `libvirt connection to ${this.options.uri} lost (${reason}); reconnecting`);
@@ -217,20 +242,31 @@ export class LibvirtClient implements LibvirtPort {
 
   private async tryConnect(): Promise<boolean> {
     try {
-      const connection = await this.gate.run('open', () => this.binding.open(this.options.uri));
+      const connection = await this.gate.run('open', () => NativeConnection.open(this.options.uri));
       if (this.closed) {
         await connection.close().catch(() => undefined);
         return false;
       }
+      connection.onClose((reason) => this.markBroken(connection, `libvirt closed it: ${reason}`));
+      const intervalSeconds = Math.max(1, Math.round((this.options.keepAliveIntervalMs ?? 5_000) / 1000));
+      await this.gate.run('setKeepAlive', () => connection.setKeepAlive(intervalSeconds, KEEPALIVE_COUNT));
+      await this.gate
+        .run('registerDomainEvents', () => connection.onDomainEvent((event) => this.dispatch(event)))
+        .catch((error: unknown) => this.options.log?.('warn', `domain events unavailable on ${this.options.uri}: ${errorMessage(error)}`));
       this.connection = connection;
       this.reconnectAttempt = 0;
-      this.options.log?.('log', `connected to libvirtd at ${this.options.uri} (${this.binding.name})`);
+      this.options.log?.('log', `connected to libvirtd at ${this.options.uri}`);
       for (const listener of this.connectedListeners) listener();
       return true;
     } catch (error) {
       this.options.log?.('warn', `cannot connect to libvirtd at ${this.options.uri}: ${errorMessage(error)}`);
       return false;
     }
+  }
+
+  private dispatch(event: DomainEvent): void {
+    const what = event.kind === 'lifecycle' ? event.type : event.kind;
+    for (const listener of this.eventListeners) listener({ name: event.name, uuid: event.uuid, what });
   }
 
   private scheduleReconnect(): void {
@@ -247,7 +283,14 @@ export class LibvirtClient implements LibvirtPort {
   }
 }
 
-async function observe(domain: BindingDomain, name: string, persistent: boolean): Promise<ObservedDomain> {
-  const [uuid, id, stateCode] = await Promise.all([domain.uuid(), domain.id(), domain.stateCode()]);
-  return { name, uuid, id, state: domainStateFromCode(stateCode), persistent };
+function isCode(error: unknown, code: number): boolean {
+  return error instanceof LibvirtNativeError && error.code === code;
+}
+
+async function ignoreCode(call: Promise<void>, code: number): Promise<void> {
+  try {
+    await call;
+  } catch (error) {
+    if (!isCode(error, code)) throw error;
+  }
 }

@@ -1,12 +1,16 @@
 /** Typed libvirt failures: callers branch on the class, never on message text. */
 export class LibvirtError extends Error {
+  /** libvirt's symbolic error code when libvirt gave one (`VIR_ERR_OPERATION_INVALID`). */
+  readonly libvirtCode: string | undefined;
+
   constructor(
     message: string,
     readonly operation: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; libvirtCode?: string },
   ) {
     super(message, options);
     this.name = new.target.name;
+    this.libvirtCode = options?.libvirtCode;
   }
 }
 

@@ -17,6 +17,19 @@ export interface LibvirtPort {
   /** Removes the persistent definition; an absent domain is not an error. */
   undefineDomain(name: string): Promise<void>;
   getDomainXml(name: string, options: { inactive: boolean }): Promise<string>;
+  /** Whether libvirtd starts the domain when the host boots. */
+  getAutostart(name: string): Promise<boolean>;
+  setAutostart(name: string, autostart: boolean): Promise<void>;
+  /** Domain events (a hint to look again; the periodic full list stays the truth). */
+  onDomainEvent(listener: (event: DomainEventHint) => void): () => void;
+}
+
+/** What changed, as far as vnfm needs to know: which domain, and a word for what happened. */
+export interface DomainEventHint {
+  name: string;
+  uuid: string;
+  /** `started`, `stopped`, `defined`, `undefined`, `suspended`, `resumed`, `crashed`, `reboot`, `device-removed`, ... */
+  what: string;
 }
 
 export const LIBVIRT_PORT = Symbol('LIBVIRT_PORT');

@@ -1,7 +1,7 @@
 import { Logger, type Provider } from '@nestjs/common';
 import type { VnfmConfig } from '../../../../libs/config/src/index.js';
 import { VNFM_CONFIG } from '../../../../libs/config/src/index.js';
-import { LIBVIRT_PORT, LibvirtClient, unraidBinding } from '../../../../libs/libvirt/src/index.js';
+import { LIBVIRT_PORT, LibvirtClient } from '../../../../libs/libvirt/src/index.js';
 
 /** The one long-lived libvirt connection, opened at start-up (a failure there is retried, not fatal). */
 export const libvirtProvider: Provider = {
@@ -9,11 +9,11 @@ export const libvirtProvider: Provider = {
   inject: [VNFM_CONFIG],
   useFactory: async (config: VnfmConfig) => {
     const logger = new Logger('Libvirt');
-    const client = new LibvirtClient(unraidBinding, {
+    const client = new LibvirtClient({
       uri: config.VNFM_LIBVIRT_URI,
       callTimeoutMs: config.VNFM_LIBVIRT_CALL_TIMEOUT_MS,
       maxInFlight: config.VNFM_LIBVIRT_MAX_INFLIGHT,
-      probeIntervalMs: config.VNFM_LIBVIRT_PROBE_INTERVAL_MS,
+      keepAliveIntervalMs: config.VNFM_LIBVIRT_PROBE_INTERVAL_MS,
       log: (level, message) => logger[level](message),
     });
     await client.start();

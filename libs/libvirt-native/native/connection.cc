@@ -1,0 +1,253 @@
+#include "connection.h"
+
+#include <libvirt/virterror.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "events.h"
+
+DomainIdentity IdentityOf(virDomainPtr domain) {
+  DomainIdentity identity;
+  const char* name = virDomainGetName(domain);
+  identity.name = name != nullptr ? name : "";
+  char uuid[VIR_UUID_STRING_BUFLEN] = {0};
+  if (virDomainGetUUIDString(domain, uuid) == 0) identity.uuid = uuid;
+  unsigned int id = virDomainGetID(domain);
+  identity.id = id == static_cast<unsigned int>(-1) ? -1 : static_cast<long long>(id);
+  return identity;
+}
+
+Napi::Value IdentityToJs(Napi::Env env, const DomainIdentity& identity) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("name", identity.name);
+  object.Set("uuid", identity.uuid);
+  object.Set("id", identity.id < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(identity.id)));
+  return object;
+}
+
+std::string StringArg(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (info.Length() <= index || !info[index].IsString()) {
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
+  }
+  return info[index].As<Napi::String>().Utf8Value();
+}
+
+std::pair<bool, std::string> OptionalStringArg(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (info.Length() <= index || info[index].IsNull() || info[index].IsUndefined()) return {false, ""};
+  return {true, StringArg(info, index, what)};
+}
+
+unsigned int FlagsArg(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() <= index || info[index].IsUndefined()) return 0;
+  if (!info[index].IsNumber()) throw Napi::TypeError::New(info.Env(), "flags must be a number");
+  return info[index].As<Napi::Number>().Uint32Value();
+}
+
+int IntArg(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (info.Length() <= index || !info[index].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a number");
+  }
+  return info[index].As<Napi::Number>().Int32Value();
+}
+
+static const char* CStr(const std::pair<bool, std::string>& value) { return value.first ? value.second.c_str() : nullptr; }
+
+bool TakeText(char* text, OwnedText& out, LibvirtFailure& failure, const char* what) {
+  if (text == nullptr) {
+    failure = CaptureLastError(what);
+    return false;
+  }
+  out.text = text;
+  free(text);
+  return true;
+}
+
+Napi::Value TextToJs(Napi::Env env, OwnedText& text) { return Napi::String::New(env, text.text); }
+
+void Connection::Init(Napi::Env env, Napi::Object exports) {
+  std::vector<Napi::ClassPropertyDescriptor<Connection>> methods = {
+      InstanceMethod("close", &Connection::Close),
+      InstanceMethod("isAlive", &Connection::IsAlive),
+      InstanceMethod("setKeepAlive", &Connection::SetKeepAlive),
+      InstanceMethod("getLibVersion", &Connection::GetLibVersion),
+      InstanceMethod("getCapabilities", &Connection::GetCapabilities),
+      InstanceMethod("getDomainCapabilities", &Connection::GetDomainCapabilities),
+      InstanceMethod("listAllNodeDevices", &Connection::ListAllNodeDevices),
+      InstanceMethod("nodeDeviceGetXML", &Connection::NodeDeviceGetXML),
+      InstanceMethod("onClose", &Connection::OnClose),
+      InstanceMethod("registerDomainEvents", &Connection::RegisterDomainEvents),
+  };
+  for (auto& method : DomainMethods()) methods.push_back(method);
+  Napi::Function constructor = DefineClass(env, "Connection", methods);
+  auto* reference = new Napi::FunctionReference(Napi::Persistent(constructor));
+  env.SetInstanceData<Napi::FunctionReference>(reference);
+  exports.Set("Connection", constructor);
+  exports.Set("open", Napi::Function::New(env, &Connection::Open));
+}
+
+Napi::Value Connection::Open(const Napi::CallbackInfo& info) {
+  std::string uri = StringArg(info, 0, "uri");
+  StartEventLoop();
+  return AsyncCall<virConnectPtr>::Run(
+      info.Env(), "vnfm-libvirt-open",
+      [uri](virConnectPtr& out, LibvirtFailure& failure) {
+        out = virConnectOpen(uri.c_str());
+        if (out == nullptr) failure = CaptureLastError("cannot open connection");
+        return out != nullptr;
+      },
+      [](Napi::Env env, virConnectPtr& conn) -> Napi::Value {
+        Napi::FunctionReference* constructor = env.GetInstanceData<Napi::FunctionReference>();
+        return constructor->New({Napi::External<virConnect>::New(env, conn)});
+      });
+}
+
+Connection::Connection(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Connection>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "use open(uri) to make a Connection");
+  }
+  conn_ = info[0].As<Napi::External<virConnect>>().Data();
+}
+
+Connection::~Connection() {
+  // Only reached when JS dropped the object without close(): release what is left.
+  if (conn_ != nullptr) {
+    DeregisterCallbacks(conn_, event_callback_ids_, close_callback_registered_);
+    virConnectClose(conn_);
+    conn_ = nullptr;
+  }
+}
+
+LibvirtFailure Connection::ClosedFailure() { return LocalFailure(VIR_ERR_INVALID_CONN, "the connection is closed"); }
+
+virConnectPtr Connection::Acquire() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (conn_ == nullptr) return nullptr;
+  virConnectRef(conn_);
+  return conn_;
+}
+
+Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
+  virConnectPtr conn;
+  std::vector<int> event_ids;
+  bool close_callback;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    conn = conn_;
+    conn_ = nullptr;
+    event_ids.swap(event_callback_ids_);
+    close_callback = close_callback_registered_;
+    close_callback_registered_ = false;
+  }
+  if (conn == nullptr) {
+    auto deferred = Napi::Promise::Deferred::New(info.Env());
+    deferred.Resolve(info.Env().Undefined());
+    return deferred.Promise();
+  }
+  return AsyncCall<int>::Run(
+      info.Env(), "vnfm-libvirt-close",
+      [conn, event_ids, close_callback](int& out, LibvirtFailure&) {
+        DeregisterCallbacks(conn, event_ids, close_callback);
+        out = virConnectClose(conn);
+        return true;
+      },
+      [](Napi::Env env, int&) { return env.Undefined(); });
+}
+
+Napi::Value Connection::IsAlive(const Napi::CallbackInfo& info) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return Napi::Boolean::New(info.Env(), conn_ != nullptr && virConnectIsAlive(conn_) == 1);
+}
+
+Napi::Value Connection::SetKeepAlive(const Napi::CallbackInfo& info) {
+  int interval = IntArg(info, 0, "interval");
+  unsigned int count = static_cast<unsigned int>(IntArg(info, 1, "count"));
+  return Call<int>(
+      info.Env(), "vnfm-libvirt-keepalive",
+      [interval, count](virConnectPtr conn, int& out, LibvirtFailure& failure) {
+        out = virConnectSetKeepAlive(conn, interval, count);
+        if (out < 0) failure = CaptureLastError("cannot set keepalive");
+        return out >= 0;
+      },
+      // 0: keepalive on; 1: the remote side does not support it.
+      [](Napi::Env env, int& result) { return Napi::Boolean::New(env, result == 0); });
+}
+
+Napi::Value Connection::GetLibVersion(const Napi::CallbackInfo& info) {
+  return Call<unsigned long>(
+      info.Env(), "vnfm-libvirt-libversion",
+      [](virConnectPtr conn, unsigned long& out, LibvirtFailure& failure) {
+        if (virConnectGetLibVersion(conn, &out) == 0) return true;
+        failure = CaptureLastError("cannot get the libvirt version");
+        return false;
+      },
+      [](Napi::Env env, unsigned long& version) { return Napi::Number::New(env, static_cast<double>(version)); });
+}
+
+Napi::Value Connection::GetCapabilities(const Napi::CallbackInfo& info) {
+  return Call<OwnedText>(
+      info.Env(), "vnfm-libvirt-capabilities",
+      [](virConnectPtr conn, OwnedText& out, LibvirtFailure& failure) {
+        return TakeText(virConnectGetCapabilities(conn), out, failure, "cannot get capabilities");
+      },
+      TextToJs);
+}
+
+Napi::Value Connection::GetDomainCapabilities(const Napi::CallbackInfo& info) {
+  auto emulator = OptionalStringArg(info, 0, "emulator");
+  auto arch = OptionalStringArg(info, 1, "arch");
+  auto machine = OptionalStringArg(info, 2, "machine");
+  auto virttype = OptionalStringArg(info, 3, "virttype");
+  unsigned int flags = FlagsArg(info, 4);
+  return Call<OwnedText>(
+      info.Env(), "vnfm-libvirt-domain-capabilities",
+      [emulator, arch, machine, virttype, flags](virConnectPtr conn, OwnedText& out, LibvirtFailure& failure) {
+        char* xml = virConnectGetDomainCapabilities(conn, CStr(emulator), CStr(arch), CStr(machine), CStr(virttype), flags);
+        return TakeText(xml, out, failure, "cannot get domain capabilities");
+      },
+      TextToJs);
+}
+
+Napi::Value Connection::ListAllNodeDevices(const Napi::CallbackInfo& info) {
+  unsigned int flags = FlagsArg(info, 0);
+  return Call<std::vector<std::string>>(
+      info.Env(), "vnfm-libvirt-node-devices",
+      [flags](virConnectPtr conn, std::vector<std::string>& out, LibvirtFailure& failure) {
+        virNodeDevicePtr* devices = nullptr;
+        int count = virConnectListAllNodeDevices(conn, &devices, flags);
+        if (count < 0) {
+          failure = CaptureLastError("cannot list node devices");
+          return false;
+        }
+        for (int index = 0; index < count; index++) {
+          const char* name = virNodeDeviceGetName(devices[index]);
+          if (name != nullptr) out.emplace_back(name);
+          virNodeDeviceFree(devices[index]);
+        }
+        free(devices);
+        return true;
+      },
+      [](Napi::Env env, std::vector<std::string>& names) -> Napi::Value {
+        Napi::Array array = Napi::Array::New(env, names.size());
+        for (size_t index = 0; index < names.size(); index++) array.Set(index, names[index]);
+        return array;
+      });
+}
+
+Napi::Value Connection::NodeDeviceGetXML(const Napi::CallbackInfo& info) {
+  std::string name = StringArg(info, 0, "name");
+  unsigned int flags = FlagsArg(info, 1);
+  return Call<OwnedText>(
+      info.Env(), "vnfm-libvirt-node-device-xml",
+      [name, flags](virConnectPtr conn, OwnedText& out, LibvirtFailure& failure) {
+        virNodeDevicePtr device = virNodeDeviceLookupByName(conn, name.c_str());
+        if (device == nullptr) {
+          failure = CaptureLastError("node device not found");
+          return false;
+        }
+        bool ok = TakeText(virNodeDeviceGetXMLDesc(device, flags), out, failure, "cannot get node device XML");
+        virNodeDeviceFree(device);
+        return ok;
+      },
+      TextToJs);
+}

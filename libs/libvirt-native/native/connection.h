@@ -1,0 +1,138 @@
+// One libvirt connection, as a JS object. Every call takes its own reference to the connection
+// (virConnectRef) on the JS thread and drops it on the worker thread when done, so close() never
+// frees a connection a call is still using; calls made after close() reject at once.
+#pragma once
+
+#include <libvirt/libvirt.h>
+#include <napi.h>
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "async_call.h"
+
+// What a domain lookup answers: identity only (libvirt keeps these locally, no extra RPC).
+struct DomainIdentity {
+  std::string name;
+  std::string uuid;
+  long long id = -1;  // -1 when the domain is not running
+};
+
+DomainIdentity IdentityOf(virDomainPtr domain);
+Napi::Value IdentityToJs(Napi::Env env, const DomainIdentity& identity);
+
+// Text libvirt allocated, copied (and freed) on the worker thread.
+struct OwnedText {
+  std::string text;
+};
+// Takes ownership of `text` (frees it); a null `text` is a failure described by libvirt.
+bool TakeText(char* text, OwnedText& out, LibvirtFailure& failure, const char* what);
+Napi::Value TextToJs(Napi::Env env, OwnedText& text);
+
+// Argument readers: they throw a TypeError naming the argument.
+std::string StringArg(const Napi::CallbackInfo& info, size_t index, const char* what);
+// null / undefined -> has_value false.
+std::pair<bool, std::string> OptionalStringArg(const Napi::CallbackInfo& info, size_t index, const char* what);
+unsigned int FlagsArg(const Napi::CallbackInfo& info, size_t index);
+int IntArg(const Napi::CallbackInfo& info, size_t index, const char* what);
+
+class Connection : public Napi::ObjectWrap<Connection> {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports);
+  static Napi::Value Open(const Napi::CallbackInfo& info);
+
+  explicit Connection(const Napi::CallbackInfo& info);
+  ~Connection() override;
+
+  // Runs `work` on a worker thread with a connection reference of its own.
+  template <typename Result>
+  Napi::Value Call(Napi::Env env, const char* name, std::function<bool(virConnectPtr, Result&, LibvirtFailure&)> work,
+                   typename AsyncCall<Result>::Convert convert) {
+    virConnectPtr conn = Acquire();
+    if (conn == nullptr) return RejectedPromise(env, ClosedFailure());
+    return AsyncCall<Result>::Run(
+        env, name,
+        [conn, work = std::move(work)](Result& out, LibvirtFailure& failure) {
+          bool ok = work(conn, out, failure);
+          virConnectClose(conn);
+          return ok;
+        },
+        std::move(convert));
+  }
+
+  // Looks the domain (info[0], a UUID) up on the worker thread, runs `op`, frees the domain.
+  template <typename Result>
+  Napi::Value OnDomain(const Napi::CallbackInfo& info, const char* name,
+                       std::function<bool(virDomainPtr, Result&, LibvirtFailure&)> op,
+                       typename AsyncCall<Result>::Convert convert) {
+    std::string uuid = StringArg(info, 0, "uuid");
+    return Call<Result>(
+        info.Env(), name,
+        [uuid, op = std::move(op)](virConnectPtr conn, Result& out, LibvirtFailure& failure) {
+          virDomainPtr domain = virDomainLookupByUUIDString(conn, uuid.c_str());
+          if (domain == nullptr) {
+            failure = CaptureLastError("domain not found");
+            return false;
+          }
+          bool ok = op(domain, out, failure);
+          virDomainFree(domain);
+          return ok;
+        },
+        std::move(convert));
+  }
+
+  // A domain operation that answers 0 / -1.
+  Napi::Value OnDomainVoid(const Napi::CallbackInfo& info, const char* name, std::function<int(virDomainPtr)> op);
+
+ private:
+  static LibvirtFailure ClosedFailure();
+  virConnectPtr Acquire();
+
+  // connection.cc
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value IsAlive(const Napi::CallbackInfo& info);
+  Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
+  Napi::Value GetLibVersion(const Napi::CallbackInfo& info);
+  Napi::Value GetCapabilities(const Napi::CallbackInfo& info);
+  Napi::Value GetDomainCapabilities(const Napi::CallbackInfo& info);
+  Napi::Value ListAllNodeDevices(const Napi::CallbackInfo& info);
+  Napi::Value NodeDeviceGetXML(const Napi::CallbackInfo& info);
+  // connection_domains.cc
+  Napi::Value ListAllDomains(const Napi::CallbackInfo& info);
+  Napi::Value GetAllDomainStats(const Napi::CallbackInfo& info);
+  Napi::Value DefineXML(const Napi::CallbackInfo& info);
+  Napi::Value LookupByName(const Napi::CallbackInfo& info);
+  Napi::Value LookupByUUID(const Napi::CallbackInfo& info);
+  Napi::Value Undefine(const Napi::CallbackInfo& info);
+  Napi::Value Create(const Napi::CallbackInfo& info);
+  Napi::Value Destroy(const Napi::CallbackInfo& info);
+  Napi::Value Shutdown(const Napi::CallbackInfo& info);
+  Napi::Value Reboot(const Napi::CallbackInfo& info);
+  Napi::Value Reset(const Napi::CallbackInfo& info);
+  Napi::Value Suspend(const Napi::CallbackInfo& info);
+  Napi::Value Resume(const Napi::CallbackInfo& info);
+  Napi::Value GetState(const Napi::CallbackInfo& info);
+  Napi::Value IsActive(const Napi::CallbackInfo& info);
+  Napi::Value IsPersistent(const Napi::CallbackInfo& info);
+  Napi::Value GetAutostart(const Napi::CallbackInfo& info);
+  Napi::Value SetAutostart(const Napi::CallbackInfo& info);
+  Napi::Value GetXMLDesc(const Napi::CallbackInfo& info);
+  Napi::Value AttachDevice(const Napi::CallbackInfo& info);
+  Napi::Value DetachDevice(const Napi::CallbackInfo& info);
+  Napi::Value UpdateDevice(const Napi::CallbackInfo& info);
+  Napi::Value GetMetadata(const Napi::CallbackInfo& info);
+  Napi::Value SetMetadata(const Napi::CallbackInfo& info);
+  // connection_events.cc
+  Napi::Value OnClose(const Napi::CallbackInfo& info);
+  Napi::Value RegisterDomainEvents(const Napi::CallbackInfo& info);
+
+  static std::vector<Napi::ClassPropertyDescriptor<Connection>> DomainMethods();
+
+  std::mutex mutex_;
+  virConnectPtr conn_ = nullptr;
+  std::vector<int> event_callback_ids_;
+  bool close_callback_registered_ = false;
+};

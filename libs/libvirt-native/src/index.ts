@@ -1,0 +1,3 @@
+export * from './libvirt-constants.generated.js';
+export * from './native-connection.js';
+export * from './native-error.js';
