@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { TEST_DRIVER_URI, uniqueName, virsh } from './support/virsh.js';
+import { eventually } from './support/libvirtd.js';
+import { TEST_DRIVER_URI, domstate, uniqueName, virsh } from './support/virsh.js';
 
 const URI = TEST_DRIVER_URI;
 
@@ -54,5 +55,22 @@ describe('PUT: update strategies and labels (test driver)', () => {
     expect(await names('label=tier=router')).toEqual([core]);
     await t.http.delete(`/api/v1/vnfs/${edge}`).expect(202);
     await t.http.delete(`/api/v1/vnfs/${core}`).expect(202);
+  });
+
+  it('autostart is applied to the libvirt domain and follows a replace', async () => {
+    const name = uniqueName('auto');
+    await t.http.put(`/api/v1/vnfs/${name}`).send({ vcpus: 1, memoryMiB: 64, autostart: true }).expect(201);
+    expect(await virsh(URI, 'dominfo', name)).toMatch(/Autostart:\s+enable/);
+    await t.http.put(`/api/v1/vnfs/${name}`).send({ vcpus: 1, memoryMiB: 64, autostart: false }).expect(200);
+    expect(await virsh(URI, 'dominfo', name)).toMatch(/Autostart:\s+disable/);
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
+
+  it('a domain destroyed behind vnfm\'s back is started again on the event, long before the interval', async () => {
+    const name = uniqueName('evt');
+    await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 64 }).expect(201);
+    await virsh(URI, 'destroy', name);
+    await eventually(async () => (await domstate(URI, name)) === 'running', 10_000, `${name} running again`);
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
   });
 });

@@ -138,11 +138,11 @@ export class LibvirtClient implements LibvirtPort {
   }
 
   async destroyDomain(name: string): Promise<void> {
-    await this.onExisting('destroyDomain', name, (connection, uuid) => ignoreCode(connection.destroy(uuid), NOT_RUNNING));
+    await this.onRunning('destroyDomain', name, (connection, uuid) => connection.destroy(uuid));
   }
 
   async shutdownDomain(name: string): Promise<void> {
-    await this.onExisting('shutdownDomain', name, (connection, uuid) => ignoreCode(connection.shutdown(uuid), NOT_RUNNING));
+    await this.onRunning('shutdownDomain', name, (connection, uuid) => connection.shutdown(uuid));
   }
 
   /** Undefines with its NVRAM, managed save and snapshot/checkpoint metadata (a UEFI guest has NVRAM). */
@@ -204,6 +204,14 @@ export class LibvirtClient implements LibvirtPort {
     });
   }
 
+  /** Runs `work` on the named domain if it is running (drivers differ in how they refuse otherwise). */
+  private async onRunning(operation: string, name: string, work: (connection: NativeConnection, uuid: string) => Promise<void>): Promise<void> {
+    await this.onExisting(operation, name, async (connection, uuid) => {
+      if (!(await connection.isActive(uuid))) return;
+      await ignoreCode(work(connection, uuid), NOT_RUNNING);
+    });
+  }
+
   // ---- connection management -------------------------------------------------------------
 
   private async withConnection<T>(operation: string, work: (connection: NativeConnection) => Promise<T>): Promise<T> {
@@ -249,7 +257,11 @@ export class LibvirtClient implements LibvirtPort {
       }
       connection.onClose((reason) => this.markBroken(connection, `libvirt closed it: ${reason}`));
       const intervalSeconds = Math.max(1, Math.round((this.options.keepAliveIntervalMs ?? 5_000) / 1000));
-      await this.gate.run('setKeepAlive', () => connection.setKeepAlive(intervalSeconds, KEEPALIVE_COUNT));
+      // Local drivers (test:///default) have no keepalive: there is no peer that could die.
+      await ignoreCode(
+        this.gate.run('setKeepAlive', () => connection.setKeepAlive(intervalSeconds, KEEPALIVE_COUNT)).then(() => undefined),
+        virErrorNumber.VIR_ERR_NO_SUPPORT,
+      );
       await this.gate
         .run('registerDomainEvents', () => connection.onDomainEvent((event) => this.dispatch(event)))
         .catch((error: unknown) => this.options.log?.('warn', `domain events unavailable on ${this.options.uri}: ${errorMessage(error)}`));

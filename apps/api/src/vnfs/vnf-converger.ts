@@ -67,6 +67,9 @@ export class VnfConverger {
           }
           throw error;
         }
+        // A fresh definition starts with autostart off in libvirt: apply the asked-for value.
+        step = 'autostart';
+        if ((await this.libvirt.getAutostart(spec.name)) !== Boolean(spec.autostart)) await this.libvirt.setAutostart(spec.name, Boolean(spec.autostart));
       }
       step = spec.powerState === 'running' ? 'start' : 'shutdown';
       let active = isActiveState(observed.state);

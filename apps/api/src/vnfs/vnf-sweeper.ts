@@ -9,6 +9,7 @@ import { VnfConverger } from './vnf-converger.js';
 import { VNF_LOCKS } from './vnfs.service.js';
 
 const SWEEP_INTERVAL = 'vnf-sweep';
+const EVENT_SETTLE_MS = 500;
 
 /**
  * Applies stored intent on a fixed interval and whenever libvirt (re)connects: finishes
@@ -18,7 +19,8 @@ const SWEEP_INTERVAL = 'vnf-sweep';
 export class VnfSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(VnfSweeper.name);
   private running: Promise<void> | null = null;
-  private unsubscribe: (() => void) | undefined;
+  private readonly unsubscribers: Array<() => void> = [];
+  private eventTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly vnfs: VnfRepository,
@@ -32,13 +34,23 @@ export class VnfSweeper implements OnApplicationBootstrap, OnApplicationShutdown
   onApplicationBootstrap(): void {
     const timer = setInterval(() => void this.sweep(), this.config.VNFM_RECONCILE_INTERVAL_MS);
     this.scheduler.addInterval(SWEEP_INTERVAL, timer);
-    if (this.libvirt instanceof LibvirtClient) this.unsubscribe = this.libvirt.onConnected(() => void this.sweep());
+    if (this.libvirt instanceof LibvirtClient) this.unsubscribers.push(this.libvirt.onConnected(() => void this.sweep()));
+    // A domain event is a hint to look again soon (events can be lost; the interval stays the truth).
+    this.unsubscribers.push(this.libvirt.onDomainEvent(() => this.sweepSoon()));
     void this.sweep();
   }
 
   onApplicationShutdown(): void {
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    clearTimeout(this.eventTimer);
     if (this.scheduler.doesExist('interval', SWEEP_INTERVAL)) this.scheduler.deleteInterval(SWEEP_INTERVAL);
+  }
+
+  /** Coalesces a burst of events into one pass, shortly after the last. */
+  private sweepSoon(): void {
+    clearTimeout(this.eventTimer);
+    this.eventTimer = setTimeout(() => void this.sweep(), EVENT_SETTLE_MS);
+    this.eventTimer.unref();
   }
 
   /** One pass over every VNF; overlapping triggers share the pass in progress. */
