@@ -45,3 +45,24 @@ describe('domain events through the binding', () => {
     }
   });
 });
+
+describe('process lifetime', () => {
+  it('a process with an open connection, events and a close callback still exits by itself', async () => {
+    const { execFile } = await import('node:child_process');
+    const addon = new URL('../../libs/libvirt-native/build/Release/vnfm_libvirt.node', import.meta.url).pathname;
+    const script = `
+      const addon = require(${JSON.stringify(addon)});
+      (async () => {
+        const connection = await addon.open('test+unix:///default');
+        connection.onClose(() => {});
+        await connection.registerDomainEvents(() => {});
+        console.log('registered');
+      })();`;
+    const started = Date.now();
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['-e', script], { timeout: 20_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    });
+    expect(output.trim()).toBe('registered');
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
