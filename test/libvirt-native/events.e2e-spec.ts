@@ -47,13 +47,13 @@ describe('domain events through the binding', () => {
 });
 
 describe('process lifetime', () => {
-  it('a process with an open connection, events and a close callback still exits by itself', async () => {
+  it.each(['test:///default', 'test+unix:///default', 'qemu:///system'])('%s: a process with an open connection, events and a close callback still exits by itself, cleanly', async (uri) => {
     const { execFile } = await import('node:child_process');
     const addon = new URL('../../libs/libvirt-native/build/Release/vnfm_libvirt.node', import.meta.url).pathname;
     const script = `
       const addon = require(${JSON.stringify(addon)});
       (async () => {
-        const connection = await addon.open('test+unix:///default');
+        const connection = await addon.open(${JSON.stringify(uri)});
         connection.onClose(() => {});
         await connection.registerDomainEvents(() => {});
         console.log('registered');

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -22,27 +23,67 @@ void StartEventLoop() {
   });
 }
 
-// ---- close callback -------------------------------------------------------------------------
+// ---- callback contexts ----------------------------------------------------------------------
+//
+// A context is shared by libvirt (one share per registration, dropped in its free callback) and
+// by the thread-safe function (one share, dropped when Node finalizes it, which at process exit
+// can happen before libvirt lets go). Nothing touches the thread-safe function once Node has
+// finalized it, and the context goes when the last share does.
 
-struct CloseContext {
+struct CallbackContext {
   Napi::ThreadSafeFunction tsfn;
+  std::mutex mutex;
+  bool finalized = false;
+  std::atomic<int> shares{1};
 };
 
-static void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
-  auto* context = static_cast<CloseContext*>(opaque);
-  auto* payload = new int(reason);
-  napi_status status = context->tsfn.NonBlockingCall(payload, [](Napi::Env env, Napi::Function callback, int* data) {
-    int value = *data;
-    delete data;
-    if (env != nullptr && callback != nullptr) callback.Call({Napi::Number::New(env, value)});
-  });
-  if (status != napi_ok) delete payload;
+static void DropShare(CallbackContext* context) {
+  if (--context->shares == 0) delete context;
 }
 
-static void FreeCloseContext(void* opaque) {
-  auto* context = static_cast<CloseContext*>(opaque);
-  context->tsfn.Release();
-  delete context;
+static void FinalizeContext(Napi::Env, CallbackContext* context) {
+  {
+    std::lock_guard<std::mutex> lock(context->mutex);
+    context->finalized = true;
+  }
+  DropShare(context);
+}
+
+static CallbackContext* NewContext(Napi::Env env, Napi::Function callback, const char* name, int registrations) {
+  auto* context = new CallbackContext();
+  context->shares = 1 + registrations;
+  context->tsfn = Napi::ThreadSafeFunction::New(env, callback, name, size_t{0}, static_cast<size_t>(registrations), context,
+                                                std::function<void(Napi::Env, CallbackContext*)>(FinalizeContext));
+  context->tsfn.Unref(env);
+  return context;
+}
+
+// libvirt's free callback for one registration.
+static void FreeRegistration(void* opaque) {
+  auto* context = static_cast<CallbackContext*>(opaque);
+  {
+    std::lock_guard<std::mutex> lock(context->mutex);
+    if (!context->finalized) context->tsfn.Release();
+  }
+  DropShare(context);
+}
+
+// Queues `data` for the JS callback; drops it when JS is gone or going.
+template <typename Data>
+static void Post(CallbackContext* context, Data* data, void (*deliver)(Napi::Env, Napi::Function, Data*)) {
+  std::lock_guard<std::mutex> lock(context->mutex);
+  if (context->finalized || context->tsfn.NonBlockingCall(data, deliver) != napi_ok) delete data;
+}
+
+// ---- close callback -------------------------------------------------------------------------
+
+static void DeliverClose(Napi::Env env, Napi::Function callback, int* reason) {
+  std::unique_ptr<int> owned(reason);
+  if (env != nullptr && callback != nullptr) callback.Call({Napi::Number::New(env, *owned)});
+}
+
+static void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
+  Post(static_cast<CallbackContext*>(opaque), new int(reason), DeliverClose);
 }
 
 Napi::Value Connection::OnClose(const Napi::CallbackInfo& info) {
@@ -51,13 +92,10 @@ Napi::Value Connection::OnClose(const Napi::CallbackInfo& info) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (conn_ == nullptr) throw ToJsError(env, ClosedFailure());
   if (close_callback_registered_) throw Napi::Error::New(env, "a close callback is already registered");
-  auto* context = new CloseContext();
-  context->tsfn = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "vnfm-libvirt-close-callback", 0, 1);
-  context->tsfn.Unref(env);
-  if (virConnectRegisterCloseCallback(conn_, OnConnectionClosed, context, FreeCloseContext) < 0) {
+  CallbackContext* context = NewContext(env, info[0].As<Napi::Function>(), "vnfm-libvirt-close-callback", 1);
+  if (virConnectRegisterCloseCallback(conn_, OnConnectionClosed, context, FreeRegistration) < 0) {
     LibvirtFailure failure = CaptureLastError("cannot register the close callback");
-    context->tsfn.Release();
-    delete context;
+    FreeRegistration(context);
     throw ToJsError(env, failure);
   }
   close_callback_registered_ = true;
@@ -74,25 +112,18 @@ struct DomainEvent {
   std::string device_alias;
 };
 
-struct EventsContext {
-  Napi::ThreadSafeFunction tsfn;
-  std::atomic<int> registrations{0};
-};
-
-static void Deliver(void* opaque, DomainEvent* event) {
-  auto* context = static_cast<EventsContext*>(opaque);
-  napi_status status = context->tsfn.NonBlockingCall(event, [](Napi::Env env, Napi::Function callback, DomainEvent* data) {
-    std::unique_ptr<DomainEvent> owned(data);
-    if (env == nullptr || callback == nullptr) return;
-    Napi::Object object = IdentityToJs(env, owned->identity).As<Napi::Object>();
-    object.Set("kind", owned->kind);
-    object.Set("event", owned->event);
-    object.Set("detail", owned->detail);
-    if (!owned->device_alias.empty()) object.Set("deviceAlias", owned->device_alias);
-    callback.Call({object});
-  });
-  if (status != napi_ok) delete event;
+static void DeliverEvent(Napi::Env env, Napi::Function callback, DomainEvent* data) {
+  std::unique_ptr<DomainEvent> owned(data);
+  if (env == nullptr || callback == nullptr) return;
+  Napi::Object object = IdentityToJs(env, owned->identity).As<Napi::Object>();
+  object.Set("kind", owned->kind);
+  object.Set("event", owned->event);
+  object.Set("detail", owned->detail);
+  if (!owned->device_alias.empty()) object.Set("deviceAlias", owned->device_alias);
+  callback.Call({object});
 }
+
+static void Deliver(void* opaque, DomainEvent* event) { Post(static_cast<CallbackContext*>(opaque), event, DeliverEvent); }
 
 static void OnLifecycle(virConnectPtr, virDomainPtr domain, int event, int detail, void* opaque) {
   Deliver(opaque, new DomainEvent{"lifecycle", IdentityOf(domain), event, detail, ""});
@@ -104,12 +135,6 @@ static void OnReboot(virConnectPtr, virDomainPtr domain, void* opaque) {
 
 static void OnDeviceRemoved(virConnectPtr, virDomainPtr domain, const char* alias, void* opaque) {
   Deliver(opaque, new DomainEvent{"device-removed", IdentityOf(domain), 0, 0, alias != nullptr ? alias : ""});
-}
-
-static void FreeEventsContext(void* opaque) {
-  auto* context = static_cast<EventsContext*>(opaque);
-  context->tsfn.Release();
-  if (--context->registrations == 0) delete context;
 }
 
 Napi::Value Connection::RegisterDomainEvents(const Napi::CallbackInfo& info) {
@@ -125,22 +150,19 @@ Napi::Value Connection::RegisterDomainEvents(const Napi::CallbackInfo& info) {
       {VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, VIR_DOMAIN_EVENT_CALLBACK(OnDeviceRemoved)},
   };
   constexpr int kKinds = sizeof(kinds) / sizeof(kinds[0]);
-  auto* context = new EventsContext();
-  context->tsfn = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "vnfm-libvirt-domain-events", 0, kKinds);
-  context->tsfn.Unref(env);
-  context->registrations = kKinds;
+  CallbackContext* context = NewContext(env, info[0].As<Napi::Function>(), "vnfm-libvirt-domain-events", kKinds);
   auto self = std::make_shared<Napi::ObjectReference>(Napi::Persistent(Value()));
   return Call<std::vector<int>>(
       env, "vnfm-libvirt-register-events",
       [context](virConnectPtr conn, std::vector<int>& ids, LibvirtFailure& failure) {
         for (const Registration& kind : kinds) {
-          int id = virConnectDomainEventRegisterAny(conn, nullptr, kind.id, kind.callback, context, FreeEventsContext);
+          int id = virConnectDomainEventRegisterAny(conn, nullptr, kind.id, kind.callback, context, FreeRegistration);
           if (id >= 0) {
             ids.push_back(id);
             continue;
           }
           failure = CaptureLastError("cannot register for domain events");
-          FreeEventsContext(context);  // this registration's share
+          FreeRegistration(context);  // this registration's share
         }
         if (ids.size() == static_cast<size_t>(kKinds)) return true;
         for (int id : ids) virConnectDomainEventDeregisterAny(conn, id);
