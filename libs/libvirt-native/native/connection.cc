@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <thread>
 
 #include "events.h"
 
@@ -110,12 +111,17 @@ Connection::Connection(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Connec
 }
 
 Connection::~Connection() {
-  // Only reached when JS dropped the object without close(): release what is left.
-  if (conn_ != nullptr) {
-    DeregisterCallbacks(conn_, event_callback_ids_, close_callback_registered_);
-    virConnectClose(conn_);
-    conn_ = nullptr;
-  }
+  // Only reached when JS dropped the object without close(): release what is left, off the JS
+  // thread (these are round trips to libvirtd, which may be slow or hung).
+  if (conn_ == nullptr) return;
+  virConnectPtr conn = conn_;
+  conn_ = nullptr;
+  std::vector<int> event_ids = event_callback_ids_;
+  bool close_callback = close_callback_registered_;
+  std::thread([conn, event_ids, close_callback] {
+    DeregisterCallbacks(conn, event_ids, close_callback);
+    virConnectClose(conn);
+  }).detach();
 }
 
 LibvirtFailure Connection::ClosedFailure() { return LocalFailure(VIR_ERR_INVALID_CONN, "the connection is closed"); }
