@@ -1,6 +1,7 @@
 import { CreateVnf1764370000000 } from './1764370000000-create-vnf.js';
 import { HostDevicesAndClaims1764380000000 } from './1764380000000-host-devices-and-claims.js';
 import { VnfRestartRequired1764390000000 } from './1764390000000-vnf-restart-required.js';
+import { ReconcilerStateAndEvents1764400000000 } from './1764400000000-reconciler-state-and-events.js';
 
 /** Every migration, oldest first. The schema changes only through these. */
-export const migrations = [CreateVnf1764370000000, HostDevicesAndClaims1764380000000, VnfRestartRequired1764390000000];
+export const migrations = [CreateVnf1764370000000, HostDevicesAndClaims1764380000000, VnfRestartRequired1764390000000, ReconcilerStateAndEvents1764400000000];

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../migrations/index.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_DRIVER_URI, uniqueName } from './support/virsh.js';
 
@@ -20,7 +21,8 @@ describe('SQLite persistence', () => {
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const applied = db.prepare('SELECT name FROM migrations ORDER BY id').all() as Array<{ name: string }>;
-      expect(applied.map((row) => row.name)).toEqual(['CreateVnf1764370000000', 'HostDevicesAndClaims1764380000000', 'VnfRestartRequired1764390000000']);
+      expect(applied.map((row) => row.name)).toEqual(migrations.map((migration) => new migration().name));
+      expect(applied[0]?.name).toBe('CreateVnf1764370000000');
       const columns = db.prepare(`PRAGMA table_info("vnf")`).all() as Array<{ name: string }>;
       expect(columns.map((column) => column.name)).toEqual(expect.arrayContaining(['id', 'name', 'spec', 'generation', 'observed_generation', 'phase']));
       const claimKey = (db.prepare(`PRAGMA table_info("device_claim")`).all() as Array<{ name: string; pk: number }>).filter((column) => column.pk > 0);

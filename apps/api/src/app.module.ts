@@ -5,7 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { VNFM_CONFIG, type VnfmConfig } from '../../../libs/config/src/index.js';
 import { parseDeviceAllowList } from '../../../libs/host-devices/src/index.js';
-import { DbQueue, HostDeviceRepository, VnfRepository, dataSourceOptions } from '../../../libs/inventory/src/index.js';
+import { DbQueue, HostDeviceRepository, VnfEventRepository, VnfRepository, dataSourceOptions } from '../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
 import { KeyedMutex } from './common/keyed-mutex.js';
 import { ProblemFilter } from './common/problem.filter.js';
@@ -16,8 +16,12 @@ import { HOST_FACTS, detectHostFacts } from './host/detect-host-facts.js';
 import { HostController } from './host/host.controller.js';
 import { HostService } from './host/host.service.js';
 import { libvirtProvider } from './platform/libvirt.provider.js';
-import { VnfConverger } from './vnfs/vnf-converger.js';
-import { VnfSweeper } from './vnfs/vnf-sweeper.js';
+import { ActionExecutor } from './reconciler/action-executor.js';
+import { DomainObserver } from './reconciler/domain-observer.js';
+import { FAILPOINTS, Failpoints } from './reconciler/failpoints.js';
+import { ReconcileController } from './reconciler/reconcile.controller.js';
+import { Reconciler } from './reconciler/reconciler.service.js';
+import { VnfEventLog } from './reconciler/vnf-event-log.js';
 import { VNF_LOCKS, VnfsService } from './vnfs/vnfs.service.js';
 import { VnfsController } from './vnfs/vnfs.controller.js';
 
@@ -34,7 +38,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.VNFM_DB_PATH)), ScheduleModule.forRoot()],
-      controllers: [VnfsController, HostDevicesController, HostController, HealthController],
+      controllers: [VnfsController, HostDevicesController, HostController, ReconcileController, HealthController],
       providers: [
         { provide: VNFM_CONFIG, useValue: config },
         { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }) },
@@ -42,15 +46,19 @@ export class AppModule {
         { provide: VNF_LOCKS, useValue: new KeyedMutex() },
         { provide: DbQueue, useValue: new DbQueue() },
         { provide: VnfRepository, inject: [DataSource, DbQueue], useFactory: (ds: DataSource, queue: DbQueue) => new VnfRepository(ds, queue) },
+        { provide: VnfEventRepository, inject: [DataSource, DbQueue], useFactory: (ds: DataSource, queue: DbQueue) => new VnfEventRepository(ds, queue) },
+        { provide: FAILPOINTS, useValue: new Failpoints(config.VNFM_FAILPOINT) },
         { provide: HostDeviceRepository, inject: [DataSource, DbQueue], useFactory: (ds: DataSource, queue: DbQueue) => new HostDeviceRepository(ds, queue) },
         { provide: APP_FILTER, useClass: ProblemFilter },
         libvirtProvider,
         LibvirtLifecycle,
         HostDeviceInventory,
         HostService,
-        VnfConverger,
+        VnfEventLog,
+        DomainObserver,
+        ActionExecutor,
+        Reconciler,
         VnfsService,
-        VnfSweeper,
       ],
     };
   }

@@ -41,6 +41,15 @@ export const vnfmEnvSchema = z.strictObject({
   VNFM_QEMU_CONF_PATH: absolutePath.default('/etc/libvirt/qemu.conf'),
   VNFM_DEV_ROOT: absolutePath.default('/dev'),
   VNFM_RECONCILE_INTERVAL_MS: positiveMs.default(30_000),
+  /** After a graceful shutdown request, how long before the guest is destroyed. */
+  VNFM_SHUTDOWN_TIMEOUT_MS: positiveMs.default(60_000),
+  /** A domain with vnfm's mark but no VNF: `report` it (default) or `delete` it. */
+  VNFM_ORPHAN_POLICY: z.enum(['report', 'delete']).default('report'),
+  /** Start-failure backoff: first delay and cap (doubling in between, with jitter). */
+  VNFM_START_BACKOFF_BASE_MS: positiveMs.default(5_000),
+  VNFM_START_BACKOFF_MAX_MS: positiveMs.default(300_000),
+  /** For crash tests only: SIGKILL the process at this step. */
+  VNFM_FAILPOINT: z.enum(['after-commit', 'after-define', 'after-start', 'after-destroy', 'after-undefine', 'before-forget']).optional(),
   VNFM_LIBVIRT_CALL_TIMEOUT_MS: positiveMs.default(30_000),
   VNFM_LIBVIRT_PROBE_INTERVAL_MS: positiveMs.default(5_000),
   VNFM_LIBVIRT_MAX_INFLIGHT: z.coerce.number().int().min(1).max(64).default(4),

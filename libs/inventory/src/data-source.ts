@@ -3,9 +3,10 @@ import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../../migrations/index.js';
 import { DeviceClaimEntity, HostDeviceEntity } from './host-device.entity.js';
+import { VnfEventEntity } from './vnf-event.entity.js';
 import { VnfEntity } from './vnf.entity.js';
 
-export const entities = [VnfEntity, HostDeviceEntity, DeviceClaimEntity];
+export const entities = [VnfEntity, HostDeviceEntity, DeviceClaimEntity, VnfEventEntity];
 
 /**
  * SQLite through better-sqlite3, schema from migrations only (run at start-up), WAL journal and

@@ -5,3 +5,5 @@ export * from './host-device.entity.js';
 export * from './host-device.repository.js';
 export * from './vnf.entity.js';
 export * from './vnf.repository.js';
+export * from './vnf-event.entity.js';
+export * from './vnf-event.repository.js';

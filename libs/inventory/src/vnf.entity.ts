@@ -42,6 +42,30 @@ export class VnfEntity {
   @Column({ type: 'boolean', name: 'restart_required', default: false })
   restartRequired!: boolean;
 
+  /** The last pass found nothing to do. */
+  @Column({ type: 'boolean', name: 'in_sync', default: false })
+  inSync!: boolean;
+
+  /** Differences the last pass found between libvirt and the spec, in words (JSON array). */
+  @Column({ type: 'text', default: '[]' })
+  drift!: string;
+
+  /** Consecutive start failures (the backoff grows with them). */
+  @Column({ type: 'integer', name: 'failure_count', default: 0 })
+  failureCount!: number;
+
+  /** No start before this time (epoch ms). */
+  @Column({ type: 'integer', name: 'next_attempt_at', nullable: true })
+  nextAttemptAt!: number | null;
+
+  /** When vnfm asked the guest to shut down (epoch ms); destroy follows after the timeout. */
+  @Column({ type: 'integer', name: 'shutdown_requested_at', nullable: true })
+  shutdownRequestedAt!: number | null;
+
+  /** POST /reboot was accepted and not yet carried out. */
+  @Column({ type: 'boolean', name: 'reboot_requested', default: false })
+  rebootRequested!: boolean;
+
   @Column({ type: 'text', name: 'last_error', nullable: true })
   lastError!: string | null;
 

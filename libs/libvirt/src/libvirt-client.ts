@@ -145,6 +145,16 @@ export class LibvirtClient implements LibvirtPort {
     await this.onRunning('shutdownDomain', name, (connection, uuid) => connection.shutdown(uuid));
   }
 
+  async resumeDomain(name: string): Promise<void> {
+    await this.onExisting('resumeDomain', name, async (connection, uuid) => {
+      if ((await connection.getState(uuid)).stateName === 'paused') await connection.resume(uuid);
+    });
+  }
+
+  async rebootDomain(name: string): Promise<void> {
+    await this.onRunning('rebootDomain', name, (connection, uuid) => connection.reboot(uuid));
+  }
+
   /** Undefines with its NVRAM, managed save and snapshot/checkpoint metadata (a UEFI guest has NVRAM). */
   async undefineDomain(name: string): Promise<void> {
     await this.onExisting('undefineDomain', name, async (connection, uuid) => {

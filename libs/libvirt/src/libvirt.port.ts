@@ -14,6 +14,10 @@ export interface LibvirtPort {
   destroyDomain(name: string): Promise<void>;
   /** Asks the guest to shut down (ACPI); a domain that is not running is not an error. */
   shutdownDomain(name: string): Promise<void>;
+  /** Resumes a paused domain; one that is not paused is not an error. */
+  resumeDomain(name: string): Promise<void>;
+  /** Asks the guest to reboot. */
+  rebootDomain(name: string): Promise<void>;
   /** Removes the persistent definition; an absent domain is not an error. */
   undefineDomain(name: string): Promise<void>;
   getDomainXml(name: string, options: { inactive: boolean }): Promise<string>;

@@ -73,6 +73,30 @@ export class VnfsController {
     return this.vnfs.delete(checkedName(name));
   }
 
+  @Post(':name/start')
+  @HttpCode(202)
+  start(@Param('name') name: string) {
+    return this.vnfs.setPowerState(checkedName(name), 'running');
+  }
+
+  @Post(':name/stop')
+  @HttpCode(202)
+  stop(@Param('name') name: string) {
+    return this.vnfs.setPowerState(checkedName(name), 'stopped');
+  }
+
+  @Post(':name/reboot')
+  @HttpCode(202)
+  reboot(@Param('name') name: string) {
+    return this.vnfs.reboot(checkedName(name));
+  }
+
+  /** What happened to the VNF, oldest first. */
+  @Get(':name/events')
+  async events(@Param('name') name: string) {
+    return { items: await this.vnfs.eventsOf(checkedName(name)) };
+  }
+
   @Get(':name/domain.xml')
   @Header('Content-Type', 'application/xml; charset=utf-8')
   domainXml(@Param('name') name: string, @Query('live') live: string | undefined) {

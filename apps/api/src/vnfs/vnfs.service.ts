@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { hostProblems, type HostFacts } from '../../../../libs/designer/src/index.js';
 import { deviceSlotsOf, resolveDevices, type Allocation, type DeviceAllowList } from '../../../../libs/host-devices/src/index.js';
-import { VnfNameTakenError, VnfRepository, type DeviceState, type VnfEntity } from '../../../../libs/inventory/src/index.js';
+import { VnfEventRepository, VnfNameTakenError, VnfRepository, type DeviceState, type VnfEntity } from '../../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, LibvirtError, type LibvirtPort, type ObservedDomain } from '../../../../libs/libvirt/src/index.js';
 import { canonicalJson, makeVnfSpecSchema, normalizeSpec, specHash, type VnfRequest, type VnfSpec } from '../../../../libs/vnf/src/index.js';
 import { KeyedMutex } from '../common/keyed-mutex.js';
@@ -11,11 +11,14 @@ import { validateBody } from '../common/request-validation.js';
 import { DEVICE_ALLOW_LIST } from '../host-devices/host-device-inventory.service.js';
 import { HOST_FACTS } from '../host/detect-host-facts.js';
 import { deviceProblem } from './device-problems.js';
-import { PENDING_RESTART, VnfConverger } from './vnf-converger.js';
-import { allocatedDevices, macsOf, specOf } from './vnf-record.js';
+import { FAILPOINTS, type Failpoints } from '../reconciler/failpoints.js';
+import { desiredXml, desiredXmlWithClaims } from '../reconciler/desired-domain.js';
+import { Reconciler } from '../reconciler/reconciler.service.js';
+import { VNF_LOCKS } from './vnf-locks.js';
+import { macsOf, specOf } from './vnf-record.js';
 import { vnfView, type VnfView } from './vnf-view.js';
 
-export const VNF_LOCKS = Symbol('VNF_LOCKS');
+export { VNF_LOCKS };
 
 /** What `POST /vnfs?dryRun=true` answers: what would be stored, defined and claimed. */
 export interface DryRunResult {
@@ -33,7 +36,9 @@ export class VnfsService {
 
   constructor(
     private readonly vnfs: VnfRepository,
-    private readonly converger: VnfConverger,
+    private readonly reconciler: Reconciler,
+    private readonly events: VnfEventRepository,
+    @Inject(FAILPOINTS) private readonly failpoints: Failpoints,
     @Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort,
     @Inject(HOST_FACTS) private readonly host: HostFacts,
     @Inject(VNF_LOCKS) private readonly locks: KeyedMutex,
@@ -53,7 +58,7 @@ export class VnfsService {
       const draft = await this.prepare(request);
       if (options.dryRun) {
         const { vnf, allocations } = await this.refusingDevices(() => this.vnfs.preview((state) => this.planNew(draft, state)));
-        return { dryRun: { dryRun: true, spec: specOf(vnf), domainXml: this.converger.desiredXml(vnf, allocations), devices: allocations } };
+        return { dryRun: { dryRun: true, spec: specOf(vnf), domainXml: desiredXml(vnf, allocations, this.host), devices: allocations } };
       }
       return { created: await this.insertAndApply(draft) };
     });
@@ -80,8 +85,9 @@ export class VnfsService {
       if (error instanceof VnfNameTakenError) throw this.nameTaken(draft.spec.name);
       throw error;
     }
-    const outcome = await this.converger.converge(vnf);
-    if (outcome.kind === 'define-rejected') {
+    this.failpoints.hit('after-commit');
+    const outcome = await this.reconciler.reconcileHeld(vnf);
+    if (outcome.result === 'rejected') {
       await this.vnfs.delete(vnf.id);
       throw ProblemException.unprocessable('domain-rejected', `libvirt refused the domain definition: ${outcome.message}`);
     }
@@ -103,14 +109,13 @@ export class VnfsService {
         const hash = specHash(spec, allocations);
         changed = canonicalJson(spec) !== canonicalJson(previous) || hash !== previousHash;
         if (!changed) return { changes: {}, allocations };
-        const definitionChanged = hash !== previousHash;
         return {
           changes: {
             spec: JSON.stringify(spec),
             specHash: hash,
             generation: existing.generation + 1,
             phase: 'Provisioning',
-            pendingOperation: definitionChanged ? PENDING_RESTART : 'update',
+            pendingOperation: 'update',
           },
           allocations,
         };
@@ -118,8 +123,8 @@ export class VnfsService {
     );
     if (!changed) return this.view(existing.name);
     const updated = (await this.vnfs.findById(existing.id))!;
-    const outcome = await this.converger.converge(updated);
-    if (outcome.kind === 'define-rejected') {
+    const outcome = await this.reconciler.reconcileHeld(updated);
+    if (outcome.result === 'rejected') {
       throw ProblemException.unprocessable(
         'domain-rejected',
         `libvirt refused the new domain definition: ${outcome.message}. The spec is stored and the VNF is Failed; libvirt keeps the previous definition until a valid spec is PUT`,
@@ -154,6 +159,12 @@ export class VnfsService {
       phase: 'Provisioning',
       pendingOperation: 'create',
       restartRequired: false,
+      inSync: false,
+      drift: '[]',
+      failureCount: 0,
+      nextAttemptAt: null,
+      shutdownRequestedAt: null,
+      rebootRequested: false,
       lastError: null,
       lastReconciledAt: null,
       createdAt: now,
@@ -212,17 +223,46 @@ export class VnfsService {
     return this.locks.run(name, async () => {
       const vnf = await this.require(name);
       await this.vnfs.update(vnf.id, { phase: 'Deleting', pendingOperation: 'delete' });
-      const marked = { ...vnf, phase: 'Deleting' as const, pendingOperation: 'delete' };
+      const marked = (await this.vnfs.findById(vnf.id))!;
       const claims = await this.vnfs.claimsOf(vnf.id);
-      const result = await this.converger.finishDelete(marked);
-      if (result === 'deleted') return vnfView(marked, null, []);
+      const outcome = await this.reconciler.reconcileHeld(marked);
+      if (outcome.result === 'deleted') return vnfView(marked, null, []);
       return vnfView((await this.vnfs.findById(vnf.id)) ?? marked, 'unknown', claims);
     });
   }
 
+  /** start / stop: the desired power state (runtime intent: no new generation, no redefine). */
+  async setPowerState(name: string, powerState: 'running' | 'stopped'): Promise<VnfView> {
+    return this.locks.run(name, async () => {
+      const vnf = await this.requireLive(name);
+      const spec = specOf(vnf);
+      if (spec.powerState !== powerState) {
+        await this.vnfs.update(vnf.id, { spec: JSON.stringify({ ...spec, powerState }), shutdownRequestedAt: null, failureCount: 0, nextAttemptAt: null });
+      }
+      await this.reconciler.reconcileHeld((await this.vnfs.findById(vnf.id))!);
+      return this.view(name);
+    });
+  }
+
+  /** reboot: a one-shot, carried out once by the reconciler. */
+  async reboot(name: string): Promise<VnfView> {
+    return this.locks.run(name, async () => {
+      const vnf = await this.requireLive(name);
+      if (specOf(vnf).powerState !== 'running') throw ProblemException.conflict('vnf-stopped', `VNF '${name}' is meant to be stopped; start it instead`);
+      await this.vnfs.update(vnf.id, { rebootRequested: true });
+      await this.reconciler.reconcileHeld((await this.vnfs.findById(vnf.id))!);
+      return this.view(name);
+    });
+  }
+
+  async eventsOf(name: string) {
+    const vnf = await this.require(name);
+    return (await this.events.list(vnf.id)).map(({ at, type, message }) => ({ at, type, message }));
+  }
+
   async desiredXml(name: string): Promise<string> {
     const vnf = await this.require(name);
-    return this.converger.desiredXml(vnf, allocatedDevices(await this.vnfs.claimsOf(vnf.id)));
+    return desiredXmlWithClaims(vnf, await this.vnfs.claimsOf(vnf.id), this.host);
   }
 
   async liveXml(name: string): Promise<string> {
@@ -236,6 +276,13 @@ export class VnfsService {
   private async view(name: string): Promise<VnfView> {
     const vnf = await this.require(name);
     return vnfView(vnf, await this.observe(name), await this.vnfs.claimsOf(vnf.id));
+  }
+
+  /** A VNF that is not being deleted. */
+  private async requireLive(name: string): Promise<VnfEntity> {
+    const vnf = await this.require(name);
+    if (vnf.pendingOperation === 'delete') throw ProblemException.conflict('vnf-deleting', `VNF '${name}' is being deleted`);
+    return vnf;
   }
 
   private async require(name: string): Promise<VnfEntity> {
