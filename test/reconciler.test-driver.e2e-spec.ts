@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './support/libvirtd.js';
+import { defineEdited, defineXml, eventOf, eventsOf } from './support/sabotage.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_DRIVER_URI, domstate, listAll, uniqueName, virsh } from './support/virsh.js';
+
+const URI = TEST_DRIVER_URI;
+
+/** Sabotage with virsh against the running service; the reconciler puts things back (test driver). */
+describe('reconciler against virsh sabotage (test+unix:///default)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // A long interval: what is repaired here is repaired by events and POST /reconcile, not the schedule.
+    t = await startTestApp(URI, { VNFM_RECONCILE_INTERVAL_MS: '600000', VNFM_SHUTDOWN_TIMEOUT_MS: '2000' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const create = async (body: Record<string, unknown>) => (await t.http.post('/api/v1/vnfs').send({ vcpus: 1, memoryMiB: 128, ...body }).expect(201)).body;
+  const status = async (name: string) => (await t.http.get(`/api/v1/vnfs/${name}`).expect(200)).body.status;
+  const reconcile = async () => (await t.http.post('/api/v1/reconcile').expect(200)).body;
+
+  it('a freshly created VNF is in sync: a pass finds nothing to do', async () => {
+    const name = uniqueName('sync');
+    await create({ name, interfaces: [{ type: 'user' }, { type: 'bridge', bridge: 'br-int', ovs: true, vlan: 7 }], disks: [{ path: '/var/lib/vnf/a.qcow2', format: 'qcow2', iothread: true }] });
+    const report = await reconcile();
+    expect(report.vnfs.find((outcome: { name: string }) => outcome.name === name)).toMatchObject({ result: 'in-sync', actions: [] });
+    expect(await status(name)).toMatchObject({ inSync: true, drift: [], phase: 'Running' });
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
+
+  it('virsh destroy -> running again; virsh suspend -> resumed', async () => {
+    const name = uniqueName('destroy');
+    await create({ name });
+    await virsh(URI, 'destroy', name);
+    await eventually(async () => (await domstate(URI, name)) === 'running', 10_000, 'running again');
+    await virsh(URI, 'suspend', name);
+    await eventually(async () => (await domstate(URI, name)) === 'running', 10_000, 'resumed');
+    expect((await eventsOf(t, name)).map((event) => event.type)).toEqual(expect.arrayContaining(['Defined', 'Started', 'Resumed']));
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
+
+  it('virsh undefine -> defined again (persistent), the guest untouched', async () => {
+    const name = uniqueName('undef');
+    const created = await create({ name });
+    await virsh(URI, 'undefine', name);
+    await reconcile();
+    expect(await virsh(URI, 'dominfo', name)).toMatch(/Persistent:\s+yes/);
+    expect(await domstate(URI, name)).toBe('running');
+    expect((await status(name)).domain.uuid).toBe(created.id);
+    await eventOf(t, name, 'Redefined');
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
+
+  it('virsh define of an edited XML (memory changed, an interface removed) -> reverted, restarted, reported as drift', async () => {
+    const name = uniqueName('drift');
+    const created = await create({ name, interfaces: [{ type: 'user', mac: '52:54:00:77:00:01' }, { type: 'network', network: 'default', mac: '52:54:00:77:00:02' }] });
+    await defineEdited(URI, name, (xml) =>
+      xml
+        .replace(/<memory unit='KiB'>131072<\/memory>/, "<memory unit='KiB'>262144</memory>")
+        .replace(/<currentMemory unit='KiB'>131072<\/currentMemory>/, "<currentMemory unit='KiB'>262144</currentMemory>")
+        .replace(/<interface type='network'>[\s\S]*?<\/interface>\n/, ''),
+    );
+    const corrected = await eventOf(t, name, 'DriftCorrected');
+    expect(corrected.message).toContain('memoryKiB: want 131072, found 262144');
+    expect(corrected.message).toContain('network NIC 52:54:00:77:00:02 is missing');
+    const dumped = await virsh(URI, 'dumpxml', '--inactive', name);
+    expect(dumped).toContain("<memory unit='KiB'>131072</memory>");
+    expect(dumped).toContain('52:54:00:77:00:02');
+    await eventOf(t, name, 'Restarting');
+    await eventually(async () => (await domstate(URI, name)) === 'running', 10_000, 'running after the restart');
+    expect((await status(name)).domain.uuid).toBe(created.id);
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
+
+  it('a foreign domain is never touched, and a VNF whose name it takes goes Failed', async () => {
+    const foreign = uniqueName('foreign');
+    await defineXml(URI, `<domain type='test'><name>${foreign}</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>`);
+    const before = await virsh(URI, 'dumpxml', '--inactive', foreign);
+    await reconcile();
+    expect(await virsh(URI, 'dumpxml', '--inactive', foreign)).toBe(before);
+    expect(await domstate(URI, foreign)).toBe('shut off');
+
+    // The name is taken while vnfm is down (else vnfm would redefine its domain first).
+    const name = uniqueName('squat');
+    const dir = mkdtempSync(join(tmpdir(), 'vnfm-squat-'));
+    const env = { VNFM_DB_PATH: join(dir, 'vnfm.db'), VNFM_RECONCILE_INTERVAL_MS: '600000' };
+    const first = await startTestApp(URI, env);
+    await first.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 64, powerState: 'stopped' }).expect(201);
+    await first.close();
+    await virsh(URI, 'undefine', name);
+    await defineXml(URI, `<domain type='test'><name>${name}</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>`);
+    const squatter = await virsh(URI, 'dumpxml', '--inactive', name);
+    const second = await startTestApp(URI, env);
+    try {
+      await second.http.post('/api/v1/reconcile').expect(200);
+      const failed = (await second.http.get(`/api/v1/vnfs/${name}`).expect(200)).body.status;
+      expect(failed).toMatchObject({ phase: 'Failed', lastError: { code: 'DomainNameTaken' } });
+      expect(await virsh(URI, 'dumpxml', '--inactive', name)).toBe(squatter);
+      await second.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+      expect((await listAll(URI)).has(name)).toBe(true);
+    } finally {
+      await second.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await virsh(URI, 'undefine', name);
+    await virsh(URI, 'undefine', foreign);
+  });
+
+  it('a domain with vnfm metadata but no VNF is reported as an orphan and left alone (default policy)', async () => {
+    const name = uniqueName('orphan');
+    const vnfId = '11111111-2222-4333-8444-555555555555'.replace(/5+$/, () => Date.now().toString(16).padStart(12, '0').slice(-12));
+    await defineXml(
+      URI,
+      `<domain type='test'><name>${name}</name><metadata><vnfm:vnf xmlns:vnfm="https://vnfm.dev/xmlns/vnfm/1"><vnfm:id>${vnfId}</vnfm:id><vnfm:generation>1</vnfm:generation><vnfm:specHash>${'c'.repeat(64)}</vnfm:specHash></vnfm:vnf></metadata><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>`,
+    );
+    const report = await reconcile();
+    expect(report.orphans).toEqual(expect.arrayContaining([expect.objectContaining({ name, vnfId, action: 'reported' })]));
+    expect((await listAll(URI)).has(name)).toBe(true);
+    await virsh(URI, 'undefine', name);
+  });
+
+  it('stop: graceful shutdown; start; reboot (one-shot); events record each', async () => {
+    const name = uniqueName('power');
+    await create({ name });
+    expect((await t.http.post(`/api/v1/vnfs/${name}/stop`).expect(202)).body.spec.powerState).toBe('stopped');
+    await eventually(async () => (await domstate(URI, name)) === 'shut off', 10_000, 'shut off');
+    await t.http.post(`/api/v1/vnfs/${name}/reboot`).expect(409);
+    await t.http.post(`/api/v1/vnfs/${name}/start`).expect(202);
+    expect(await domstate(URI, name)).toBe('running');
+    const rebooted = await t.http.post(`/api/v1/vnfs/${name}/reboot`).expect(202);
+    expect(rebooted.body.status.rebootRequested).toBe(false);
+    expect((await eventsOf(t, name)).map((event) => event.type)).toEqual(expect.arrayContaining(['ShutdownRequested', 'Started', 'Rebooted']));
+    await t.http.post('/api/v1/vnfs/nope/start').expect(404);
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
+});
