@@ -42,3 +42,40 @@ describe('libvirtd killed and restarted under a running service', () => {
     expect((await listAll(TEST_DRIVER_URI)).has(name)).toBe(false);
   });
 });
+
+describe('libvirtd killed during a reconcile pass (qemu:///system)', () => {
+  let t: TestApp;
+  const names = [uniqueName('pass'), uniqueName('pass'), uniqueName('pass')];
+
+  beforeAll(async () => {
+    await startLibvirtd();
+    t = await startTestApp('qemu:///system', { VNFM_LIBVIRT_PROBE_INTERVAL_MS: '1000', VNFM_LIBVIRT_CALL_TIMEOUT_MS: '5000', VNFM_RECONCILE_INTERVAL_MS: '1000' });
+  });
+  afterAll(async () => {
+    await startLibvirtd();
+    for (const name of names) await t?.http.delete(`/api/v1/vnfs/${name}`);
+    await t?.close();
+  });
+
+  it('the pass fails cleanly, nothing is read as "no domains", and the service recovers by itself', async () => {
+    for (const name of names) await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 128, arch: 'aarch64' }).expect(201);
+    const ids = await Promise.all(names.map(async (name) => (await t.http.get(`/api/v1/vnfs/${name}`)).body.id));
+    const pass = t.http.post('/api/v1/reconcile');
+    await killLibvirtd();
+    expect([200, 503]).toContain((await pass).status);
+    const refused = await t.http.post('/api/v1/reconcile');
+    expect(refused.status).toBe(503);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    for (const name of names) expect((await t.http.get(`/api/v1/vnfs/${name}`).expect(200)).body.status.phase).not.toBe('Deleting');
+
+    await startLibvirtd();
+    await eventually(async () => (await t.http.get('/readyz')).status === 200, 30_000, 'readyz to recover');
+    const report = (await t.http.post('/api/v1/reconcile').expect(200)).body;
+    for (const [index, name] of names.entries()) {
+      expect(report.vnfs.find((outcome: { name: string }) => outcome.name === name)).toMatchObject({ result: 'in-sync' });
+      expect((await listAll('qemu:///system')).get(name)).toBe('running');
+      expect((await t.http.get(`/api/v1/vnfs/${name}`).expect(200)).body.status.domain.uuid).toBe(ids[index]);
+    }
+    expect(t.countRows('vnf')).toBe(names.length);
+  });
+});
