@@ -9,6 +9,8 @@ import { x86Host, type HostFixture } from './support/sysfs-fixture.js';
 import { QEMU_URI, domstate, listAll, uniqueName, virsh } from './support/virsh.js';
 
 const INTERVAL_MS = 2_000;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies, checked field by field
+type Json = Record<string, any>;
 
 /**
  * SIGKILL of the service at every failpoint, then a restart: within one interval the domains
@@ -45,7 +47,7 @@ describe('crash consistency: SIGKILL at each failpoint, then restart', () => {
     await waitReady(base);
     const call = (method: string, path: string, body?: unknown) =>
       fetch(`${base}/api/v1${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { ...started, base, call };
+    return { ...started, base, call, json: async (method: string, path: string, body?: unknown) => (await call(method, path, body)).json() as Promise<Json> };
   }
 
   function rows(dbPath: string, sql: string): number {
@@ -77,11 +79,11 @@ describe('crash consistency: SIGKILL at each failpoint, then restart', () => {
     const restarted = await service(dbPath);
     try {
       await eventually(async () => (await domstate(QEMU_URI, name).catch(() => '')) === 'running', INTERVAL_MS + 10_000, `${name} running`);
-      const view = await (await restarted.call('GET', `/vnfs/${name}`)).json();
-      await eventually(async () => (await (await restarted.call('GET', `/vnfs/${name}`)).json()).status.phase === 'Running', 10_000, 'phase Running');
+      const view = await restarted.json('GET', `/vnfs/${name}`);
+      await eventually(async () => (await restarted.json('GET', `/vnfs/${name}`)).status.phase === 'Running', 10_000, 'phase Running');
       expect(view.status.domain.uuid).toBe(vnfId);
       expect(await domainsCarrying(vnfId)).toEqual([name]);
-      const report = await (await restarted.call('POST', '/reconcile')).json();
+      const report = await restarted.json('POST', '/reconcile');
       expect(report.orphans.filter((orphan: { vnfId: string }) => orphan.vnfId === vnfId)).toEqual([]);
       expect((await restarted.call('DELETE', `/vnfs/${name}`)).status).toBe(202);
       expect(await domainsCarrying(vnfId)).toEqual([]);
@@ -100,7 +102,7 @@ describe('crash consistency: SIGKILL at each failpoint, then restart', () => {
     const name = uniqueName('crashdel');
     const first = await service(dbPath);
     const body = { name, vcpus: 1, memoryMiB: 128, arch: 'aarch64', powerState, hostDevices: powerState === 'stopped' ? [{ type: 'vfio-pci', address: '0000:04:00.0' }] : [] };
-    const created = await (await first.call('POST', '/vnfs', body)).json();
+    const created = await first.json('POST', '/vnfs', body);
     expect(created.status.phase).toBe(powerState === 'running' ? 'Running' : 'Stopped');
     first.child.kill('SIGTERM');
     await first.exited;
@@ -116,7 +118,7 @@ describe('crash consistency: SIGKILL at each failpoint, then restart', () => {
       expect(await domainsCarrying(created.id)).toEqual([]);
       expect(rows(dbPath, 'SELECT count(*) AS n FROM device_claim')).toBe(0);
       expect(rows(dbPath, 'SELECT count(*) AS n FROM vnf')).toBe(0);
-      const devices = await (await restarted.call('GET', '/host-devices?type=pci')).json();
+      const devices = await restarted.json('GET', '/host-devices?type=pci');
       expect(devices.items.find((item: { name: string }) => item.name === '0000:04:00.0').heldBy).toBeNull();
     } finally {
       restarted.child.kill('SIGTERM');

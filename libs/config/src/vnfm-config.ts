@@ -41,6 +41,8 @@ export const vnfmEnvSchema = z.strictObject({
   VNFM_QEMU_CONF_PATH: absolutePath.default('/etc/libvirt/qemu.conf'),
   VNFM_DEV_ROOT: absolutePath.default('/dev'),
   VNFM_RECONCILE_INTERVAL_MS: positiveMs.default(30_000),
+  /** React to libvirt domain events at once (a hint; the interval pass stays the truth). */
+  VNFM_DOMAIN_EVENT_HINTS: z.enum(['on', 'off']).default('on'),
   /** After a graceful shutdown request, how long before the guest is destroyed. */
   VNFM_SHUTDOWN_TIMEOUT_MS: positiveMs.default(60_000),
   /** A domain with vnfm's mark but no VNF: `report` it (default) or `delete` it. */

@@ -175,6 +175,17 @@ export class LibvirtClient implements LibvirtPort {
     });
   }
 
+  async getDomainXmlByUuid(uuid: string, options: { inactive: boolean }): Promise<string> {
+    return this.withConnection('getDomainXml', async (connection) => {
+      try {
+        return await connection.getXmlDesc(uuid, options.inactive ? virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE : 0);
+      } catch (error) {
+        if (isCode(error, virErrorNumber.VIR_ERR_NO_DOMAIN)) throw new DomainNotFoundError(uuid, 'getDomainXml');
+        throw error;
+      }
+    });
+  }
+
   async getAutostart(name: string): Promise<boolean> {
     return this.withConnection('getAutostart', async (connection) => connection.getAutostart((await this.require(connection, name, 'getAutostart')).uuid));
   }

@@ -21,6 +21,8 @@ export interface LibvirtPort {
   /** Removes the persistent definition; an absent domain is not an error. */
   undefineDomain(name: string): Promise<void>;
   getDomainXml(name: string, options: { inactive: boolean }): Promise<string>;
+  /** The same by UUID (one lookup less when the UUID is known, as after a list). */
+  getDomainXmlByUuid(uuid: string, options: { inactive: boolean }): Promise<string>;
   /** Whether libvirtd starts the domain when the host boots. */
   getAutostart(name: string): Promise<boolean>;
   setAutostart(name: string, autostart: boolean): Promise<void>;

@@ -26,7 +26,7 @@ export class DomainObserver {
   private async withDefinition(domain: ObservedDomain): Promise<ObservedDomainFacts | null> {
     let xml: string;
     try {
-      xml = await this.libvirt.getDomainXml(domain.name, { inactive: true });
+      xml = await this.libvirt.getDomainXmlByUuid(domain.uuid, { inactive: true });
     } catch (error) {
       if (error instanceof DomainNotFoundError) return null;
       throw error;

@@ -54,7 +54,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const timer = setInterval(() => this.tick(), this.config.VNFM_RECONCILE_INTERVAL_MS);
     this.scheduler.addInterval(PASS_INTERVAL, timer);
     if (this.libvirt instanceof LibvirtClient) this.unsubscribers.push(this.libvirt.onConnected(() => this.tick()));
-    this.unsubscribers.push(this.libvirt.onDomainEvent((event) => void this.onDomainEvent(event.name)));
+    if (this.config.VNFM_DOMAIN_EVENT_HINTS === 'on') this.unsubscribers.push(this.libvirt.onDomainEvent((event) => void this.onDomainEvent(event.name)));
     this.tick();
   }
 
