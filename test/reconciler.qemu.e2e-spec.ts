@@ -54,6 +54,22 @@ describe('reconciler on qemu:///system', () => {
     expect(await virsh(QEMU_URI, 'dumpxml', '--inactive', name)).toContain("<qemu:arg value='vfio-platform,host=fff51000.ethernet'/>");
   });
 
+  it('virsh destroy -> running again; virsh undefine -> defined again; memory edited -> reverted and reported', async () => {
+    const name = uniqueName('sab');
+    cleanup.push(name);
+    const created = (await t.http.post('/api/v1/vnfs').send(aarch64(name)).expect(201)).body;
+    await virsh(QEMU_URI, 'destroy', name);
+    await eventually(async () => (await domstate(QEMU_URI, name)) === 'running', 20_000, 'running again');
+    await virsh(QEMU_URI, 'undefine', '--nvram', name);
+    await eventOf(t, name, 'Redefined');
+    expect(await virsh(QEMU_URI, 'dominfo', name)).toMatch(/Persistent:\s+yes/);
+    await defineEdited(QEMU_URI, name, (xml) => xml.replace("<memory unit='KiB'>131072</memory>", "<memory unit='KiB'>262144</memory>").replace("<currentMemory unit='KiB'>131072</currentMemory>", "<currentMemory unit='KiB'>262144</currentMemory>"));
+    expect((await eventOf(t, name, 'DriftCorrected')).message).toContain('memoryKiB: want 131072, found 262144');
+    expect(await virsh(QEMU_URI, 'dumpxml', '--inactive', name)).toContain("<memory unit='KiB'>131072</memory>");
+    await eventually(async () => (await domstate(QEMU_URI, name)) === 'running', 20_000, 'running after the restart');
+    expect((await status(name)).domain.uuid).toBe(created.id);
+  });
+
   it('kill -9 of a TCG guest\'s QEMU -> started again', async () => {
     const name = uniqueName('crash');
     cleanup.push(name);

@@ -25,6 +25,27 @@ describe('domain events through the binding', () => {
     }
   });
 
+  it('qemu:///system: a reboot and a live device removal arrive as reboot and device-removed events', async () => {
+    const connection = await NativeConnection.open('qemu:///system');
+    const seen: DomainEvent[] = [];
+    const name = uniqueName('devrm');
+    const tablet = "<input type='tablet' bus='usb'><alias name='ua-tablet'/></input>";
+    const xml = `<domain type='qemu'><name>${name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='aarch64' machine='virt'>hvm</type></os><cpu mode='maximum'/><devices><controller type='usb' model='qemu-xhci'/>${tablet}<serial type='pty'/></devices></domain>`;
+    const { uuid } = await connection.defineXml(xml);
+    try {
+      await connection.onDomainEvent((event) => seen.push(event));
+      await connection.create(uuid);
+      await connection.detachDevice(uuid, tablet, 1); // VIR_DOMAIN_AFFECT_LIVE: a USB device needs no guest consent
+      await connection.reset(uuid);
+      await waitFor(seen, () => seen.some((event) => event.uuid === uuid && event.kind === 'device-removed') && seen.some((event) => event.uuid === uuid && event.kind === 'reboot'));
+      expect(seen.find((event) => event.uuid === uuid && event.kind === 'device-removed')).toMatchObject({ name, deviceAlias: 'ua-tablet' });
+    } finally {
+      await connection.destroy(uuid).catch(() => undefined);
+      await connection.undefine(uuid);
+      await connection.close();
+    }
+  });
+
   it('an aarch64 UEFI guest has NVRAM: undefine without the flag is refused, with VIR_DOMAIN_UNDEFINE_NVRAM it goes', async () => {
     const connection = await NativeConnection.open('qemu:///system');
     const name = uniqueName('uefi');

@@ -12,6 +12,7 @@ import {
 import type { Action } from '../../../../libs/reconciler/src/index.js';
 import { specOf } from '../vnfs/vnf-record.js';
 import { FAILPOINTS, type Failpoints } from './failpoints.js';
+import { capitalise } from './reconcile-status.js';
 import { VnfEventLog } from './vnf-event-log.js';
 
 /** How executing a plan ended. */
@@ -138,10 +139,3 @@ const START_REASONS = {
   stopped: 'the domain was not running; started',
   restart: 'started with its new definition',
 } as const;
-
-function capitalise(word: string): string {
-  return word
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
-}

@@ -19,7 +19,8 @@ function lastError(code: string, message: string, now: number): string {
   return JSON.stringify(error);
 }
 
-function capitalise(word: string): string {
+/** `release-dropped-devices` -> `ReleaseDroppedDevices` (event and error codes). */
+export function capitalise(word: string): string {
   return word
     .split('-')
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
