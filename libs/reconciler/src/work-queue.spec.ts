@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { retryDelayMs } from './backoff.js';
+import { KeyedWorkQueue } from './work-queue.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('KeyedWorkQueue', () => {
+  it('coalesces repeated asks for a waiting key into one run, keeping the earliest time', async () => {
+    const runs: string[] = [];
+    const queue = new KeyedWorkQueue(async (key) => {
+      runs.push(key);
+    });
+    queue.add('a', 50);
+    queue.add('a', 10);
+    queue.add('a', 30);
+    queue.add('b', 10);
+    await sleep(80);
+    expect(runs.sort()).toEqual(['a', 'b']);
+    queue.stop();
+  });
+
+  it('never runs one key twice at once; an ask during a run makes exactly one more run after it', async () => {
+    let running = 0;
+    let most = 0;
+    let runs = 0;
+    const queue = new KeyedWorkQueue(async () => {
+      running += 1;
+      most = Math.max(most, running);
+      runs += 1;
+      await sleep(30);
+      running -= 1;
+    });
+    queue.add('a');
+    await sleep(5);
+    queue.add('a');
+    queue.add('a');
+    await sleep(100);
+    expect(most).toBe(1);
+    expect(runs).toBe(2);
+    queue.stop();
+  });
+
+  it('keeps going after a failing run, and does nothing once stopped', async () => {
+    const runs: string[] = [];
+    const queue = new KeyedWorkQueue(async (key) => {
+      runs.push(key);
+      if (key === 'bad') throw new Error('boom');
+    });
+    queue.add('bad');
+    queue.add('good', 5);
+    await sleep(30);
+    expect(runs).toEqual(['bad', 'good']);
+    queue.stop();
+    queue.add('late');
+    await sleep(20);
+    expect(runs).toEqual(['bad', 'good']);
+    expect(queue.pending).toBe(0);
+  });
+});
+
+describe('retryDelayMs', () => {
+  const policy = { baseMs: 1_000, maxMs: 8_000, jitter: 0.2 };
+
+  it('doubles from the base and stops at the cap', () => {
+    const top = () => 1;
+    expect([1, 2, 3, 4, 5, 10].map((failures) => retryDelayMs(failures, policy, top))).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+  });
+
+  it('jitter only shortens, by at most its share', () => {
+    expect(retryDelayMs(3, policy, () => 0)).toBe(3_200);
+    expect(retryDelayMs(30, policy, () => 0.5)).toBe(7_200);
+  });
+});
