@@ -138,4 +138,19 @@ describe('reconciler against virsh sabotage (test+unix:///default)', () => {
     await t.http.post('/api/v1/vnfs/nope/start').expect(404);
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
   });
+
+  it('GET /metrics exposes VNFs by phase, sync, claims, libvirt and passes in Prometheus text', async () => {
+    const name = uniqueName('metrics');
+    await create({ name });
+    await reconcile();
+    const response = await t.http.get('/metrics').expect(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0.0.4/);
+    const value = (pattern: RegExp) => Number(pattern.exec(response.text)?.[1] ?? Number.NaN);
+    expect(value(/^vnfm_vnfs\{phase="Running"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^vnfm_vnfs_in_sync (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^vnfm_libvirt_connected\{uri="test\+unix:\/\/\/default"\} (\d)$/m)).toBe(1);
+    expect(value(/^vnfm_reconcile_passes_total (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(response.text).toContain('# TYPE vnfm_device_claims gauge');
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
 });

@@ -10,6 +10,7 @@ import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/lib
 import { KeyedMutex } from './common/keyed-mutex.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './health/metrics.controller.js';
 import { DEVICE_ALLOW_LIST, HostDeviceInventory } from './host-devices/host-device-inventory.service.js';
 import { HostDevicesController } from './host-devices/host-devices.controller.js';
 import { HOST_FACTS, detectHostFacts } from './host/detect-host-facts.js';
@@ -38,7 +39,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.VNFM_DB_PATH)), ScheduleModule.forRoot()],
-      controllers: [VnfsController, HostDevicesController, HostController, ReconcileController, HealthController],
+      controllers: [VnfsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController],
       providers: [
         { provide: VNFM_CONFIG, useValue: config },
         { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }) },

@@ -13,7 +13,7 @@ export async function createApp(config: VnfmConfig, options: { logger?: boolean 
     logger: options.logger === false ? false : LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.VNFM_LOG_LEVEL) + 1),
     abortOnError: false,
   });
-  app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
   app.useBodyParser('json', { limit: '256kb', strict: true });
   await app.init();
   return app;

@@ -16,6 +16,14 @@ import { VnfEventLog } from './vnf-event-log.js';
 
 const PASS_INTERVAL = 'vnf-reconcile';
 
+/** Counters for /metrics. */
+export interface ReconcilerStats {
+  passes: number;
+  failedPasses: number;
+  lastPassSeconds: number | null;
+  lastPassAt: number | null;
+}
+
 export interface PassReport {
   startedAt: string;
   durationMs: number;
@@ -36,6 +44,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly unsubscribers: Array<() => void> = [];
   private readonly reportedOrphans = new Set<string>();
   private current: Promise<PassReport> | null = null;
+  readonly stats: ReconcilerStats = { passes: 0, failedPasses: 0, lastPassSeconds: null, lastPassAt: null };
   private queued: Promise<PassReport> | null = null;
 
   constructor(
@@ -73,9 +82,20 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   /** A full pass as soon as possible: the running one is waited for, then a new one runs. */
   requestPass(): Promise<PassReport> {
     if (!this.current) {
-      this.current = this.runPass().finally(() => {
-        this.current = null;
-      });
+      this.current = this.runPass().then(
+        (report) => {
+          this.stats.passes += 1;
+          this.stats.lastPassSeconds = report.durationMs / 1000;
+          this.stats.lastPassAt = Date.now();
+          this.current = null;
+          return report;
+        },
+        (error: unknown) => {
+          this.stats.failedPasses += 1;
+          this.current = null;
+          throw error;
+        },
+      );
       return this.current;
     }
     this.queued ??= this.current

@@ -1,0 +1,61 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { HostDeviceRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
+import { LIBVIRT_PORT, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
+import { Reconciler } from '../reconciler/reconciler.service.js';
+
+type Sample = [labels: Record<string, string>, value: number];
+
+/** Prometheus text exposition (version 0.0.4) of one metric family. */
+function family(name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]): string {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+  for (const [labels, value] of samples) {
+    const rendered = Object.entries(labels).map(([key, text]) => `${key}="${text.replace(/["\\\n]/g, '_')}"`);
+    lines.push(`${name}${rendered.length > 0 ? `{${rendered.join(',')}}` : ''} ${value}`);
+  }
+  return lines.join('\n');
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+const PHASES = ['Pending', 'Provisioning', 'Running', 'Stopped', 'Failed', 'Deleting'];
+
+@Controller()
+export class MetricsController {
+  constructor(
+    private readonly vnfs: VnfRepository,
+    private readonly devices: HostDeviceRepository,
+    private readonly reconciler: Reconciler,
+    @Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort,
+  ) {}
+
+  /** What an operator graphs and alerts on: VNFs by phase, sync, devices, libvirt, passes. */
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async metrics(): Promise<string> {
+    const rows = await this.vnfs.findAll();
+    const claims = await this.vnfs.allClaims();
+    const { devices } = await this.devices.state();
+    const phases = countBy(rows, (row) => row.phase);
+    const stats = this.reconciler.stats;
+    const deviceCounts = countBy(devices, (device) => `${device.facts.kind}|${device.present}`);
+    return `${[
+      family('vnfm_vnfs', 'gauge', 'VNFs by phase.', PHASES.map((phase) => [{ phase }, phases.get(phase) ?? 0])),
+      family('vnfm_vnfs_in_sync', 'gauge', 'VNFs whose last reconcile found nothing to do.', [[{}, rows.filter((row) => row.inSync).length]]),
+      family('vnfm_vnfs_restart_required', 'gauge', 'VNFs running an older definition (update strategy OnRestart).', [[{}, rows.filter((row) => row.restartRequired).length]]),
+      family('vnfm_vnf_start_failures', 'gauge', 'Consecutive start failures per VNF in backoff.', rows.filter((row) => row.failureCount > 0).map((row) => [{ vnf: row.name }, row.failureCount])),
+      family('vnfm_host_devices', 'gauge', 'Inventoried host devices by kind and presence.', [...deviceCounts].map(([key, count]) => {
+        const [kind = '', present = ''] = key.split('|');
+        return [{ kind, present }, count];
+      })),
+      family('vnfm_device_claims', 'gauge', 'Host devices held by VNFs.', [[{}, claims.length]]),
+      family('vnfm_libvirt_connected', 'gauge', '1 while the libvirt connection is up.', [[{ uri: this.libvirt.uri }, this.libvirt.isConnected() ? 1 : 0]]),
+      family('vnfm_reconcile_passes_total', 'counter', 'Full reconcile passes completed.', [[{}, stats.passes]]),
+      family('vnfm_reconcile_pass_failures_total', 'counter', 'Full reconcile passes that could not run (libvirt away, list failed).', [[{}, stats.failedPasses]]),
+      family('vnfm_reconcile_last_pass_seconds', 'gauge', 'Duration of the last completed pass.', stats.lastPassSeconds === null ? [] : [[{}, stats.lastPassSeconds]]),
+    ].join('\n')}\n`;
+  }
+}
