@@ -3,27 +3,16 @@
  * (one virsh process fed the commands on stdin, so process start-up is measured and taken out).
  * Usage: npm run bench:libvirt [-- URI [CALLS]]   (default test+unix:///default, 2000 calls)
  */
-import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { NativeConnection } from '../libs/libvirt-native/src/index.js';
+import { virshBatch } from './virsh-batch.js';
 
 const uri = process.argv[2] ?? 'test+unix:///default';
 const calls = Number(process.argv[3] ?? 2000);
 
-/** Wall time of one virsh process running `commands` (then quitting). */
-function virshRun(commands: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn('virsh', ['-q', '-c', uri], { stdio: ['pipe', 'ignore', 'inherit'] });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`virsh exited ${code}`))));
-    child.stdin.end(`${[...commands, 'quit'].join('\n')}\n`);
-  });
-}
-
 async function virshPerCall(command: string): Promise<number> {
-  const startup = Math.min(await virshRun([]), await virshRun([]));
-  const total = await virshRun(Array.from({ length: calls }, () => command));
+  const startup = Math.min(await virshBatch(uri, []), await virshBatch(uri, []));
+  const total = await virshBatch(uri, Array.from({ length: calls }, () => command));
   return ((total - startup) / calls) * 1000;
 }
 

@@ -4,7 +4,6 @@
  * every domain) and, for the repair, the same starts.
  * Usage: npm run bench:reconcile [-- VNFS SABOTAGED]   (default 1000 100)
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,20 +13,11 @@ import { Reconciler } from '../apps/api/src/reconciler/reconciler.service.js';
 import { VnfsService } from '../apps/api/src/vnfs/vnfs.service.js';
 import { loadConfig } from '../libs/config/src/index.js';
 import { NativeConnection } from '../libs/libvirt-native/src/index.js';
+import { virshBatch } from './virsh-batch.js';
 
 const URI = 'test+unix:///default';
 const total = Number(process.argv[2] ?? 1000);
 const sabotaged = Number(process.argv[3] ?? 100);
-
-function virshBatch(commands: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn('virsh', ['-q', '-c', URI], { stdio: ['pipe', 'ignore', 'inherit'] });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`virsh exited ${code}`))));
-    child.stdin.end(`${[...commands, 'quit'].join('\n')}\n`);
-  });
-}
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -68,7 +58,7 @@ async function main(): Promise<void> {
     const baselineReads: number[] = [];
     for (let round = 0; round < 3; round += 1) {
       inSync.push(await timed(() => reconciler.requestPass()));
-      baselineReads.push(await virshBatch(reads));
+      baselineReads.push(await virshBatch(URI, reads));
     }
 
     const victims = names.slice(0, sabotaged);
@@ -79,7 +69,7 @@ async function main(): Promise<void> {
       repaired = report.vnfs.filter((outcome) => outcome.actions.includes('start:stopped')).length;
     });
     for (const name of victims) await keeper.destroy((await keeper.lookupByName(name)).uuid);
-    const baselineRepair = await virshBatch([...reads, ...victims.map((name) => `start ${name}`)]);
+    const baselineRepair = await virshBatch(URI, [...reads, ...victims.map((name) => `start ${name}`)]);
 
     const row = (label: string, vnfm: number, baseline: number) =>
       console.log(`| ${label} | ${vnfm.toFixed(0)} | ${baseline.toFixed(0)} | ${(vnfm / baseline).toFixed(2)} |`);

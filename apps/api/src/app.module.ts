@@ -23,7 +23,8 @@ import { FAILPOINTS, Failpoints } from './reconciler/failpoints.js';
 import { ReconcileController } from './reconciler/reconcile.controller.js';
 import { Reconciler } from './reconciler/reconciler.service.js';
 import { VnfEventLog } from './reconciler/vnf-event-log.js';
-import { VNF_LOCKS, VnfsService } from './vnfs/vnfs.service.js';
+import { VNF_LOCKS } from './vnfs/vnf-locks.js';
+import { VnfsService } from './vnfs/vnfs.service.js';
 import { VnfsController } from './vnfs/vnfs.controller.js';
 
 class LibvirtLifecycle implements OnApplicationShutdown {

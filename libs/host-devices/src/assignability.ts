@@ -3,6 +3,7 @@ import type { DeviceAllowList } from './device-allow-list.js';
 import {
   deviceKey,
   isPciBridge,
+  pciIdText,
   type FslMcContainerFacts,
   type HostDeviceFacts,
   type PciDeviceFacts,
@@ -51,7 +52,7 @@ function assessPci(device: PciDeviceFacts, context: AssignabilityContext): Assig
   }
   if (device.driver !== null && device.driver !== 'vfio-pci' && !context.allowList.allows(device)) {
     return no(
-      `bound to host driver ${device.driver}; bind it to vfio-pci (see README) or allow libvirt to detach it with VNFM_DEVICE_ALLOW=${stripHex(device.vendor)}:${stripHex(device.device)}`,
+      `bound to host driver ${device.driver}; bind it to vfio-pci (see README) or allow libvirt to detach it with VNFM_DEVICE_ALLOW=${pciIdText(device.vendor) || '????'}:${pciIdText(device.device) || '????'}`,
     );
   }
   for (const address of device.iommuGroupMembers) {
@@ -94,8 +95,4 @@ function assessFslMc(container: FslMcContainerFacts): Assignability {
   }
   if ((container.objectCounts.dpmcp ?? 0) < 1) return no(`${container.name} holds no dpmcp; NXP QEMU needs one to send MC commands (restool dprc assign)`);
   return OK;
-}
-
-function stripHex(id: string | null): string {
-  return (id ?? '????').toLowerCase().replace(/^0x/, '');
 }

@@ -1,4 +1,4 @@
-import type { PciDeviceFacts } from './host-device.model.js';
+import { pciIdText, type PciDeviceFacts } from './host-device.model.js';
 
 /**
  * `VNFM_DEVICE_ALLOW`: which PCI devices still bound to a host driver vnfm may hand to libvirt
@@ -15,10 +15,6 @@ const ADDRESS_GLOB = /^[0-9a-f*]{1,4}:[0-9a-f*]{1,2}:[0-9a-f*]{1,2}(\.[0-7*])?$/
 
 export class InvalidAllowListEntryError extends Error {}
 
-function stripHex(id: string | null): string {
-  return (id ?? '').toLowerCase().replace(/^0x/, '');
-}
-
 function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.replace(/\./g, '\\.').replace(/\*/g, '[0-9a-f.:]*')}$`);
 }
@@ -32,7 +28,7 @@ export function parseDeviceAllowList(text: string): DeviceAllowList {
     const ids = ID_ENTRY.exec(entry);
     if (ids) {
       const [, vendor, device] = ids;
-      return (candidate) => stripHex(candidate.vendor) === vendor && (device === '*' || stripHex(candidate.device) === device);
+      return (candidate) => pciIdText(candidate.vendor) === vendor && (device === '*' || pciIdText(candidate.device) === device);
     }
     if (ADDRESS_GLOB.test(entry)) {
       const pattern = globToRegExp(entry);

@@ -71,6 +71,11 @@ export function deviceName(device: HostDeviceFacts): string {
   return device.kind === 'pci' ? device.address : device.name;
 }
 
+/** A sysfs PCI ID (`0x8086`) as the contract writes it (`8086`); empty when unreadable. */
+export function pciIdText(id: string | null): string {
+  return (id ?? '').toLowerCase().replace(/^0x/, '');
+}
+
 /** PCI-to-PCI bridges (class 0x0604xx) may stay in an IOMMU group that is assigned. */
 export function isPciBridge(device: PciDeviceFacts): boolean {
   return device.class?.startsWith('0x0604') ?? false;

@@ -1,6 +1,6 @@
 import { assessDevice, type AssignabilityContext } from './assignability.js';
 import type { DeviceAllowList } from './device-allow-list.js';
-import { deviceKey, deviceName, type HostDeviceFacts, type HostDeviceKind, type PciDeviceFacts } from './host-device.model.js';
+import { deviceKey, deviceName, pciIdText, type HostDeviceFacts, type HostDeviceKind, type PciDeviceFacts } from './host-device.model.js';
 
 /** One device a request asks for: by name, or by `select` (any free, assignable match). */
 export type DeviceWant =
@@ -158,15 +158,14 @@ function kindMismatch(slot: DeviceSlot, facts: HostDeviceFacts): string | null {
 }
 
 function matchesSelect(slot: DeviceSlot, facts: HostDeviceFacts): boolean {
-  const hex = (id: string | null) => (id ?? '').toLowerCase().replace(/^0x/, '');
   switch (slot.want) {
     case 'vfio-pci':
     case 'sriov-vf': {
       if (facts.kind !== 'pci' || !slot.select) return false;
       const select: { vendor?: string; device?: string; physfn?: string } = slot.select;
       return (
-        (select.vendor === undefined || hex(facts.vendor) === select.vendor) &&
-        (select.device === undefined || hex(facts.device) === select.device) &&
+        (select.vendor === undefined || pciIdText(facts.vendor) === select.vendor) &&
+        (select.device === undefined || pciIdText(facts.device) === select.device) &&
         (select.physfn === undefined || facts.physfn === select.physfn)
       );
     }

@@ -142,15 +142,6 @@ export class VnfRepository {
     });
   }
 
-  /** Several VNFs' column changes in one transaction (one reconcile pass's status). */
-  updateMany(updates: ReadonlyArray<{ id: string; changes: Partial<Omit<VnfEntity, 'id'>> }>): Promise<void> {
-    if (updates.length === 0) return Promise.resolve();
-    return this.transaction(async (manager) => {
-      const now = new Date().toISOString();
-      for (const { id, changes } of updates) await manager.update(VnfEntity, { id }, { ...changes, updatedAt: now });
-    });
-  }
-
   /**
    * Routine status writes of a reconcile pass, in one transaction; a row changed since the pass
    * read it (its `updatedAt` moved) is left alone, so a late batch never overwrites an API write.

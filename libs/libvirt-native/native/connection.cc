@@ -52,8 +52,6 @@ int IntArg(const Napi::CallbackInfo& info, size_t index, const char* what) {
   return info[index].As<Napi::Number>().Int32Value();
 }
 
-static const char* CStr(const std::pair<bool, std::string>& value) { return value.first ? value.second.c_str() : nullptr; }
-
 bool TakeText(char* text, OwnedText& out, LibvirtFailure& failure, const char* what) {
   if (text == nullptr) {
     failure = CaptureLastError(what);

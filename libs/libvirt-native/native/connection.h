@@ -36,6 +36,8 @@ Napi::Value TextToJs(Napi::Env env, OwnedText& text);
 std::string StringArg(const Napi::CallbackInfo& info, size_t index, const char* what);
 // null / undefined -> has_value false.
 std::pair<bool, std::string> OptionalStringArg(const Napi::CallbackInfo& info, size_t index, const char* what);
+// The C string of an optional argument (nullptr when absent), for libvirt's optional parameters.
+inline const char* CStr(const std::pair<bool, std::string>& value) { return value.first ? value.second.c_str() : nullptr; }
 unsigned int FlagsArg(const Napi::CallbackInfo& info, size_t index);
 int IntArg(const Napi::CallbackInfo& info, size_t index, const char* what);
 

@@ -283,7 +283,7 @@ Napi::Value Connection::GetMetadata(const Napi::CallbackInfo& info) {
   return OnDomain<OwnedText>(
       info, "vnfm-libvirt-get-metadata",
       [type, uri, flags](virDomainPtr domain, OwnedText& out, LibvirtFailure& failure) {
-        return TakeText(virDomainGetMetadata(domain, type, uri.first ? uri.second.c_str() : nullptr, flags), out, failure, "no such metadata");
+        return TakeText(virDomainGetMetadata(domain, type, CStr(uri), flags), out, failure, "no such metadata");
       },
       TextToJs);
 }
@@ -295,7 +295,6 @@ Napi::Value Connection::SetMetadata(const Napi::CallbackInfo& info) {
   auto uri = OptionalStringArg(info, 4, "uri");
   unsigned int flags = FlagsArg(info, 5);
   return OnDomainVoid(info, "cannot set metadata", [type, metadata, key, uri, flags](virDomainPtr d) {
-    auto c = [](const std::pair<bool, std::string>& v) { return v.first ? v.second.c_str() : nullptr; };
-    return virDomainSetMetadata(d, type, c(metadata), c(key), c(uri), flags);
+    return virDomainSetMetadata(d, type, CStr(metadata), CStr(key), CStr(uri), flags);
   });
 }

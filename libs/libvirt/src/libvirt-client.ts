@@ -67,6 +67,11 @@ export class LibvirtClient implements LibvirtPort {
     return this.options.uri;
   }
 
+  get keepsQemuCommandline(): boolean {
+    // test:///default, test+unix:///... : the test driver has no QEMU namespace.
+    return !/^test(\+[a-z]+)?:/.test(this.options.uri);
+  }
+
   isConnected(): boolean {
     return this.connection !== null && this.connection.isAlive();
   }

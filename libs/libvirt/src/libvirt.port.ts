@@ -3,6 +3,8 @@ import type { ObservedDomain } from './domain-state.js';
 /** Everything vnfm asks of libvirt. Implemented by LibvirtClient; the binding stays behind it. */
 export interface LibvirtPort {
   readonly uri: string;
+  /** Whether the driver keeps <qemu:commandline> in a definition (libvirt's test driver drops it). */
+  readonly keepsQemuCommandline: boolean;
   isConnected(): boolean;
   /** null when no domain has that name (decided on a live connection). */
   lookupDomain(name: string): Promise<ObservedDomain | null>;

@@ -163,7 +163,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const plan = planVnf(desired, observed, {
       now,
       shutdownTimeoutMs: this.config.VNFM_SHUTDOWN_TIMEOUT_MS,
-      driverKeepsQemuCommandline: !this.libvirt.uri.startsWith('test'),
+      driverKeepsQemuCommandline: this.libvirt.keepsQemuCommandline,
     });
     if (plan.conflict) {
       if (codeOf(vnf) !== 'DomainNameTaken') await this.events.record(vnf, 'DomainNameTaken', plan.conflict);

@@ -18,7 +18,6 @@ import { VNF_LOCKS } from './vnf-locks.js';
 import { macsOf, specOf } from './vnf-record.js';
 import { vnfView, type VnfView } from './vnf-view.js';
 
-export { VNF_LOCKS };
 
 /** What `POST /vnfs?dryRun=true` answers: what would be stored, defined and claimed. */
 export interface DryRunResult {
