@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../apps/api/src/server.js';
-import { Reconciler } from '../apps/api/src/reconciler/reconciler.service.js';
-import { VnfsService } from '../apps/api/src/vnfs/vnfs.service.js';
+import { Reconciler } from '../libs/reconciler/src/index.js';
+import { VnfUseCases } from '../libs/use-cases/src/index.js';
 import { loadConfig } from '../libs/config/src/index.js';
 import { NativeConnection } from '../libs/libvirt-native/src/index.js';
 import { virshBatch } from './virsh-batch.js';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const app = await createApp(config, { logger: false });
   const names = Array.from({ length: total }, (_, index) => `bench-${process.pid}-${index}`);
   try {
-    const vnfs = app.get(VnfsService);
+    const vnfs = app.get(VnfUseCases);
     const reconciler = app.get(Reconciler);
     const createMs = await timed(async () => {
       for (let index = 0; index < names.length; index += 16) {
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     let repaired = 0;
     const repairMs = await timed(async () => {
       const report = await reconciler.requestPass();
-      repaired = report.vnfs.filter((outcome) => outcome.actions.includes('start:stopped')).length;
+      repaired = report.vnfs.filter((outcome: { actions: string[] }) => outcome.actions.includes('start:stopped')).length;
     });
     for (const name of victims) await keeper.destroy((await keeper.lookupByName(name)).uuid);
     const baselineRepair = await virshBatch(URI, [...reads, ...victims.map((name) => `start ${name}`)]);

@@ -2,6 +2,13 @@ import { CreateVnf1764370000000 } from './1764370000000-create-vnf.js';
 import { HostDevicesAndClaims1764380000000 } from './1764380000000-host-devices-and-claims.js';
 import { VnfRestartRequired1764390000000 } from './1764390000000-vnf-restart-required.js';
 import { ReconcilerStateAndEvents1764400000000 } from './1764400000000-reconciler-state-and-events.js';
+import { MacsAndInstance1764410000000 } from './1764410000000-macs-and-instance.js';
 
 /** Every migration, oldest first. The schema changes only through these. */
-export const migrations = [CreateVnf1764370000000, HostDevicesAndClaims1764380000000, VnfRestartRequired1764390000000, ReconcilerStateAndEvents1764400000000];
+export const migrations = [
+  CreateVnf1764370000000,
+  HostDevicesAndClaims1764380000000,
+  VnfRestartRequired1764390000000,
+  ReconcilerStateAndEvents1764400000000,
+  MacsAndInstance1764410000000,
+];

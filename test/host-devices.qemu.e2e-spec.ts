@@ -36,7 +36,7 @@ describe('host devices on qemu:///system (fixture host)', () => {
       })
       .expect(201);
     expect(created.body.status.phase).toBe('Failed');
-    expect(created.body.status.lastError).toMatchObject({ code: 'StartFailed', message: expect.stringMatching(/start: .*(VFIO|vfio)/) });
+    expect(created.body.status.lastError).toMatchObject({ code: 'start-failed', message: expect.stringMatching(/start: .*(VFIO|vfio)/) });
     expect(created.body.status.devices.map((device: { name: string }) => device.name)).toEqual(['dprc.2', '0000:04:00.0', 'fff51000.ethernet']);
     expect(await domstate(QEMU_URI, name)).toBe('shut off');
 

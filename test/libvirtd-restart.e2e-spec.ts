@@ -27,7 +27,7 @@ describe('libvirtd killed and restarted under a running service', () => {
     const stored = await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 128 }).expect(201);
     expect(stored.body.status.phase).toBe('Provisioning');
     expect(stored.body.status.domain).toEqual({ state: 'unknown' });
-    expect(stored.body.status.lastError.code).toBe('LibvirtUnavailable');
+    expect(stored.body.status.lastError.code).toBe('libvirt-unavailable');
     const listed = await t.http.get('/api/v1/vnfs').expect(200);
     expect(listed.body.items.find((item: { name: string }) => item.name === name).status.domain.state).toBe('unknown');
 

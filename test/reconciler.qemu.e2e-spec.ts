@@ -100,8 +100,8 @@ describe('reconciler on qemu:///system', () => {
     await t.http.post('/api/v1/vnfs').send(aarch64(name, { hostDevices: [{ type: 'vfio-pci', address: '0000:04:00.0' }] })).expect(201);
     const delays = new Map<number, number>();
     await eventually(async () => {
-      const { startBackoff, lastError } = await status(name);
-      if (startBackoff) delays.set(startBackoff.failures, Date.parse(startBackoff.nextAttemptAt) - Date.parse(lastError.at));
+      const { backoff, lastError } = await status(name);
+      if (backoff) delays.set(backoff.failures, Date.parse(backoff.nextAttemptAt) - Date.parse(lastError.at));
       return delays.size >= 5 && Math.max(...delays.keys()) >= 5;
     }, 30_000, 'five start failures');
     const [d1 = 0, d2 = 0, d3 = 0, d4 = 0] = [1, 2, 3, 4].map((failures) => delays.get(failures) ?? 0);
@@ -110,15 +110,15 @@ describe('reconciler on qemu:///system', () => {
     expect(d3).toBeGreaterThanOrEqual(d2 * 1.5);
     expect(Math.max(...delays.values())).toBeLessThanOrEqual(1200);
     expect(d4).toBeGreaterThanOrEqual(960);
-    expect((await eventsOf(t, name)).filter((event) => event.type === 'StartFailed').length).toBeGreaterThanOrEqual(5);
+    expect((await eventsOf(t, name)).filter((event) => event.type === 'start-failed').length).toBeGreaterThanOrEqual(5);
     expect((await status(name)).lastError.message).toMatch(/VFIO/);
 
     // The count is stored: a new vnfm process goes on from it instead of starting over.
-    const failuresBefore = (await status(name)).startBackoff.failures;
+    const failuresBefore = (await status(name)).backoff.failures;
     await t.close();
     t = await startTestApp(QEMU_URI, env);
-    await eventually(async () => (await status(name)).startBackoff.failures > failuresBefore, 20_000, 'another failure');
-    expect((await status(name)).startBackoff.failures).toBe(failuresBefore + 1);
+    await eventually(async () => (await status(name)).backoff.failures > failuresBefore, 20_000, 'another failure');
+    expect((await status(name)).backoff.failures).toBe(failuresBefore + 1);
     expect((await listAll(QEMU_URI)).get(name)).toBe('shut off');
   });
 });

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +100,7 @@ describe('reconciler against virsh sabotage (test+unix:///default)', () => {
     try {
       await second.http.post('/api/v1/reconcile').expect(200);
       const failed = (await second.http.get(`/api/v1/vnfs/${name}`).expect(200)).body.status;
-      expect(failed).toMatchObject({ phase: 'Failed', lastError: { code: 'DomainNameTaken' } });
+      expect(failed).toMatchObject({ phase: 'Failed', lastError: { code: 'domain-name-taken' } });
       expect(await virsh(URI, 'dumpxml', '--inactive', name)).toBe(squatter);
       await second.http.delete(`/api/v1/vnfs/${name}`).expect(202);
       expect((await listAll(URI)).has(name)).toBe(true);
@@ -111,17 +112,26 @@ describe('reconciler against virsh sabotage (test+unix:///default)', () => {
     await virsh(URI, 'undefine', foreign);
   });
 
-  it('a domain with vnfm metadata but no VNF is reported as an orphan and left alone (default policy)', async () => {
-    const name = uniqueName('orphan');
-    const vnfId = '11111111-2222-4333-8444-555555555555'.replace(/5+$/, () => Date.now().toString(16).padStart(12, '0').slice(-12));
-    await defineXml(
-      URI,
-      `<domain type='test'><name>${name}</name><metadata><vnfm:vnf xmlns:vnfm="https://vnfm.dev/xmlns/vnfm/1"><vnfm:id>${vnfId}</vnfm:id><vnfm:generation>1</vnfm:generation><vnfm:specHash>${'c'.repeat(64)}</vnfm:specHash></vnfm:vnf></metadata><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>`,
-    );
+  it('a domain with this instance\'s mark but no VNF is reported as an orphan; one marked by another instance (or none) as foreign; both left alone', async () => {
+    const instanceId = (new Database(t.dbPath, { readonly: true }).prepare(`SELECT "value" FROM "vnfm_meta" WHERE "key" = 'instance-id'`).get() as { value: string }).value;
+    const mark = (vnfId: string, instance: string | null) =>
+      `<metadata><vnfm:vnf xmlns:vnfm="https://vnfm.dev/xmlns/vnfm/1"><vnfm:id>${vnfId}</vnfm:id>${instance ? `<vnfm:instance>${instance}</vnfm:instance>` : ''}<vnfm:generation>1</vnfm:generation><vnfm:specHash>${'c'.repeat(64)}</vnfm:specHash></vnfm:vnf></metadata>`;
+    const uniqueId = (prefix: string) => `${prefix}-2222-4333-8444-${(Date.now() + Math.floor(Math.random() * 1e6)).toString(16).padStart(12, '0').slice(-12)}`;
+    const orphan = { name: uniqueName('orphan'), vnfId: uniqueId('11111111') };
+    const foreign = { name: uniqueName('foreign'), vnfId: uniqueId('22222222') };
+    const legacy = { name: uniqueName('legacy'), vnfId: uniqueId('33333333') };
+    await defineXml(URI, `<domain type='test'><name>${orphan.name}</name>${mark(orphan.vnfId, instanceId)}<memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>`);
+    await defineXml(URI, `<domain type='test'><name>${foreign.name}</name>${mark(foreign.vnfId, '7e57e57e-0000-4000-8000-000000000000')}<memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>`);
+    await defineXml(URI, `<domain type='test'><name>${legacy.name}</name>${mark(legacy.vnfId, null)}<memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>`);
     const report = await reconcile();
-    expect(report.orphans).toEqual(expect.arrayContaining([expect.objectContaining({ name, vnfId, action: 'reported' })]));
-    expect((await listAll(URI)).has(name)).toBe(true);
-    await virsh(URI, 'undefine', name);
+    expect(report.orphans).toEqual(expect.arrayContaining([expect.objectContaining({ name: orphan.name, vnfId: orphan.vnfId, action: 'reported' })]));
+    expect(report.foreign).toEqual(expect.arrayContaining([expect.objectContaining({ name: foreign.name }), expect.objectContaining({ name: legacy.name, instanceId: null })]));
+    expect(report.orphans.map((entry: { name: string }) => entry.name)).not.toContain(foreign.name);
+    const domains = await listAll(URI);
+    for (const { name } of [orphan, foreign, legacy]) {
+      expect(domains.has(name)).toBe(true);
+      await virsh(URI, 'undefine', name);
+    }
   });
 
   it('stop: graceful shutdown; start; reboot (one-shot); events record each', async () => {

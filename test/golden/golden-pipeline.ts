@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { hostProblems, designDomain, type HostFacts } from '../../libs/designer/src/index.js';
-import { buildDomainXml } from '../../libs/domain-xml/src/index.js';
-import { EMPTY_ALLOW_LIST, deviceKey, deviceSlotsOf, discoverHostDevices, resolveDevices, type InventoryDevice } from '../../libs/host-devices/src/index.js';
-import { makeVnfSpecSchema, normalizeSpec, specHash } from '../../libs/vnf/src/index.js';
-import { ProblemException } from '../../apps/api/src/common/problem.js';
-import { validateBody } from '../../apps/api/src/common/request-validation.js';
-import { deviceProblem } from '../../apps/api/src/vnfs/device-problems.js';
+import { VnfmError } from '../../libs/core/src/index.js';
+import type { HostFacts } from '../../libs/designer/src/index.js';
+import { EMPTY_ALLOW_LIST, deviceKey, discoverHostDevices, type InventoryDevice } from '../../libs/host-devices/src/index.js';
+import { draftDomain, draftSpec } from '../../libs/use-cases/src/index.js';
+import { makeVnfSpecSchema, validateBody } from '../../libs/vnf/src/index.js';
+import { problemOf } from '../../apps/api/src/common/error-status.js';
 import { HostFixture, ls2088aHost, x86Host } from '../support/sysfs-fixture.js';
+
+/** The instance id every golden domain is marked with. */
+export const GOLDEN_INSTANCE_ID = '00000000-0000-4000-8000-00000000901d';
 
 /** The hosts a golden case can be designed for. */
 export const HOST_PROFILES = {
@@ -64,21 +66,17 @@ export function runGoldenCase(name: string, request: unknown, profile: HostProfi
   const host: HostFacts = HOST_PROFILES[profile] as HostFacts;
   try {
     const validated = validateBody(makeVnfSpecSchema({ defaultArch: host.arch }), request);
-    const spec = normalizeSpec(validated, new Set(), undefined, seededRandom(name));
-    const unsupported = hostProblems(spec, host);
-    if (unsupported.length > 0) throw ProblemException.unprocessable('unsupported-on-host', 'unsupported', { errors: unsupported });
-    const id = caseUuid(name);
-    let allocations;
-    try {
-      allocations = resolveDevices({ slots: deviceSlotsOf(spec), inventory: fixtureInventory(), holders: new Map(), vnfId: id, allowList: EMPTY_ALLOW_LIST });
-    } catch (error) {
-      throw deviceProblem(error) ?? error;
-    }
-    const model = designDomain({ id, specHash: specHash(spec, allocations), generation: 1 }, spec, host, allocations);
-    return { xml: buildDomainXml(model) };
+    // The same draft step the API runs; only the MACs are drawn deterministically.
+    const draft = draftSpec(caseUuid(name), validated, new Set(), host, undefined, seededRandom(name));
+    const { xml } = draftDomain(draft, 1, { devices: fixtureInventory().map((device) => ({ ...device, firstSeenAt: '', lastSeenAt: '' })), holders: new Map() }, {
+      host,
+      allowList: EMPTY_ALLOW_LIST,
+      instanceId: GOLDEN_INSTANCE_ID,
+    });
+    return { xml };
   } catch (error) {
-    if (!(error instanceof ProblemException)) throw error;
-    const { status, type, errors = [] } = error.problem;
+    if (!(error instanceof VnfmError)) throw error;
+    const { status, type, errors = [] } = problemOf(error);
     return { error: { status, type, errors: errors.map((entry) => ({ ...entry })) } };
   }
 }

@@ -26,7 +26,7 @@ describe('property: any valid spec designs to XML that parses back to the same m
         if (!parsed.success) throw new Error(`generator made an invalid request: ${JSON.stringify(parsed.error.issues)}`);
         const spec = normalizeSpec(parsed.data, new Set());
         const id = '3f1c1e52-7d0a-4b59-9d43-0c8f2d1b2a11';
-        const model = designDomain({ id, specHash: specHash(spec, devices), generation: 1 }, spec, HOST, devices);
+        const model = designDomain({ id, instanceId: 'a7c0e1d2-0000-4000-8000-00000000beef', specHash: specHash(spec, devices), generation: 1 }, spec, HOST, devices);
         const xml = buildDomainXml(model);
         const back = await parseDomainXml(xml);
         expect(back).toEqual({ ...model, otherQemuArgs: [] });

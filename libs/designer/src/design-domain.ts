@@ -6,6 +6,8 @@ import { domainTypeFor, type HostFacts } from './host-facts.js';
 /** The identity of the VNF a domain is designed for. */
 export interface VnfIdentity {
   id: string;
+  /** The vnfm instance that owns it (its mark in the metadata). */
+  instanceId: string | null;
   specHash: string;
   generation: number;
 }
@@ -25,7 +27,7 @@ export function designDomain(vnf: VnfIdentity, spec: VnfSpec, host: HostFacts, d
     name: spec.name,
     uuid: vnf.id,
     ...(spec.description === undefined ? {} : { title: spec.description, description: spec.description }),
-    metadata: { vnfId: vnf.id, specHash: vnf.specHash, generation: vnf.generation },
+    metadata: { vnfId: vnf.id, instanceId: vnf.instanceId, specHash: vnf.specHash, generation: vnf.generation },
     memoryKiB: spec.memoryMiB * 1024,
     ...(memoryHardLimitKiB === undefined ? {} : { memoryHardLimitKiB }),
     ...(memoryBacking ? { memoryBacking } : {}),

@@ -9,7 +9,7 @@ const base: DomainModel = {
   name: 'fw-1',
   uuid: '6f1c1e52-7d0a-4b59-9d43-0c8f2d1b2a11',
   title: 'edge firewall <&> "quoted"',
-  metadata: { vnfId: '6f1c1e52-7d0a-4b59-9d43-0c8f2d1b2a11', specHash: 'ab'.repeat(32), generation: 3 },
+  metadata: { vnfId: '6f1c1e52-7d0a-4b59-9d43-0c8f2d1b2a11', instanceId: '1d5c3a44-2b1e-4f6a-8c9d-0e1f2a3b4c5d', specHash: 'ab'.repeat(32), generation: 3 },
   memoryKiB: 2048 * 1024,
   vcpus: 2,
   os: { arch: 'aarch64', machine: 'virt' },

@@ -47,6 +47,7 @@ function buildMetadata(metadata: VnfmMetadata): XmlElement {
     'vnfm:vnf': {
       $: { 'xmlns:vnfm': VNFM_METADATA_NAMESPACE },
       'vnfm:id': metadata.vnfId,
+      ...(metadata.instanceId === null ? {} : { 'vnfm:instance': metadata.instanceId }),
       'vnfm:generation': String(metadata.generation),
       'vnfm:specHash': metadata.specHash,
     },
@@ -197,7 +198,8 @@ function parseMetadata(metadata: XmlElement | undefined): VnfmMetadata | null {
     const specHash = field('specHash');
     const generation = Number(field('generation'));
     if (!vnfId || !specHash || !Number.isInteger(generation)) return null;
-    return { vnfId, specHash, generation };
+    const instanceId = field('instance') ?? null;
+    return { vnfId, instanceId, specHash, generation };
   }
   return null;
 }

@@ -11,6 +11,8 @@ export const QEMU_NAMESPACE = 'http://libvirt.org/schemas/domain/qemu/1.0';
 /** The ownership mark vnfm writes into every domain it manages. */
 export interface VnfmMetadata {
   vnfId: string;
+  /** The vnfm instance that owns the domain (null: written by a version before instance ids). */
+  instanceId: string | null;
   specHash: string;
   generation: number;
 }

@@ -1,4 +1,5 @@
 import { Builder, parseStringPromise } from 'xml2js';
+import { xmlTextProblem } from '../../vnf/src/patterns.js';
 
 /**
  * The xml2js tree shape vnfm builds and reads: attributes under `$`, text under `_`,
@@ -23,8 +24,63 @@ function refuseForbiddenName(name: string): string {
   return name;
 }
 
-/** Serialises a tree with a fixed layout, so equal models always give byte-equal XML. */
+/** An element or attribute name vnfm writes: ASCII XML names, optionally with one namespace prefix. */
+const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*(:[A-Za-z_][A-Za-z0-9_.-]*)?$/;
+
+function refuseName(name: string, where: string): void {
+  if (!XML_NAME.test(name)) throw new UnsafeXmlError(`refusing to write XML: ${where} has the name '${name.slice(0, 80)}', which is not an XML name vnfm writes`);
+  refuseForbiddenName(name);
+}
+
+function refuseText(value: unknown, where: string): void {
+  if (value === null || value === undefined) return;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'bigint') {
+    throw new UnsafeXmlError(`refusing to write XML: ${where} is a ${typeof value}, not text`);
+  }
+  const problem = xmlTextProblem(String(value), { multiline: true });
+  if (problem !== undefined) throw new UnsafeXmlError(`refusing to write XML: ${where} ${problem}`);
+}
+
+/**
+ * Walks a tree as xml2js' Builder renders it and refuses (UnsafeXmlError) any element or
+ * attribute name that is not an XML name, and any text or attribute value that is not XML 1.0
+ * text (the same test the request schema applies), naming where: `domain/title`,
+ * `domain/devices/interface[1]/source@path`.
+ */
+export function assertXmlTree(rootName: string, root: XmlElement): void {
+  refuseName(rootName, 'the root element');
+  const pending: Array<{ node: unknown; where: string }> = [{ node: root, where: rootName }];
+  while (pending.length > 0) {
+    const { node, where } = pending.pop()!;
+    if (node === null || typeof node !== 'object') {
+      refuseText(node, `the text of ${where}`);
+      continue;
+    }
+    if (Array.isArray(node)) throw new UnsafeXmlError(`refusing to write XML: ${where} is a list where an element belongs`);
+    for (const [key, child] of Object.entries(node)) {
+      if (key === '$') {
+        if (child === null || typeof child !== 'object') continue;
+        for (const [attribute, value] of Object.entries(child as Record<string, unknown>)) {
+          refuseName(attribute, `an attribute of ${where}`);
+          refuseText(value, `the attribute ${where}@${attribute}`);
+        }
+      } else if (key === '_') {
+        refuseText(child, `the text of ${where}`);
+      } else {
+        refuseName(key, `a child of ${where}`);
+        const items = Array.isArray(child) ? child : [child];
+        items.forEach((item, index) => pending.push({ node: item, where: Array.isArray(child) ? `${where}/${key}[${index}]` : `${where}/${key}` }));
+      }
+    }
+  }
+}
+
+/**
+ * Serialises a tree with a fixed layout, so equal models always give byte-equal XML. Refuses
+ * (UnsafeXmlError) a tree it could not write as well-formed XML 1.0, rather than write it.
+ */
 export function renderXml(rootName: string, root: XmlElement): string {
+  assertXmlTree(rootName, root);
   const builder = new Builder({
     headless: true,
     rootName,

@@ -1,23 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DataSourceOptions } from 'typeorm';
+import type BetterSqlite3 from 'better-sqlite3';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../../migrations/index.js';
-import { DeviceClaimEntity, HostDeviceEntity } from './host-device.entity.js';
-import { VnfEventEntity } from './vnf-event.entity.js';
-import { VnfEntity } from './vnf.entity.js';
-
-export const entities = [VnfEntity, HostDeviceEntity, DeviceClaimEntity, VnfEventEntity];
+import { Database } from './database.js';
 
 /**
- * SQLite through better-sqlite3, schema from migrations only (run at start-up), WAL journal and
- * synchronous=FULL so a commit survives power loss.
+ * SQLite through better-sqlite3, schema from migrations only (run at start-up by TypeORM), WAL
+ * journal and synchronous=FULL so a commit survives power loss. TypeORM opens the file and
+ * migrates it; every query after that goes through `Database`, which owns the transactions.
  */
 export function dataSourceOptions(databasePath: string): DataSourceOptions {
   if (databasePath !== ':memory:') mkdirSync(dirname(databasePath), { recursive: true });
   return {
     type: 'better-sqlite3',
     database: databasePath,
-    entities,
+    entities: [],
     migrations,
     migrationsRun: true,
     migrationsTransactionMode: 'each',
@@ -29,4 +27,23 @@ export function dataSourceOptions(databasePath: string): DataSourceOptions {
       db.pragma('foreign_keys = ON');
     },
   };
+}
+
+export class DatabaseDamagedError extends Error {}
+
+/** Opens and migrates the database, checks its integrity, and hands over the one connection. */
+export async function openDatabase(
+  databasePath: string,
+  options: { log?: (level: 'warn' | 'log', message: string) => void } = {},
+): Promise<{ db: Database; dataSource: DataSource }> {
+  const dataSource = new DataSource(dataSourceOptions(databasePath));
+  await dataSource.initialize();
+  const sql = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
+  const db = new Database(sql, options);
+  const problems = db.integrityProblems();
+  if (problems.length > 0) {
+    await dataSource.destroy();
+    throw new DatabaseDamagedError(`${databasePath} fails PRAGMA integrity_check: ${problems.slice(0, 5).join('; ')}; restore it from a backup`);
+  }
+  return { db, dataSource };
 }

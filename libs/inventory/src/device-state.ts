@@ -1,6 +1,18 @@
-import type { EntityManager } from 'typeorm';
 import type { DeviceHolder, HostDeviceFacts, InventoryDevice } from '../../host-devices/src/index.js';
-import { DeviceClaimEntity, HostDeviceEntity } from './host-device.entity.js';
+import type { Sql } from './database.js';
+
+/** One row of `device_claim`: the device is held by that VNF for that slot (null: dropped by a replace, releasing). */
+export interface DeviceClaim {
+  deviceKey: string;
+  vnfId: string;
+  slot: string | null;
+  kind: string;
+  name: string;
+  claimedAt: string;
+}
+
+/** The columns of `device_claim` under DeviceClaim's names. */
+export const CLAIM_COLUMNS = `"device_key" AS "deviceKey", "vnf_id" AS "vnfId", "slot", "kind", "name", "claimed_at" AS "claimedAt"`;
 
 /** The inventory and who holds what, read in one go (inside the caller's unit of work). */
 export interface DeviceState {
@@ -9,23 +21,32 @@ export interface DeviceState {
   holders: Map<string, DeviceHolder>;
 }
 
-export async function loadDeviceState(manager: EntityManager): Promise<DeviceState> {
-  const rows = await manager.find(HostDeviceEntity, { order: { key: 'ASC' } });
-  const claims: Array<{ device_key: string; vnf_id: string; slot: string | null; vnf_name: string }> = await manager.query(
-    `SELECT c."device_key", c."vnf_id", c."slot", v."name" AS "vnf_name" FROM "device_claim" c JOIN "vnf" v ON v."id" = c."vnf_id"`,
-  );
-  return {
-    devices: rows.map((row) => ({
-      key: row.key,
-      facts: JSON.parse(row.facts) as HostDeviceFacts,
-      present: Boolean(row.present),
-      firstSeenAt: row.firstSeenAt,
-      lastSeenAt: row.lastSeenAt,
-    })),
-    holders: new Map(claims.map((claim) => [claim.device_key, { vnfId: claim.vnf_id, vnfName: claim.vnf_name, slot: claim.slot }])),
-  };
+interface HostDeviceRow {
+  key: string;
+  facts: string;
+  present: number;
+  first_seen_at: string;
+  last_seen_at: string;
 }
 
-export async function claimsOfVnf(manager: EntityManager, vnfId: string): Promise<DeviceClaimEntity[]> {
-  return manager.find(DeviceClaimEntity, { where: { vnfId }, order: { deviceKey: 'ASC' } });
+export function loadDeviceState(sql: Sql): DeviceState {
+  const rows = sql.prepare(`SELECT "key", "facts", "present", "first_seen_at", "last_seen_at" FROM "host_device" ORDER BY "key"`).all() as HostDeviceRow[];
+  const claims = sql
+    .prepare(`SELECT c."device_key", c."vnf_id", c."slot", v."name" AS "vnf_name" FROM "device_claim" c JOIN "vnf" v ON v."id" = c."vnf_id"`)
+    .all() as Array<{ device_key: string; vnf_id: string; slot: string | null; vnf_name: string }>;
+  const devices: DeviceState['devices'] = [];
+  for (const row of rows) {
+    let facts: HostDeviceFacts;
+    try {
+      facts = JSON.parse(row.facts) as HostDeviceFacts;
+    } catch {
+      continue; // A damaged inventory row is skipped; the next scan writes it again.
+    }
+    devices.push({ key: row.key, facts, present: Boolean(row.present), firstSeenAt: row.first_seen_at, lastSeenAt: row.last_seen_at });
+  }
+  return { devices, holders: new Map(claims.map((claim) => [claim.device_key, { vnfId: claim.vnf_id, vnfName: claim.vnf_name, slot: claim.slot }])) };
+}
+
+export function claimsOfVnf(sql: Sql, vnfId: string): DeviceClaim[] {
+  return sql.prepare(`SELECT ${CLAIM_COLUMNS} FROM "device_claim" WHERE "vnf_id" = ? ORDER BY "device_key"`).all(vnfId) as DeviceClaim[];
 }

@@ -1,8 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
 import { deviceKey, deviceName, type HostDeviceFacts } from '../../host-devices/src/index.js';
-import type { DbQueue } from './db-queue.js';
-import { loadDeviceState, type DeviceState } from './device-state.js';
-import { DeviceClaimEntity, HostDeviceEntity } from './host-device.entity.js';
+import type { Database, Sql } from './database.js';
+import { CLAIM_COLUMNS, loadDeviceState, type DeviceClaim, type DeviceState } from './device-state.js';
 
 export interface ScanSummary {
   seen: number;
@@ -13,59 +11,51 @@ export interface ScanSummary {
   dropped: number;
 }
 
-/** The host-device inventory. Every method is one serialized unit of database work. */
+/** The host-device inventory. */
 export class HostDeviceRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly queue: DbQueue,
-  ) {}
+  constructor(private readonly db: Database) {}
 
-  state(): Promise<DeviceState> {
-    return this.queue.run(() => loadDeviceState(this.dataSource.manager));
+  state(): DeviceState {
+    return this.db.read(loadDeviceState);
   }
 
-  claims(): Promise<DeviceClaimEntity[]> {
-    return this.queue.run(() => this.dataSource.manager.find(DeviceClaimEntity, { order: { deviceKey: 'ASC' } }));
+  claims(): DeviceClaim[] {
+    return this.db.read((sql) => sql.prepare(`SELECT ${CLAIM_COLUMNS} FROM "device_claim" ORDER BY "device_key"`).all() as DeviceClaim[]);
   }
 
-  /** Records one scan of the host in one transaction. */
+  /** Records one scan of the host in one unit. */
   recordScan(devices: readonly HostDeviceFacts[], now = new Date().toISOString()): Promise<ScanSummary> {
-    return this.queue.run(() => this.dataSource.transaction((manager) => this.applyScan(manager, devices, now)));
+    return this.db.write((sql) => applyScan(sql, devices, now));
   }
+}
 
-  private async applyScan(manager: EntityManager, devices: readonly HostDeviceFacts[], now: string): Promise<ScanSummary> {
-    const existing = new Map((await manager.find(HostDeviceEntity)).map((row) => [row.key, row]));
-    const claimed = new Set((await manager.find(DeviceClaimEntity, { select: { deviceKey: true } })).map((claim) => claim.deviceKey));
-    const seen = new Set<string>();
-    let added = 0;
-    for (const facts of devices) {
-      const key = deviceKey(facts);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const previous = existing.get(key);
-      if (!previous) added += 1;
-      await manager.save(HostDeviceEntity, {
-        key,
-        kind: facts.kind,
-        name: deviceName(facts),
-        facts: JSON.stringify(facts),
-        present: true,
-        firstSeenAt: previous?.firstSeenAt ?? now,
-        lastSeenAt: now,
-      });
-    }
-    const vanishedClaimed: string[] = [];
-    let dropped = 0;
-    for (const key of existing.keys()) {
-      if (seen.has(key)) continue;
-      if (claimed.has(key)) {
-        vanishedClaimed.push(key);
-        await manager.update(HostDeviceEntity, { key }, { present: false });
-      } else {
-        dropped += 1;
-        await manager.delete(HostDeviceEntity, { key });
-      }
-    }
-    return { seen: seen.size, added, vanishedClaimed, dropped };
+function applyScan(sql: Sql, devices: readonly HostDeviceFacts[], now: string): ScanSummary {
+  const existing = new Set((sql.prepare(`SELECT "key" FROM "host_device"`).all() as Array<{ key: string }>).map((row) => row.key));
+  const claimed = new Set((sql.prepare(`SELECT "device_key" AS "key" FROM "device_claim"`).all() as Array<{ key: string }>).map((row) => row.key));
+  const upsert = sql.prepare(
+    `INSERT INTO "host_device" ("key", "kind", "name", "facts", "present", "first_seen_at", "last_seen_at") VALUES (?, ?, ?, ?, 1, ?, ?)
+     ON CONFLICT ("key") DO UPDATE SET "kind" = excluded."kind", "name" = excluded."name", "facts" = excluded."facts", "present" = 1, "last_seen_at" = excluded."last_seen_at"`,
+  );
+  const seen = new Set<string>();
+  let added = 0;
+  for (const facts of devices) {
+    const key = deviceKey(facts);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (!existing.has(key)) added += 1;
+    upsert.run(key, facts.kind, deviceName(facts), JSON.stringify(facts), now, now);
   }
+  const vanishedClaimed: string[] = [];
+  let dropped = 0;
+  for (const key of existing) {
+    if (seen.has(key)) continue;
+    if (claimed.has(key)) {
+      vanishedClaimed.push(key);
+      sql.prepare(`UPDATE "host_device" SET "present" = 0 WHERE "key" = ?`).run(key);
+    } else {
+      dropped += 1;
+      sql.prepare(`DELETE FROM "host_device" WHERE "key" = ?`).run(key);
+    }
+  }
+  return { seen: seen.size, added, vanishedClaimed, dropped };
 }

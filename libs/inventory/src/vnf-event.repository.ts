@@ -1,31 +1,46 @@
-import type { DataSource } from 'typeorm';
-import type { DbQueue } from './db-queue.js';
-import { VnfEventEntity } from './vnf-event.entity.js';
+import type { Database } from './database.js';
 
 /** Events kept per VNF; older ones are pruned on insert. */
 export const EVENTS_KEPT_PER_VNF = 200;
 
+/** Something that happened to a VNF (defined, started, drift corrected, start-failed, ...). */
+export interface VnfEvent {
+  id: number;
+  vnfId: string;
+  vnfName: string;
+  at: string;
+  type: string;
+  message: string;
+}
+
 export class VnfEventRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly queue: DbQueue,
-  ) {}
+  constructor(private readonly db: Database) {}
 
   record(vnfId: string, vnfName: string, type: string, message: string): Promise<void> {
-    return this.queue.run(async () => {
-      const manager = this.dataSource.manager;
-      await manager.insert(VnfEventEntity, { vnfId, vnfName, type, message: message.slice(0, 4000), at: new Date().toISOString() });
-      await manager.query(
-        `DELETE FROM "vnf_event" WHERE "vnf_id" = ? AND "id" NOT IN (SELECT "id" FROM "vnf_event" WHERE "vnf_id" = ? ORDER BY "id" DESC LIMIT ?)`,
-        [vnfId, vnfId, EVENTS_KEPT_PER_VNF],
-      );
+    return this.db.write((sql) => {
+      sql.prepare(`INSERT INTO "vnf_event" ("vnf_id", "vnf_name", "at", "type", "message") VALUES (?, ?, ?, ?, ?)`).run(vnfId, vnfName, new Date().toISOString(), type, message.slice(0, 4000));
+      sql
+        .prepare(`DELETE FROM "vnf_event" WHERE "vnf_id" = ? AND "id" <= (SELECT "id" FROM "vnf_event" WHERE "vnf_id" = ? ORDER BY "id" DESC LIMIT 1 OFFSET ?)`)
+        .run(vnfId, vnfId, EVENTS_KEPT_PER_VNF);
     });
   }
 
   /** Newest last. */
-  list(vnfId: string, limit = EVENTS_KEPT_PER_VNF): Promise<VnfEventEntity[]> {
-    return this.queue.run(async () =>
-      (await this.dataSource.manager.find(VnfEventEntity, { where: { vnfId }, order: { id: 'DESC' }, take: limit })).reverse(),
+  list(vnfId: string, limit = EVENTS_KEPT_PER_VNF): VnfEvent[] {
+    return this.db.read(
+      (sql) =>
+        (sql
+          .prepare(`SELECT "id", "vnf_id" AS "vnfId", "vnf_name" AS "vnfName", "at", "type", "message" FROM "vnf_event" WHERE "vnf_id" = ? ORDER BY "id" DESC LIMIT ?`)
+          .all(vnfId, limit) as VnfEvent[]).reverse(),
     );
+  }
+
+  /** Removes the events of every id not in `keep` (deleted VNFs, orphans that are gone); how many went. */
+  pruneAllBut(keep: ReadonlySet<string>): Promise<number> {
+    return this.db.write((sql) => {
+      const ids = (sql.prepare(`SELECT DISTINCT "vnf_id" AS "id" FROM "vnf_event"`).all() as Array<{ id: string }>).map((row) => row.id).filter((id) => !keep.has(id));
+      const remove = sql.prepare(`DELETE FROM "vnf_event" WHERE "vnf_id" = ?`);
+      return ids.reduce((count, id) => count + remove.run(id).changes, 0);
+    });
   }
 }

@@ -1,170 +1,196 @@
-import { IsNull, type DataSource, type EntityManager } from 'typeorm';
+import { VnfmError } from '../../core/src/index.js';
 import type { Allocation } from '../../host-devices/src/index.js';
-import type { DbQueue } from './db-queue.js';
-import { claimsOfVnf, loadDeviceState, type DeviceState } from './device-state.js';
-import { DeviceClaimEntity } from './host-device.entity.js';
-import { VnfEntity } from './vnf.entity.js';
+import type { VnfSpec } from '../../vnf/src/index.js';
+import type { Database, Sql } from './database.js';
+import { CLAIM_COLUMNS, claimsOfVnf, loadDeviceState, type DeviceClaim, type DeviceState } from './device-state.js';
+import { columnsOf, forgetDecoded, macsOfSpec, recordFromRow, type VnfChanges, type VnfRecord, type VnfRow } from './vnf-record.js';
 
 /**
- * Decides, from the inventory and claims as of this moment, what to write: the row (or its
- * changes) and the devices to claim. Throws to refuse; then nothing is written.
+ * Decides, from the inventory and claims as of this moment (inside the write), what to store:
+ * the row (or its changes) and the devices to claim. Throws to refuse; then nothing is written.
  */
 export type ClaimPlanner<T> = (state: DeviceState) => T & { allocations: Allocation[] };
 
-/** The database refused a claim: the device is held already (the UNIQUE backstop). */
-export class DeviceClaimConflictError extends Error {
-  constructor(readonly deviceKey: string) {
-    super(`device ${deviceKey} is already claimed`);
-  }
+/** What insert stores: a whole new VNF. */
+export type NewVnf = Omit<VnfRecord, 'spec' | 'specProblem'> & { spec: VnfSpec };
+
+function constraintOf(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_CONSTRAINT')) return null;
+  return (error as Error).message;
 }
 
-export class VnfNameTakenError extends Error {
-  constructor(readonly vnfName: string) {
-    super(`a VNF named '${vnfName}' already exists`);
-  }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code ?? (error as { driverError?: { code?: string } } | null)?.driverError?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT');
-}
-
-/** All VNF rows go through here; every method is one serialized unit of database work. */
+/** All VNF rows go through here. Reads answer at once; writes resolve once committed. */
 export class VnfRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly queue: DbQueue,
-  ) {}
+  constructor(private readonly db: Database) {}
 
-  findByName(name: string): Promise<VnfEntity | null> {
-    return this.unit((manager) => manager.findOneBy(VnfEntity, { name }));
+  findByName(name: string): VnfRecord | null {
+    const row = this.db.read((sql) => sql.prepare(`SELECT * FROM "vnf" WHERE "name" = ?`).get(name) as VnfRow | undefined);
+    return row ? recordFromRow(row) : null;
   }
 
-  findById(id: string): Promise<VnfEntity | null> {
-    return this.unit((manager) => manager.findOneBy(VnfEntity, { id }));
+  findById(id: string): VnfRecord | null {
+    const row = this.db.read((sql) => sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(id) as VnfRow | undefined);
+    return row ? recordFromRow(row) : null;
   }
 
-  findAll(): Promise<VnfEntity[]> {
-    return this.unit((manager) => manager.find(VnfEntity, { order: { name: 'ASC' } }));
+  /** Every VNF, by name. A row that cannot be decoded is listed with its problem, never skipped. */
+  list(): VnfRecord[] {
+    return this.db.read((sql) => (sql.prepare(`SELECT * FROM "vnf" ORDER BY "name"`).all() as VnfRow[]).map(recordFromRow));
   }
 
-  /** Inserts a new VNF; VnfNameTakenError when the name is in use (UNIQUE constraint). */
-  insert(vnf: VnfEntity): Promise<VnfEntity> {
-    return this.unit(async (manager) => {
+  ids(): Set<string> {
+    return new Set(this.db.read((sql) => (sql.prepare(`SELECT "id" FROM "vnf"`).all() as Array<{ id: string }>).map((row) => row.id)));
+  }
+
+  /** MAC -> the VNF name using it (other than `exceptId`). */
+  macOwners(exceptId?: string): Map<string, string> {
+    const rows = this.db.read(
+      (sql) => sql.prepare(`SELECT m."mac", v."name" FROM "vnf_mac" m JOIN "vnf" v ON v."id" = m."vnf_id" WHERE m."vnf_id" IS NOT ?`).all(exceptId ?? null) as Array<{ mac: string; name: string }>,
+    );
+    return new Map(rows.map((row) => [row.mac, row.name]));
+  }
+
+  /**
+   * Stores a new VNF, its MACs and its device claims in one unit: the planner sees the inventory
+   * and every claim as of this moment. Refusals: name-taken, mac-in-use, device-taken.
+   */
+  insertClaiming(plan: ClaimPlanner<{ vnf: NewVnf }>): Promise<{ vnf: VnfRecord; allocations: Allocation[] }> {
+    return this.db.write((sql) => {
+      const { vnf, allocations } = plan(loadDeviceState(sql));
       try {
-        await manager.insert(VnfEntity, vnf);
+        sql
+          .prepare(
+            `INSERT INTO "vnf" ("id", "name", "spec", "spec_hash", "generation", "observed_generation", "phase", "pending_operation", "restart_required", "in_sync", "drift", "failure_count", "next_attempt_at", "shutdown_requested_at", "reboot_requested", "last_error", "last_reconciled_at", "created_at", "updated_at")
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            vnf.id, vnf.name, JSON.stringify(vnf.spec), vnf.specHash, vnf.generation, vnf.observedGeneration, vnf.phase, vnf.pendingOperation,
+            vnf.restartRequired ? 1 : 0, vnf.inSync ? 1 : 0, JSON.stringify(vnf.drift), vnf.failureCount, vnf.nextAttemptAt, vnf.shutdownRequestedAt,
+            vnf.rebootRequested ? 1 : 0, vnf.lastError === null ? null : JSON.stringify(vnf.lastError), vnf.lastReconciledAt, vnf.createdAt, vnf.updatedAt,
+          );
       } catch (error) {
-        if (isUniqueViolation(error)) throw new VnfNameTakenError(vnf.name);
+        if (constraintOf(error)) throw new VnfmError('name-taken', `a VNF named '${vnf.name}' already exists`, { field: 'name' });
         throw error;
       }
-      return vnf;
+      writeMacs(sql, vnf.id, vnf.spec);
+      writeClaims(sql, vnf.id, allocations, []);
+      return { vnf: recordFromRow(sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(vnf.id) as VnfRow), allocations };
     });
   }
 
   /**
-   * Inserts a new VNF and claims its devices in one transaction: the resolver sees the inventory
-   * and every claim as of this moment, and no other unit of work can run in between.
+   * Replaces a VNF's spec, MACs and claims in one unit. Devices the new spec no longer uses stay
+   * held (slot null) until the old domain has let go of them. `null` changes: nothing to store.
    */
-  insertClaiming(plan: ClaimPlanner<{ vnf: VnfEntity }>): Promise<{ vnf: VnfEntity; allocations: Allocation[] }> {
-    return this.transaction(async (manager) => {
-      const { vnf, allocations } = plan(await loadDeviceState(manager));
-      try {
-        await manager.insert(VnfEntity, vnf);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new VnfNameTakenError(vnf.name);
-        throw error;
+  replaceClaiming(id: string, plan: ClaimPlanner<{ changes: VnfChanges | null }>): Promise<{ vnf: VnfRecord; allocations: Allocation[]; changed: boolean }> {
+    return this.db.write((sql) => {
+      const { changes, allocations } = plan(loadDeviceState(sql));
+      if (changes !== null) {
+        updateRow(sql, id, changes);
+        if (changes.spec) writeMacs(sql, id, changes.spec);
+        writeClaims(sql, id, allocations, claimsOfVnf(sql, id));
       }
-      await this.writeClaims(manager, vnf.id, allocations, []);
-      return { vnf, allocations };
-    });
-  }
-
-  /**
-   * Replaces a VNF's spec and re-claims its devices in one transaction. Devices the new spec no
-   * longer uses stay held (slot null) until the old domain has let go of them.
-   */
-  replaceClaiming(id: string, plan: ClaimPlanner<{ changes: Partial<Omit<VnfEntity, 'id'>> }>): Promise<Allocation[]> {
-    return this.transaction(async (manager) => {
-      const { changes, allocations } = plan(await loadDeviceState(manager));
-      await manager.update(VnfEntity, { id }, { ...changes, updatedAt: new Date().toISOString() });
-      await this.writeClaims(manager, id, allocations, await claimsOfVnf(manager, id));
-      return allocations;
+      const row = sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(id) as VnfRow | undefined;
+      if (!row) throw new VnfmError('not-found', `VNF ${id} is gone`);
+      return { vnf: recordFromRow(row), allocations, changed: changes !== null };
     });
   }
 
   /** What the planner would decide now; writes nothing (dry run). */
-  preview<T>(plan: ClaimPlanner<T>): Promise<T & { allocations: Allocation[] }> {
-    return this.unit(async (manager) => plan(await loadDeviceState(manager)));
+  preview<T>(plan: ClaimPlanner<T>): T & { allocations: Allocation[] } {
+    return this.db.read((sql) => plan(loadDeviceState(sql)));
   }
 
-  allClaims(): Promise<DeviceClaimEntity[]> {
-    return this.unit((manager) => manager.find(DeviceClaimEntity, { order: { deviceKey: 'ASC' } }));
+  allClaims(): DeviceClaim[] {
+    return this.db.read((sql) => sql.prepare(`SELECT ${CLAIM_COLUMNS} FROM "device_claim" ORDER BY "device_key"`).all() as DeviceClaim[]);
   }
 
-  claimsOf(vnfId: string): Promise<DeviceClaimEntity[]> {
-    return this.unit((manager) => claimsOfVnf(manager, vnfId));
+  claimsOf(vnfId: string): DeviceClaim[] {
+    return this.db.read((sql) => claimsOfVnf(sql, vnfId));
   }
 
   /** Releases the devices a replace dropped, once the domain no longer runs the old definition. */
   releaseDroppedClaims(vnfId: string): Promise<string[]> {
-    return this.unit(async (manager) => {
-      const dropped = await manager.find(DeviceClaimEntity, { where: { vnfId, slot: IsNull() } });
-      if (dropped.length > 0) await manager.delete(DeviceClaimEntity, { vnfId, slot: IsNull() });
-      return dropped.map((claim) => claim.deviceKey);
+    return this.db.write((sql) => {
+      const dropped = sql.prepare(`SELECT "name" FROM "device_claim" WHERE "vnf_id" = ? AND "slot" IS NULL`).all(vnfId) as Array<{ name: string }>;
+      sql.prepare(`DELETE FROM "device_claim" WHERE "vnf_id" = ? AND "slot" IS NULL`).run(vnfId);
+      return dropped.map((claim) => claim.name);
     });
   }
 
-  private async writeClaims(manager: EntityManager, vnfId: string, allocations: Allocation[], held: DeviceClaimEntity[]): Promise<void> {
-    const now = new Date().toISOString();
-    const wanted = new Set(allocations.map((allocation) => allocation.key));
-    for (const claim of held) {
-      if (!wanted.has(claim.deviceKey) && claim.slot !== null) await manager.update(DeviceClaimEntity, { deviceKey: claim.deviceKey }, { slot: null });
-    }
-    const heldKeys = new Set(held.map((claim) => claim.deviceKey));
-    for (const allocation of allocations) {
-      if (heldKeys.has(allocation.key)) {
-        await manager.update(DeviceClaimEntity, { deviceKey: allocation.key }, { slot: allocation.slot });
-        continue;
-      }
-      try {
-        await manager.insert(DeviceClaimEntity, { deviceKey: allocation.key, vnfId, slot: allocation.slot, kind: allocation.kind, name: allocation.name, claimedAt: now });
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new DeviceClaimConflictError(allocation.key);
-        throw error;
-      }
-    }
-  }
-
-  /** Updates the given columns of one VNF, stamping updatedAt. */
-  update(id: string, changes: Partial<Omit<VnfEntity, 'id'>>): Promise<void> {
-    return this.unit(async (manager) => {
-      await manager.update(VnfEntity, { id }, { ...changes, updatedAt: new Date().toISOString() });
+  /** Updates the given fields of one VNF, stamping updatedAt; the record as stored after. */
+  update(id: string, changes: VnfChanges): Promise<VnfRecord | null> {
+    return this.db.write((sql) => {
+      updateRow(sql, id, changes);
+      const row = sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(id) as VnfRow | undefined;
+      return row ? recordFromRow(row) : null;
     });
   }
 
   /**
-   * Routine status writes of a reconcile pass, in one transaction; a row changed since the pass
-   * read it (its `updatedAt` moved) is left alone, so a late batch never overwrites an API write.
+   * The same, unless the row changed since `updatedAt` (an API write came in between): then
+   * nothing is written and the answer is false, so a late status write never overwrites intent.
    */
-  updateManyIfUnchanged(updates: ReadonlyArray<{ id: string; updatedAt: string; changes: Partial<Omit<VnfEntity, 'id'>> }>): Promise<void> {
-    if (updates.length === 0) return Promise.resolve();
-    return this.transaction(async (manager) => {
-      const now = new Date().toISOString();
-      for (const { id, updatedAt, changes } of updates) await manager.update(VnfEntity, { id, updatedAt }, { ...changes, updatedAt: now });
-    });
+  updateIfUnchanged(id: string, updatedAt: string, changes: VnfChanges): Promise<boolean> {
+    return this.db.write((sql) => updateRow(sql, id, changes, updatedAt));
   }
 
+  /** Forgets the VNF: its row, MACs, claims (cascade) and its events, in one unit. */
   delete(id: string): Promise<void> {
-    return this.unit(async (manager) => {
-      await manager.delete(VnfEntity, { id });
+    return this.db.write((sql) => {
+      sql.prepare(`DELETE FROM "vnf" WHERE "id" = ?`).run(id);
+      sql.prepare(`DELETE FROM "vnf_event" WHERE "vnf_id" = ?`).run(id);
+      forgetDecoded(id);
     });
   }
+}
 
-  private unit<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.queue.run(() => work(this.dataSource.manager));
+function updateRow(sql: Sql, id: string, changes: VnfChanges, ifUpdatedAt?: string): boolean {
+  const { assignments, values } = columnsOf(changes);
+  const now = new Date().toISOString();
+  const guard = ifUpdatedAt === undefined ? '' : ` AND "updated_at" = ?`;
+  const result = sql
+    .prepare(`UPDATE "vnf" SET ${[...assignments, `"updated_at" = ?`].join(', ')} WHERE "id" = ?${guard}`)
+    .run(...values, now, id, ...(ifUpdatedAt === undefined ? [] : [ifUpdatedAt]));
+  return result.changes > 0;
+}
+
+/** The spec's MACs become the VNF's rows in `vnf_mac` (primary key: a MAC is never stored twice). */
+function writeMacs(sql: Sql, vnfId: string, spec: VnfSpec): void {
+  sql.prepare(`DELETE FROM "vnf_mac" WHERE "vnf_id" = ?`).run(vnfId);
+  const insert = sql.prepare(`INSERT INTO "vnf_mac" ("mac", "vnf_id") VALUES (?, ?)`);
+  macsOfSpec(spec).forEach((mac, index) => {
+    try {
+      insert.run(mac, vnfId);
+    } catch (error) {
+      if (!constraintOf(error)) throw error;
+      const owner = sql.prepare(`SELECT v."name" FROM "vnf_mac" m JOIN "vnf" v ON v."id" = m."vnf_id" WHERE m."mac" = ?`).get(mac) as { name: string } | undefined;
+      const field = `interfaces[${index}].mac`;
+      throw new VnfmError('mac-in-use', `${field} ${mac} is used by ${owner && owner.name ? `VNF '${owner.name}'` : 'another interface'}`, { field });
+    }
+  });
+}
+
+function writeClaims(sql: Sql, vnfId: string, allocations: readonly Allocation[], held: readonly DeviceClaim[]): void {
+  const now = new Date().toISOString();
+  const wanted = new Set(allocations.map((allocation) => allocation.key));
+  for (const claim of held) {
+    if (!wanted.has(claim.deviceKey) && claim.slot !== null) sql.prepare(`UPDATE "device_claim" SET "slot" = NULL WHERE "device_key" = ?`).run(claim.deviceKey);
   }
-
-  private transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.queue.run(() => this.dataSource.transaction(work));
+  const heldKeys = new Set(held.map((claim) => claim.deviceKey));
+  for (const allocation of allocations) {
+    if (heldKeys.has(allocation.key)) {
+      sql.prepare(`UPDATE "device_claim" SET "slot" = ? WHERE "device_key" = ?`).run(allocation.slot, allocation.key);
+      continue;
+    }
+    try {
+      sql
+        .prepare(`INSERT INTO "device_claim" ("device_key", "vnf_id", "slot", "kind", "name", "claimed_at") VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(allocation.key, vnfId, allocation.slot, allocation.kind, allocation.name, now);
+    } catch (error) {
+      if (constraintOf(error)) throw new VnfmError('device-taken', `${allocation.name} was claimed by another VNF at the same moment`, { field: allocation.slot });
+      throw error;
+    }
   }
 }

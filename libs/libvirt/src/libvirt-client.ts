@@ -138,31 +138,38 @@ export class LibvirtClient implements LibvirtPort {
     return this.withConnection('defineDomain', async (connection) => this.observe(connection, await connection.defineXml(xml)));
   }
 
-  async startDomain(name: string): Promise<void> {
-    await this.withConnection('startDomain', async (connection) => connection.create((await this.require(connection, name, 'startDomain')).uuid));
+  async startDomain(uuid: string): Promise<void> {
+    await this.withConnection('startDomain', async (connection) => {
+      try {
+        await connection.create(uuid);
+      } catch (error) {
+        if (isCode(error, virErrorNumber.VIR_ERR_NO_DOMAIN)) throw new DomainNotFoundError(uuid, 'startDomain');
+        throw error;
+      }
+    });
   }
 
-  async destroyDomain(name: string): Promise<void> {
-    await this.onRunning('destroyDomain', name, (connection, uuid) => connection.destroy(uuid));
+  async destroyDomain(uuid: string): Promise<void> {
+    await this.onRunning('destroyDomain', uuid, (connection) => connection.destroy(uuid));
   }
 
-  async shutdownDomain(name: string): Promise<void> {
-    await this.onRunning('shutdownDomain', name, (connection, uuid) => connection.shutdown(uuid));
+  async shutdownDomain(uuid: string): Promise<void> {
+    await this.onRunning('shutdownDomain', uuid, (connection) => connection.shutdown(uuid));
   }
 
-  async resumeDomain(name: string): Promise<void> {
-    await this.onExisting('resumeDomain', name, async (connection, uuid) => {
+  async resumeDomain(uuid: string): Promise<void> {
+    await this.onExisting('resumeDomain', async (connection) => {
       if ((await connection.getState(uuid)).stateName === 'paused') await connection.resume(uuid);
     });
   }
 
-  async rebootDomain(name: string): Promise<void> {
-    await this.onRunning('rebootDomain', name, (connection, uuid) => connection.reboot(uuid));
+  async rebootDomain(uuid: string): Promise<void> {
+    await this.onRunning('rebootDomain', uuid, (connection) => connection.reboot(uuid));
   }
 
   /** Undefines with its NVRAM, managed save and snapshot/checkpoint metadata (a UEFI guest has NVRAM). */
-  async undefineDomain(name: string): Promise<void> {
-    await this.onExisting('undefineDomain', name, async (connection, uuid) => {
+  async undefineDomain(uuid: string): Promise<void> {
+    await this.onExisting('undefineDomain', async (connection) => {
       try {
         await connection.undefine(uuid, UNDEFINE_EVERYTHING);
       } catch (error) {
@@ -173,14 +180,7 @@ export class LibvirtClient implements LibvirtPort {
     });
   }
 
-  async getDomainXml(name: string, options: { inactive: boolean }): Promise<string> {
-    return this.withConnection('getDomainXml', async (connection) => {
-      const { uuid } = await this.require(connection, name, 'getDomainXml');
-      return connection.getXmlDesc(uuid, options.inactive ? virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE : 0);
-    });
-  }
-
-  async getDomainXmlByUuid(uuid: string, options: { inactive: boolean }): Promise<string> {
+  async getDomainXml(uuid: string, options: { inactive: boolean }): Promise<string> {
     return this.withConnection('getDomainXml', async (connection) => {
       try {
         return await connection.getXmlDesc(uuid, options.inactive ? virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE : 0);
@@ -191,12 +191,12 @@ export class LibvirtClient implements LibvirtPort {
     });
   }
 
-  async getAutostart(name: string): Promise<boolean> {
-    return this.withConnection('getAutostart', async (connection) => connection.getAutostart((await this.require(connection, name, 'getAutostart')).uuid));
+  async getAutostart(uuid: string): Promise<boolean> {
+    return this.withConnection('getAutostart', async (connection) => connection.getAutostart(uuid));
   }
 
-  async setAutostart(name: string, autostart: boolean): Promise<void> {
-    await this.withConnection('setAutostart', async (connection) => connection.setAutostart((await this.require(connection, name, 'setAutostart')).uuid, autostart));
+  async setAutostart(uuid: string, autostart: boolean): Promise<void> {
+    await this.withConnection('setAutostart', async (connection) => connection.setAutostart(uuid, autostart));
   }
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -215,26 +215,16 @@ export class LibvirtClient implements LibvirtPort {
     }
   }
 
-  private async require(connection: NativeConnection, name: string, operation: string): Promise<DomainIdentity> {
-    const identity = await this.find(connection, name);
-    if (!identity) throw new DomainNotFoundError(name, operation);
-    return identity;
+  /** Runs `work` on a domain by UUID; one that is absent (or gone meanwhile) is not an error. */
+  private async onExisting(operation: string, work: (connection: NativeConnection) => Promise<void>): Promise<void> {
+    await this.withConnection(operation, (connection) => ignoreCode(work(connection), virErrorNumber.VIR_ERR_NO_DOMAIN));
   }
 
-  /** Runs `work` on the named domain; an absent domain (or one gone meanwhile) is not an error. */
-  private async onExisting(operation: string, name: string, work: (connection: NativeConnection, uuid: string) => Promise<void>): Promise<void> {
-    await this.withConnection(operation, async (connection) => {
-      const identity = await this.find(connection, name);
-      if (!identity) return;
-      await ignoreCode(work(connection, identity.uuid), virErrorNumber.VIR_ERR_NO_DOMAIN);
-    });
-  }
-
-  /** Runs `work` on the named domain if it is running (drivers differ in how they refuse otherwise). */
-  private async onRunning(operation: string, name: string, work: (connection: NativeConnection, uuid: string) => Promise<void>): Promise<void> {
-    await this.onExisting(operation, name, async (connection, uuid) => {
+  /** Runs `work` on a domain if it is running (drivers differ in how they refuse otherwise). */
+  private async onRunning(operation: string, uuid: string, work: (connection: NativeConnection) => Promise<void>): Promise<void> {
+    await this.onExisting(operation, async (connection) => {
       if (!(await connection.isActive(uuid))) return;
-      await ignoreCode(work(connection, uuid), NOT_RUNNING);
+      await ignoreCode(work(connection), NOT_RUNNING);
     });
   }
 

@@ -11,23 +11,25 @@ export interface LibvirtPort {
   listDomains(): Promise<ObservedDomain[]>;
   /** Defines (or redefines) a persistent domain. */
   defineDomain(xml: string): Promise<ObservedDomain>;
-  startDomain(name: string): Promise<void>;
+  // Every action after a decision names the domain by UUID, never by name: a foreign domain
+  // that takes the name in between is never touched.
+  /** Starts a defined domain; DomainNotFoundError when there is none with that UUID. */
+  startDomain(uuid: string): Promise<void>;
   /** Hard stop; a domain that is absent or already shut off is not an error. */
-  destroyDomain(name: string): Promise<void>;
+  destroyDomain(uuid: string): Promise<void>;
   /** Asks the guest to shut down (ACPI); a domain that is not running is not an error. */
-  shutdownDomain(name: string): Promise<void>;
+  shutdownDomain(uuid: string): Promise<void>;
   /** Resumes a paused domain; one that is not paused is not an error. */
-  resumeDomain(name: string): Promise<void>;
+  resumeDomain(uuid: string): Promise<void>;
   /** Asks the guest to reboot. */
-  rebootDomain(name: string): Promise<void>;
+  rebootDomain(uuid: string): Promise<void>;
   /** Removes the persistent definition; an absent domain is not an error. */
-  undefineDomain(name: string): Promise<void>;
-  getDomainXml(name: string, options: { inactive: boolean }): Promise<string>;
-  /** The same by UUID (one lookup less when the UUID is known, as after a list). */
-  getDomainXmlByUuid(uuid: string, options: { inactive: boolean }): Promise<string>;
+  undefineDomain(uuid: string): Promise<void>;
+  /** DomainNotFoundError when there is no domain with that UUID. */
+  getDomainXml(uuid: string, options: { inactive: boolean }): Promise<string>;
   /** Whether libvirtd starts the domain when the host boots. */
-  getAutostart(name: string): Promise<boolean>;
-  setAutostart(name: string, autostart: boolean): Promise<void>;
+  getAutostart(uuid: string): Promise<boolean>;
+  setAutostart(uuid: string, autostart: boolean): Promise<void>;
   /** Domain events (a hint to look again; the periodic full list stays the truth). */
   onDomainEvent(listener: (event: DomainEventHint) => void): () => void;
 }

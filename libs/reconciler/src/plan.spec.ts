@@ -3,9 +3,10 @@ import { designDomain, type HostFacts } from '../../designer/src/index.js';
 import { buildDomainXml, parseDomainXml, type ParsedDomain } from '../../domain-xml/src/index.js';
 import type { DomainState } from '../../libvirt/src/domain-state.js';
 import { makeVnfSpecSchema, normalizeSpec } from '../../vnf/src/index.js';
-import { planOrphan, planVnf, type Action, type DesiredVnf, type ObservedDomainFacts, type PlanContext } from './plan.js';
+import { planDeletion, planOrphan, planVnf, type Action, type DesiredVnf, type ObservedDomainFacts, type PlanContext } from './plan.js';
 
 const ID = '0b7e1c2a-5a8e-4b11-9d9e-3f3a4b5c6d7e';
+const INSTANCE = '9d1f7a10-1111-4222-8333-444455556666';
 const HOST: HostFacts = { arch: 'aarch64', kvmArches: new Set(['aarch64']) };
 const NOW = 1_000_000;
 const CONTEXT: PlanContext = { now: NOW, shutdownTimeoutMs: 60_000, driverKeepsQemuCommandline: true };
@@ -14,7 +15,7 @@ async function definition(overrides: Record<string, unknown> = {}, specHash = 'a
   const request = makeVnfSpecSchema({ defaultArch: 'aarch64' }).parse({ name: 'fw-1', vcpus: 2, memoryMiB: 256, interfaces: [{ type: 'user', mac: '52:54:00:00:00:01' }], ...overrides });
   const spec = normalizeSpec(request, new Set());
   const devices = spec.hostDevices.map((_, index) => ({ slot: `hostDevices[${index}]`, kind: 'fsl-mc' as const, name: 'dprc.2' }));
-  return parseDomainXml(buildDomainXml(designDomain({ id: ID, specHash, generation }, spec, HOST, devices)));
+  return parseDomainXml(buildDomainXml(designDomain({ id: ID, instanceId: INSTANCE, specHash, generation }, spec, HOST, devices)));
 }
 
 let base: ParsedDomain;
@@ -26,14 +27,14 @@ function desired(overrides: Partial<DesiredVnf> = {}): DesiredVnf {
   return {
     id: ID,
     name: 'fw-1',
-    deleting: false,
+    instanceId: INSTANCE,
     powerState: 'running',
     updateStrategy: 'Restart',
     definition: base,
     rebootRequested: false,
     restartRequired: false,
     shutdownRequestedAt: null,
-    nextStartAttemptAt: null,
+    nextAttemptAt: null,
     hasDroppedDevices: false,
     ...overrides,
   };
@@ -61,10 +62,13 @@ describe('planVnf: desired x observed -> actions', () => {
     expect(kinds(planVnf(desired(), observed('crashed'), CONTEXT).actions)).toEqual(['start:stopped']);
   });
 
-  it('start failures back off: no start before the stored time, and a recheck at it', () => {
-    const plan = planVnf(desired({ nextStartAttemptAt: NOW + 5_000 }), observed('shutoff'), CONTEXT);
-    expect(plan).toMatchObject({ actions: [], waiting: 'start-backoff', recheckAt: NOW + 5_000 });
-    expect(kinds(planVnf(desired({ nextStartAttemptAt: NOW - 1 }), observed('shutoff'), CONTEXT).actions)).toEqual(['start:stopped']);
+  it('failures back off: no libvirt action of any kind before the stored time, and a recheck at it', () => {
+    const plan = planVnf(desired({ nextAttemptAt: NOW + 5_000 }), observed('shutoff'), CONTEXT);
+    expect(plan).toMatchObject({ actions: [], waiting: 'backoff', recheckAt: NOW + 5_000 });
+    expect(planVnf(desired({ nextAttemptAt: NOW + 5_000 }), null, CONTEXT)).toMatchObject({ actions: [], waiting: 'backoff' });
+    expect(kinds(planVnf(desired({ nextAttemptAt: NOW - 1 }), observed('shutoff'), CONTEXT).actions)).toEqual(['start:stopped']);
+    // Nothing to do: no waiting either.
+    expect(planVnf(desired({ nextAttemptAt: NOW + 5_000 }), observed('running'), CONTEXT).waiting).toBeUndefined();
   });
 
   it('running but wanted stopped: graceful shutdown, then destroy after the timeout', () => {
@@ -137,16 +141,40 @@ describe('planVnf: desired x observed -> actions', () => {
   });
 
   it('deleting: destroy, undefine, forget — never a domain vnfm does not own', () => {
-    expect(kinds(planVnf(desired({ deleting: true }), observed('running'), CONTEXT).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
-    expect(kinds(planVnf(desired({ deleting: true }), observed('shutoff'), CONTEXT).actions)).toEqual(['undefine', 'forget']);
-    expect(kinds(planVnf(desired({ deleting: true }), null, CONTEXT).actions)).toEqual(['forget']);
-    expect(kinds(planVnf(desired({ deleting: true }), observed('running', { uuid: 'other' }), CONTEXT).actions)).toEqual(['forget']);
+    expect(kinds(planDeletion(ID, observed('running')).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
+    expect(kinds(planDeletion(ID, observed('shutoff')).actions)).toEqual(['undefine', 'forget']);
+    expect(kinds(planDeletion(ID, null).actions)).toEqual(['forget']);
+    expect(kinds(planDeletion(ID, observed('running', { uuid: 'other' })).actions)).toEqual(['forget']);
   });
 
   it('a foreign domain holding the name: no action, a conflict', () => {
     const plan = planVnf(desired(), observed('running', { uuid: 'ffffffff-0000-4000-8000-000000000000', definition: null }), CONTEXT);
     expect(plan.actions).toEqual([]);
-    expect(plan.conflict).toMatch(/not managed by vnfm/);
+    expect(plan.conflict).toMatch(/belongs to nothing vnfm manages/);
+  });
+
+  it('a domain with our UUID but another instance\'s mark: a conflict, never touched', () => {
+    const theirs = { ...base, metadata: { ...base.metadata!, instanceId: 'another-instance' } };
+    const plan = planVnf(desired(), observed('shutoff', { definition: theirs }), CONTEXT);
+    expect(plan.actions).toEqual([]);
+    expect(plan.conflict).toMatch(/another vnfm instance/);
+  });
+
+  it('an unreadable mark or definition on our domain is drift: redefined, never in sync', () => {
+    const unmarked = planVnf(desired(), observed('running', { definition: { ...base, metadata: null } }), CONTEXT);
+    expect(kinds(unmarked.actions)).toEqual(['define:drift']);
+    expect(unmarked.drift[0]).toMatch(/ownership mark/);
+    const unmarkedAndEdited = planVnf(desired(), observed('running', { definition: { ...base, metadata: null, memoryKiB: base.memoryKiB * 2 } }), CONTEXT);
+    expect(kinds(unmarkedAndEdited.actions)).toEqual(['define:drift', 'destroy:restart', 'start:restart']);
+    expect(unmarkedAndEdited.drift.some((line) => line.startsWith('memoryKiB'))).toBe(true);
+    const unparsed = planVnf(desired(), observed('running', { definition: null, definitionProblem: 'bad XML' }), CONTEXT);
+    expect(kinds(unparsed.actions)).toEqual(['define:drift']);
+    expect(unparsed.drift[0]).toMatch(/could not be read \(bad XML\)/);
+  });
+
+  it('a mark from before instance ids (or of an older generation) is rewritten without a restart', () => {
+    const legacy = { ...base, metadata: { ...base.metadata!, instanceId: null } };
+    expect(kinds(planVnf(desired(), observed('running', { definition: legacy }), CONTEXT).actions)).toEqual(['define:metadata']);
   });
 
   it('orphans (vnfm metadata, no VNF): reported by default, removed under the delete policy', () => {

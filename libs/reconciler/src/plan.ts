@@ -6,8 +6,8 @@ import { driftBetween, type DriftOptions } from './drift.js';
 export interface DesiredVnf {
   id: string;
   name: string;
-  /** DELETE was accepted: the domain must go, then the VNF. */
-  deleting: boolean;
+  /** This vnfm's instance id: a domain marked by another instance is never ours. */
+  instanceId: string;
   powerState: 'running' | 'stopped';
   updateStrategy: 'Restart' | 'OnRestart';
   /** The domain vnfm would define now, parsed back as libvirt's XML is (so both are normalised alike). */
@@ -18,8 +18,8 @@ export interface DesiredVnf {
   restartRequired: boolean;
   /** When vnfm asked the guest to shut down (for the destroy-after-timeout rule). */
   shutdownRequestedAt: number | null;
-  /** Start failures back off until then. */
-  nextStartAttemptAt: number | null;
+  /** After failed actions, no libvirt action before then (backoff). */
+  nextAttemptAt: number | null;
   /** Claims a replace dropped, held until no domain of this VNF runs the old definition. */
   hasDroppedDevices: boolean;
 }
@@ -30,8 +30,10 @@ export interface ObservedDomainFacts {
   name: string;
   state: DomainState;
   persistent: boolean;
-  /** The inactive definition as vnfm parses it; null when it could not be read. */
+  /** The inactive definition as vnfm parses it; null when it could not be read or parsed. */
   definition: ParsedDomain | null;
+  /** Why the definition could not be read (it is drift then: redefined from the spec). */
+  definitionProblem?: string;
 }
 
 export type Action =
@@ -57,8 +59,8 @@ export interface Plan {
   conflict?: string;
   /** Look again at this time even without an event (backoff end, shutdown deadline). */
   recheckAt?: number;
-  /** True when vnfm is only waiting (backoff, graceful shutdown). */
-  waiting?: 'start-backoff' | 'shutdown';
+  /** True when vnfm is only waiting (backoff after failures, graceful shutdown). */
+  waiting?: 'backoff' | 'shutdown';
 }
 
 export interface PlanContext extends DriftOptions {
@@ -74,41 +76,59 @@ function sameOwner(metadata: VnfmMetadata | null, desired: ParsedDomain): boolea
 
 /**
  * The pure heart of reconciliation: desired x observed -> actions, in a fixed priority order
- * (delete, define, restart, release, resume/start/shutdown, reboot). Decides with booleans first,
- * then lists the actions, the way KubeVirt's sync does; never looks at how the state came about.
+ * (define, restart, release, resume/start/shutdown, reboot). Decides with booleans first, then
+ * lists the actions, the way KubeVirt's sync does; never looks at how the state came about.
+ * A domain is this VNF's only by UUID, and only if no other vnfm instance has marked it.
  */
 export function planVnf(desired: DesiredVnf, observed: ObservedDomainFacts | null, context: PlanContext): Plan {
-  const ours = observed !== null && observed.uuid === desired.id ? observed : null;
-  const foreign = observed !== null && ours === null;
-
-  if (desired.deleting) {
-    const actions: Action[] = [];
-    if (ours && ACTIVE.has(ours.state)) actions.push({ kind: 'destroy', why: 'delete' });
-    if (ours) actions.push({ kind: 'undefine' });
-    actions.push({ kind: 'forget' });
-    return { actions, drift: [], restartRequired: false };
-  }
-  if (foreign) {
+  const sameUuid = observed !== null && observed.uuid === desired.id;
+  const otherInstance = observed?.definition?.metadata?.instanceId ?? null;
+  if (observed !== null && (!sameUuid || (otherInstance !== null && otherInstance !== desired.instanceId))) {
+    const whose = sameUuid ? `another vnfm instance (${otherInstance})` : 'nothing vnfm manages';
     return {
       actions: [],
       drift: [],
       restartRequired: false,
-      conflict: `libvirt domain '${observed.name}' exists and is not managed by vnfm (uuid ${observed.uuid}); it is left untouched`,
+      conflict: `libvirt domain '${observed.name}' (uuid ${observed.uuid}) belongs to ${whose}; it is left untouched`,
     };
   }
+  return afterBackoff(planConvergence(desired, sameUuid ? observed : null, context), desired.nextAttemptAt, context.now);
+}
 
+/** After failures, wait out the backoff before touching libvirt again. */
+export function afterBackoff(plan: Plan, nextAttemptAt: number | null, now: number): Plan {
+  if (plan.actions.length === 0 || nextAttemptAt === null || nextAttemptAt <= now) return plan;
+  return { actions: [], drift: plan.drift, restartRequired: plan.restartRequired, recheckAt: nextAttemptAt, waiting: 'backoff' };
+}
+
+/** DELETE was accepted: destroy and undefine the VNF's own domain (by UUID), then forget the VNF. */
+export function planDeletion(id: string, observed: ObservedDomainFacts | null): Plan {
+  const ours = observed !== null && observed.uuid === id ? observed : null;
+  return { actions: [...(ours ? removal(ours) : []), { kind: 'forget' }], drift: [], restartRequired: false };
+}
+
+function planConvergence(desired: DesiredVnf, ours: ObservedDomainFacts | null, context: PlanContext): Plan {
   // ---- decide ----
   const stored = ours?.definition ?? null;
   const metadata = stored?.metadata ?? null;
-  const updated = stored !== null && metadata?.specHash !== desired.definition.metadata?.specHash;
+  // The domain is ours by UUID; a missing or unreadable mark is drift, never "in sync".
+  const markUnreadable = stored !== null && metadata === null;
+  const updated = stored !== null && metadata !== null && metadata.specHash !== desired.definition.metadata?.specHash;
   const fieldDifferences = stored === null ? [] : driftBetween(withoutMetadata(desired.definition), withoutMetadata(stored), context);
   // Differences while the definition hash still matches were made behind vnfm's back.
-  const drift = updated ? [] : fieldDifferences;
-  const metadataStale = stored !== null && (!sameOwner(metadata, desired.definition) || metadata?.generation !== desired.definition.metadata?.generation);
+  const fieldDrift = updated ? [] : fieldDifferences;
+  const drift = [
+    ...(ours !== null && stored === null ? [`definition: libvirt's definition could not be read (${ours.definitionProblem ?? 'unparseable'}); redefined from the spec`] : []),
+    ...(markUnreadable ? ["metadata: vnfm's ownership mark is missing or unreadable"] : []),
+    ...fieldDrift,
+  ];
+  const metadataStale =
+    metadata !== null &&
+    (!sameOwner(metadata, desired.definition) || metadata.generation !== desired.definition.metadata?.generation || metadata.instanceId !== desired.instanceId);
   const defineWhy: Extract<Action, { kind: 'define' }>['why'] | null =
     ours === null ? 'missing' : !ours.persistent ? 'transient' : updated ? 'updated' : drift.length > 0 ? 'drift' : metadataStale ? 'metadata' : null;
   const active = ours !== null && ACTIVE.has(ours.state);
-  const runsOldDefinition = active && (updated || drift.length > 0 || desired.restartRequired);
+  const runsOldDefinition = active && (updated || fieldDrift.length > 0 || desired.restartRequired);
 
   // ---- act ----
   const actions: Action[] = [];
@@ -128,13 +148,8 @@ export function planVnf(desired: DesiredVnf, observed: ObservedDomainFacts | nul
     if (ours?.state === 'paused' && stillActive) actions.push({ kind: 'resume' });
     let justStarted = false;
     if (!stillActive && ours?.state !== 'shutdown') {
-      if (desired.nextStartAttemptAt !== null && desired.nextStartAttemptAt > context.now) {
-        plan.recheckAt = desired.nextStartAttemptAt;
-        plan.waiting = 'start-backoff';
-      } else {
-        actions.push({ kind: 'start', why: ours === null ? 'missing' : active ? 'restart' : 'stopped' });
-        justStarted = true;
-      }
+      actions.push({ kind: 'start', why: ours === null ? 'missing' : active ? 'restart' : 'stopped' });
+      justStarted = true;
     }
     if (desired.rebootRequested) actions.push(stillActive && !justStarted ? { kind: 'reboot' } : { kind: 'clear-reboot-request' });
   } else {
@@ -164,8 +179,15 @@ function withoutMetadata(domain: ParsedDomain): ParsedDomain {
   return { ...domain, metadata: null };
 }
 
-/** A domain carrying vnfm's mark for a VNF that does not exist. */
+/**
+ * A domain carrying this instance's mark for a VNF that does not exist: reported, or removed by
+ * policy. (Domains marked by another instance, or by a vnfm without instance ids, never get here.)
+ */
 export function planOrphan(policy: 'report' | 'delete', observed: ObservedDomainFacts): Action[] {
-  if (policy === 'report') return [];
+  return policy === 'report' ? [] : removal(observed);
+}
+
+/** Destroy (when active), then undefine. */
+function removal(observed: ObservedDomainFacts): Action[] {
   return [...(ACTIVE.has(observed.state) ? [{ kind: 'destroy', why: 'delete' } as const] : []), { kind: 'undefine' } as const];
 }

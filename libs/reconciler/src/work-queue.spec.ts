@@ -71,3 +71,66 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(30, policy, () => 0.5)).toBe(7_200);
   });
 });
+
+describe('KeyedWorkQueue: waiting for a run, hints, errors', () => {
+  it('run() answers the outcome of a run that starts after the ask', async () => {
+    let version = 0;
+    const queue = new KeyedWorkQueue<number>(async () => {
+      const seen = version;
+      await sleep(20);
+      return seen;
+    });
+    const first = queue.run('a');
+    await sleep(5);
+    version = 1; // a write lands while the first run is in flight
+    const second = queue.run('a');
+    expect(await first).toBe(0);
+    expect(await second).toBe(1);
+    queue.stop();
+  });
+
+  it('a later ask without a hint drops the hint of a waiting one', async () => {
+    const hints: Array<string | undefined> = [];
+    const queue = new KeyedWorkQueue<void, string>(async (_key, hint) => {
+      hints.push(hint);
+    });
+    queue.add('a', 10, 'from-pass');
+    queue.add('a', 10);
+    queue.add('b', 10, 'from-pass');
+    await sleep(40);
+    expect(hints.sort()).toEqual(['from-pass', undefined].sort());
+    queue.stop();
+  });
+
+  it('a failing run is reported and rejects its waiters; the queue goes on', async () => {
+    const failures: string[] = [];
+    const queue = new KeyedWorkQueue<string>(
+      async (key) => {
+        if (key === 'bad') throw new Error('boom');
+        return key;
+      },
+      { onError: (key) => failures.push(key) },
+    );
+    await expect(queue.run('bad')).rejects.toThrow('boom');
+    expect(await queue.run('good')).toBe('good');
+    expect(failures).toEqual(['bad']);
+    queue.stop();
+  });
+
+  it('runs at most `concurrency` keys at once', async () => {
+    let running = 0;
+    let most = 0;
+    const queue = new KeyedWorkQueue<void>(
+      async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await sleep(10);
+        running -= 1;
+      },
+      { concurrency: 3 },
+    );
+    await Promise.all(Array.from({ length: 12 }, (_, index) => queue.run(`k${index}`)));
+    expect(most).toBe(3);
+    queue.stop();
+  });
+});

@@ -1,57 +1,142 @@
 /**
- * Delayed, coalescing work per key: asking again for a key already waiting keeps the earlier
- * time; a key is never worked on twice at once (a request that arrives while it runs makes it
- * run once more afterwards). Work failures are the worker's to record; the queue just goes on.
+ * The one way into reconciliation: delayed, coalescing work per key, at most `concurrency` keys
+ * at once, a key never worked on twice at once.
+ *
+ * - Asking again for a key already waiting keeps the earlier time; an ask that arrives while the
+ *   key runs makes it run exactly once more afterwards.
+ * - `run(key)` waits for the result of a run that starts after the ask (an API write waits for
+ *   its own reconcile, not for one that read the row before the write).
+ * - A hint (what a full pass observed) travels with an ask; any later ask without one drops it,
+ *   so a run after an event or a write always looks at libvirt afresh.
+ * - A failing run is never swallowed: `onError` hears of it, and waiters get the error.
  */
-export class KeyedWorkQueue {
-  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+export interface KeyedWorkQueueOptions<H> {
+  concurrency?: number;
+  onError?: (key: string, error: unknown) => void;
+  /** @internal hint type carrier */
+  hint?: H;
+}
+
+interface Waiter<R> {
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Entry<H, R> {
+  /** When it is due (epoch ms); undefined while only waiting for a running turn to end. */
+  dueAt: number;
+  timer: NodeJS.Timeout | undefined;
+  hint: H | undefined;
+  waiters: Array<Waiter<R>>;
+}
+
+export class KeyedWorkQueue<R = void, H = never> {
+  private readonly waiting = new Map<string, Entry<H, R>>();
+  /** Due keys in the order they became due (a Set keeps insertion order and finds in O(1)). */
+  private readonly ready = new Set<string>();
   private readonly running = new Set<string>();
-  private readonly again = new Set<string>();
+  private readonly concurrency: number;
   private stopped = false;
 
-  constructor(private readonly work: (key: string) => Promise<void>) {}
-
-  /** Work on `key` after `delayMs` (0: as soon as possible). */
-  add(key: string, delayMs = 0): void {
-    if (this.stopped) return;
-    if (this.running.has(key) && delayMs <= 0) {
-      this.again.add(key);
-      return;
-    }
-    const at = Date.now() + Math.max(0, delayMs);
-    const waiting = this.timers.get(key);
-    if (waiting && waiting.at <= at) return;
-    if (waiting) clearTimeout(waiting.timer);
-    const timer = setTimeout(() => void this.run(key), Math.max(0, delayMs));
-    timer.unref();
-    this.timers.set(key, { at, timer });
+  constructor(
+    private readonly work: (key: string, hint: H | undefined) => Promise<R>,
+    private readonly options: KeyedWorkQueueOptions<H> = {},
+  ) {
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
   }
 
-  /** Keys waiting (for tests and metrics). */
+  /** Work on `key` after `delayMs` (0: as soon as possible), with what a pass saw of it. */
+  add(key: string, delayMs = 0, hint?: H): void {
+    this.enqueue(key, delayMs, hint, undefined);
+  }
+
+  /** Work on `key` now and wait for the outcome of that run. */
+  run(key: string, hint?: H): Promise<R> {
+    return new Promise<R>((resolve, reject) => this.enqueue(key, 0, hint, { resolve, reject }));
+  }
+
+  /** Keys waiting or running (queue depth, for metrics). */
   get pending(): number {
-    return this.timers.size;
+    return this.waiting.size + this.running.size;
   }
 
   stop(): void {
     this.stopped = true;
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    for (const [key, entry] of this.waiting) {
+      clearTimeout(entry.timer);
+      for (const waiter of entry.waiters) waiter.reject(new Error(`reconcile of ${key} cancelled: shutting down`));
+    }
+    this.waiting.clear();
+    this.ready.clear();
   }
 
-  private async run(key: string): Promise<void> {
-    this.timers.delete(key);
-    if (this.running.has(key)) {
-      this.again.add(key);
+  private enqueue(key: string, delayMs: number, hint: H | undefined, waiter: Waiter<R> | undefined): void {
+    if (this.stopped) {
+      waiter?.reject(new Error('the work queue is stopped'));
       return;
     }
+    const dueAt = Date.now() + Math.max(0, delayMs);
+    let entry = this.waiting.get(key);
+    if (!entry) {
+      entry = { dueAt, timer: undefined, hint, waiters: [] };
+      this.waiting.set(key, entry);
+      this.schedule(key, entry);
+    } else {
+      entry.hint = hint; // a later ask without a hint means: look again
+      if (dueAt < entry.dueAt) {
+        entry.dueAt = dueAt;
+        this.schedule(key, entry);
+      }
+    }
+    if (waiter) entry.waiters.push(waiter);
+  }
+
+  private schedule(key: string, entry: Entry<H, R>): void {
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    const delay = entry.dueAt - Date.now();
+    if (delay <= 0) {
+      this.markReady(key);
+      return;
+    }
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      this.markReady(key);
+    }, delay);
+    entry.timer.unref();
+  }
+
+  private markReady(key: string): void {
+    this.ready.add(key);
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.stopped) return;
+    for (const key of this.ready) {
+      if (this.running.size >= this.concurrency) return;
+      if (this.running.has(key)) continue; // it runs again once the current run ends
+      this.ready.delete(key);
+      const entry = this.waiting.get(key);
+      if (!entry) continue;
+      this.waiting.delete(key);
+      void this.runEntry(key, entry);
+    }
+  }
+
+  private async runEntry(key: string, entry: Entry<H, R>): Promise<void> {
     this.running.add(key);
     try {
-      await this.work(key);
-    } catch {
-      // The worker records its own failures; the queue must keep going.
+      const result = await this.work(key, entry.hint);
+      for (const waiter of entry.waiters) waiter.resolve(result);
+    } catch (error) {
+      this.options.onError?.(key, error);
+      for (const waiter of entry.waiters) waiter.reject(error);
     } finally {
       this.running.delete(key);
-      if (this.again.delete(key)) this.add(key);
+      // An ask that came while this ran is waiting in `waiting`; it becomes ready when due.
+      if (this.waiting.has(key) && this.waiting.get(key)!.timer === undefined) this.markReady(key);
+      else this.drain();
     }
   }
 }

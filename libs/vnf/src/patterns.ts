@@ -46,3 +46,41 @@ export const PCI_ID = /^[0-9a-f]{4}$/;
 export const LABEL_KEY = /^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$/;
 /** A label value: empty, or letters, digits, `_ . -`, at most 63 characters, starting and ending alphanumeric. */
 export const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/;
+
+/**
+ * One character that is not XML 1.0 text: outside XML's Char production (C0 controls other than
+ * tab, LF and CR; lone surrogates; U+FFFE, U+FFFF) or in its "discouraged" list (DEL and the C1
+ * controls U+0080..U+009F, the noncharacters U+FDD0..U+FDEF and U+nFFFE / U+nFFFF of every plane).
+ * With the `u` flag a lone surrogate is one code point, so \p{Cs} finds it.
+ */
+export const NOT_XML_TEXT = /[^\t\n\r\x20-\x7E\xA0-\u{10FFFF}]|\p{Cs}|\p{Noncharacter_Code_Point}/u;
+/** Tab, LF and CR: XML text, but not on one line. */
+const LINE_BREAK_OR_TAB = /[\t\n\r]/;
+
+/** `U+FFFE`, `U+1FFFE`, `U+000A`: how a refusal names a character. */
+export function codePointName(character: string): string {
+  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+export interface XmlTextOptions {
+  /** Tab, LF and CR are allowed (XML allows them; a one-line field such as a title does not). Default false. */
+  multiline?: boolean;
+}
+
+/**
+ * Why `value` is not XML 1.0 text (`must be XML 1.0 text: U+FFFE is not allowed`), or undefined
+ * when it is. The one test both the request schema and the XML builder apply.
+ */
+export function xmlTextProblem(value: string, options: XmlTextOptions = {}): string | undefined {
+  const bad = NOT_XML_TEXT.exec(value)?.[0];
+  if (bad !== undefined) return `must be XML 1.0 text: ${codePointName(bad)} is not allowed`;
+  if (options.multiline !== true) {
+    const breaking = LINE_BREAK_OR_TAB.exec(value)?.[0];
+    if (breaking !== undefined) return `must be XML 1.0 text on one line: ${codePointName(breaking)} is not allowed`;
+  }
+  return undefined;
+}
+
+export function isXmlText(value: string, options: XmlTextOptions = {}): boolean {
+  return xmlTextProblem(value, options) === undefined;
+}

@@ -18,23 +18,35 @@ import {
   PLATFORM_DEVICE_NAME,
   SINGLE_LINE_TEXT,
   VNF_NAME,
+  xmlTextProblem,
+  type XmlTextOptions,
 } from './patterns.js';
 
 /**
  * The VNF request contract (DESIGN.md), as far as this version implements it. Unknown fields
  * are rejected, never ignored: a field vnfm does not honour must not look accepted.
  */
-const mac = z
-  .string()
+/**
+ * Every string that can reach domain XML or a QEMU argument starts here: one that is not XML 1.0
+ * text is refused with that reason alone (`must be XML 1.0 text: U+FFFE is not allowed`), before
+ * the field's own pattern, so the builder never meets a character it cannot write.
+ */
+function xmlString(options: XmlTextOptions = {}) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = xmlTextProblem(value, options);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, continue: false });
+  });
+}
+
+const mac = xmlString()
   .transform((value) => value.toLowerCase())
   .pipe(z.string().regex(MAC_ADDRESS, 'must be a unicast MAC address such as 52:54:00:12:34:56'));
 
 const queues = z.number().int().min(1).max(256);
 
-const cpuset = z.string().regex(CPUSET, 'must be a host CPU list such as 2, 0-3 or 0-1,4');
+const cpuset = xmlString().regex(CPUSET, 'must be a host CPU list such as 2, 0-3 or 0-1,4');
 
-const absolutePath = z
-  .string()
+const absolutePath = xmlString()
   .max(1024)
   .regex(ABSOLUTE_PATH, 'must be an absolute normalised path of letters, digits and _ . + @ ~ - (no .., no //, no trailing /)')
   .refine((path) => !path.split('/').some((segment) => segment === '.' || segment === '..'), 'must not contain . or .. segments');
@@ -49,7 +61,7 @@ const cpuSpec = z.strictObject({
 const bootSpec = z.strictObject({
   kernel: absolutePath,
   initrd: absolutePath.optional(),
-  cmdline: z.string().trim().regex(KERNEL_CMDLINE, 'must be printable ASCII on one line, at most 4096 characters').optional(),
+  cmdline: xmlString().trim().regex(KERNEL_CMDLINE, 'must be printable ASCII on one line, at most 4096 characters').optional(),
   dtb: absolutePath.optional(),
 });
 
@@ -60,7 +72,7 @@ const userInterface = z.strictObject({
 
 const networkInterface = z.strictObject({
   type: z.literal('network'),
-  network: z.string().regex(LIBVIRT_NETWORK_NAME, 'must be a libvirt network name (letters, digits, _ . -)'),
+  network: xmlString().regex(LIBVIRT_NETWORK_NAME, 'must be a libvirt network name (letters, digits, _ . -)'),
   mac: mac.optional(),
   queues: queues.optional(),
 });
@@ -68,7 +80,7 @@ const networkInterface = z.strictObject({
 const bridgeInterface = z
   .strictObject({
     type: z.literal('bridge'),
-    bridge: z.string().regex(LINUX_IFNAME, 'must be a Linux interface name (at most 15 of: letters, digits, _ . -)'),
+    bridge: xmlString().regex(LINUX_IFNAME, 'must be a Linux interface name (at most 15 of: letters, digits, _ . -)'),
     ovs: z.boolean().default(false),
     vlan: z.number().int().min(1).max(4094).optional(),
     mac: mac.optional(),
@@ -81,7 +93,7 @@ const bridgeInterface = z
 
 const directInterface = z.strictObject({
   type: z.literal('direct'),
-  device: z.string().regex(LINUX_IFNAME, 'must be a Linux interface name (at most 15 of: letters, digits, _ . -)'),
+  device: xmlString().regex(LINUX_IFNAME, 'must be a Linux interface name (at most 15 of: letters, digits, _ . -)'),
   mode: z.enum(['bridge', 'vepa', 'private', 'passthrough']).default('bridge'),
   mac: mac.optional(),
   queues: queues.optional(),
@@ -96,13 +108,11 @@ const vhostUserInterface = z.strictObject({
   queues: queues.optional(),
 });
 
-const pciAddress = z
-  .string()
+const pciAddress = xmlString()
   .transform((value) => value.toLowerCase())
   .pipe(z.string().regex(PCI_ADDRESS, 'must be a PCI address DDDD:BB:SS.F such as 0000:01:00.0'));
 
-const pciId = z
-  .string()
+const pciId = xmlString()
   .transform((value) => value.toLowerCase().replace(/^0x/, ''))
   .pipe(z.string().regex(PCI_ID, 'must be a 4-digit hex PCI ID such as 8086'));
 
@@ -141,7 +151,7 @@ const diskSpec = z.strictObject({
   iothread: z.boolean().default(false),
 });
 
-const labels = z.record(z.string(), z.string()).superRefine((entries, ctx) => {
+const labels = z.record(xmlString(), xmlString()).superRefine((entries, ctx) => {
   const keys = Object.keys(entries);
   if (keys.length > 64) ctx.addIssue({ code: 'custom', message: 'at most 64 labels' });
   for (const key of keys) {
@@ -157,19 +167,19 @@ const vfioPciDevice = z
 const vfioPlatformDevice = z
   .strictObject({
     type: z.literal('vfio-platform'),
-    device: z.string().max(128).regex(PLATFORM_DEVICE_NAME, 'must be a platform device name such as fff51000.ethernet (letters, digits, _ : - and single dots)').optional(),
-    select: z.strictObject({ compatible: z.string().regex(DT_COMPATIBLE, 'must be a device-tree compatible such as fsl,etsec2') }).optional(),
+    device: xmlString().max(128).regex(PLATFORM_DEVICE_NAME, 'must be a platform device name such as fff51000.ethernet (letters, digits, _ : - and single dots)').optional(),
+    select: z.strictObject({ compatible: xmlString().regex(DT_COMPATIBLE, 'must be a device-tree compatible such as fsl,etsec2') }).optional(),
   })
   .superRefine((entry, ctx) => addressOrSelect({ address: entry.device, select: entry.select }, ctx, 'device'));
 
 const fslMcDevice = z
   .strictObject({
     type: z.literal('fsl-mc'),
-    container: z.string().regex(DPRC_NAME, 'must be a DPAA2 container such as dprc.2 (containers are assigned whole, never a bare object)').optional(),
+    container: xmlString().regex(DPRC_NAME, 'must be a DPAA2 container such as dprc.2 (containers are assigned whole, never a bare object)').optional(),
     select: z
       .strictObject({
         objects: z
-          .record(z.string().regex(FSL_MC_OBJECT_TYPE, 'must be a DPAA2 object type such as dpni'), z.number().int().min(1).max(256))
+          .record(xmlString().regex(FSL_MC_OBJECT_TYPE, 'must be a DPAA2 object type such as dpni'), z.number().int().min(1).max(256))
           .refine((counts) => Object.keys(counts).length > 0, 'name at least one object type and its minimum count'),
       })
       .optional(),
@@ -193,12 +203,12 @@ export const DEFAULT_MACHINE: Record<GuestArch, string> = { aarch64: 'virt', x86
 export function makeVnfSpecSchema(options: SpecSchemaOptions) {
   return z
   .strictObject({
-    name: z.string().regex(VNF_NAME, 'must match ^[a-z][a-z0-9-]{0,62}$ (lower-case letters, digits, dashes)'),
-    description: z.string().trim().min(1, 'must not be empty').max(1024).regex(SINGLE_LINE_TEXT, 'must be one line without control characters').optional(),
+    name: xmlString().regex(VNF_NAME, 'must match ^[a-z][a-z0-9-]{0,62}$ (lower-case letters, digits, dashes)'),
+    description: xmlString().trim().min(1, 'must not be empty').max(1024).regex(SINGLE_LINE_TEXT, 'must be one line without control characters').optional(),
     vcpus: z.number().int().min(1).max(256),
     memoryMiB: z.number().int().min(64).max(1_048_576),
     arch: z.enum(['aarch64', 'x86_64']).default(options.defaultArch),
-    machine: z.string().max(32).optional(),
+    machine: xmlString().max(32).optional(),
     powerState: z.enum(['running', 'stopped']).default('running'),
     autostart: z.boolean().default(false),
     updateStrategy: z.enum(['Restart', 'OnRestart']).default('Restart'),

@@ -1,5 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { VnfmError } from '../../../../libs/core/src/index.js';
+import { LibvirtConnectionError, LibvirtTimeoutError } from '../../../../libs/libvirt/src/index.js';
+import { problemOf } from './error-status.js';
 import { PROBLEM_BASE, ProblemException, type ProblemDetails } from './problem.js';
 
 /** Every error leaves the service as application/problem+json (RFC 9457). */
@@ -17,6 +20,13 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   private toProblem(exception: unknown): ProblemDetails {
+    if (exception instanceof VnfmError) {
+      if (exception.code === 'internal') this.logger.error(exception.stack ?? exception.message);
+      return problemOf(exception);
+    }
+    if (exception instanceof LibvirtConnectionError || exception instanceof LibvirtTimeoutError) {
+      return problemOf(new VnfmError('libvirt-unavailable', `libvirtd is not reachable: ${exception.message}`));
+    }
     if (exception instanceof ProblemException) return { ...exception.problem };
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

@@ -1,13 +1,15 @@
 import { Controller, Get, HttpCode, Inject } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Database } from '../../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
 import { ProblemException } from '../common/problem.js';
+import { RequestChecks } from '../common/query-params.js';
 
 @Controller()
+@RequestChecks()
 export class HealthController {
   constructor(
     @Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort,
-    private readonly dataSource: DataSource,
+    private readonly db: Database,
   ) {}
 
   /** The process is up and serving. */
@@ -17,17 +19,20 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready to act: the database is open and libvirtd is connected. */
+  /** Ready to act: the database takes writes and libvirtd is connected; if not, which and why. */
   @Get('readyz')
   readyz() {
-    const checks = { database: this.dataSource.isInitialized, libvirt: this.libvirt.isConnected() };
+    const checks = { database: this.db.health.writable, libvirt: this.libvirt.isConnected() };
     if (!checks.database || !checks.libvirt) {
-      const missing = Object.entries(checks).filter(([, ok]) => !ok).map(([name]) => name);
+      const reasons = [
+        ...(checks.database ? [] : [`database unavailable${this.db.health.reason ? ` (${this.db.health.reason})` : ''}`]),
+        ...(checks.libvirt ? [] : [`libvirt unavailable (${this.libvirt.uri})`]),
+      ];
       throw new ProblemException({
         type: 'https://vnfm.dev/problems/not-ready',
         title: 'Not ready',
         status: 503,
-        detail: `not ready: ${missing.join(', ')} unavailable${checks.libvirt ? '' : ` (libvirt ${this.libvirt.uri})`}`,
+        detail: `not ready: ${reasons.join(', ')}`,
         checks,
       });
     }

@@ -1,7 +1,8 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { HostDeviceRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
-import { Reconciler } from '../reconciler/reconciler.service.js';
+import { RequestChecks } from '../common/query-params.js';
+import { Reconciler } from '../../../../libs/reconciler/src/index.js';
 
 type Sample = [labels: Record<string, string>, value: number];
 
@@ -24,6 +25,7 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 const PHASES = ['Pending', 'Provisioning', 'Running', 'Stopped', 'Failed', 'Deleting'];
 
 @Controller()
+@RequestChecks()
 export class MetricsController {
   constructor(
     private readonly vnfs: VnfRepository,
@@ -36,9 +38,9 @@ export class MetricsController {
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(): Promise<string> {
-    const rows = await this.vnfs.findAll();
-    const claims = await this.vnfs.allClaims();
-    const { devices } = await this.devices.state();
+    const rows = this.vnfs.list();
+    const claims = this.vnfs.allClaims();
+    const { devices } = this.devices.state();
     const phases = countBy(rows, (row) => row.phase);
     const stats = this.reconciler.stats;
     const deviceCounts = countBy(devices, (device) => `${device.facts.kind}|${device.present}`);

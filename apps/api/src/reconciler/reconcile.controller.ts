@@ -1,9 +1,11 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
+import { VnfmError } from '../../../../libs/core/src/index.js';
 import { LibvirtError, errorMessage } from '../../../../libs/libvirt/src/index.js';
-import { ProblemException } from '../common/problem.js';
-import { Reconciler } from './reconciler.service.js';
+import { RequestChecks } from '../common/query-params.js';
+import { Reconciler } from '../../../../libs/reconciler/src/index.js';
 
 @Controller('reconcile')
+@RequestChecks()
 export class ReconcileController {
   constructor(private readonly reconciler: Reconciler) {}
 
@@ -14,7 +16,7 @@ export class ReconcileController {
     try {
       return await this.reconciler.requestPass();
     } catch (error) {
-      if (error instanceof LibvirtError) throw ProblemException.unavailable('libvirt-unavailable', `no reconcile pass: ${errorMessage(error)}`);
+      if (error instanceof LibvirtError) throw new VnfmError('libvirt-unavailable', `no reconcile pass: ${errorMessage(error)}`, { cause: error });
       throw error;
     }
   }

@@ -1,39 +1,42 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { VnfmError } from '../../../../libs/core/src/index.js';
 import { LABEL_KEY, LABEL_VALUE, VNF_NAME } from '../../../../libs/vnf/src/index.js';
-import { ProblemException } from '../common/problem.js';
-import { VnfsService } from './vnfs.service.js';
+import { QueryParams, RequestChecks, repeatable } from '../common/query-params.js';
+import { VnfUseCases, type LabelSelector } from '../../../../libs/use-cases/src/index.js';
 
 /** `?flag=true|false` (absent: false); anything else is a 400 naming the parameter. */
 function booleanQuery(parameter: string, value: string | undefined): boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
-  throw ProblemException.invalidRequest([{ field: parameter, reason: 'must be true or false' }]);
+  throw VnfmError.invalid([{ field: parameter, reason: 'must be true or false' }]);
 }
 
 /** `?label=site=edge-1&label=tier` -> [[site, edge-1], [tier, undefined]] (every one must match). */
-function labelSelectors(value: string | string[] | undefined): Array<[string, string | undefined]> {
+function labelSelectors(value: string | string[] | undefined): LabelSelector[] {
   const items = value === undefined ? [] : Array.isArray(value) ? value : [value];
   return items.map((item) => {
     const [key = '', ...rest] = item.split('=');
     const wanted = rest.length === 0 ? undefined : rest.join('=');
     if (!LABEL_KEY.test(key) || (wanted !== undefined && !LABEL_VALUE.test(wanted))) {
-      throw ProblemException.invalidRequest([{ field: 'label', reason: `'${item.slice(0, 80)}' is not key or key=value with a valid label key and value` }]);
+      throw VnfmError.invalid([{ field: 'label', reason: `'${item.slice(0, 80)}' is not key or key=value with a valid label key and value` }]);
     }
     return [key, wanted];
   });
 }
 
 function checkedName(name: string): string {
-  if (!VNF_NAME.test(name)) throw ProblemException.notFound(`no VNF named '${name.slice(0, 80)}'`);
+  if (!VNF_NAME.test(name)) throw new VnfmError('not-found', `no VNF named '${name.slice(0, 80)}'`);
   return name;
 }
 
 @Controller('vnfs')
+@RequestChecks()
 export class VnfsController {
-  constructor(private readonly vnfs: VnfsService) {}
+  constructor(private readonly vnfs: VnfUseCases) {}
 
   @Post()
+  @QueryParams('dryRun')
   async create(@Body() body: unknown, @Query('dryRun') dryRun: string | undefined, @Res({ passthrough: true }) response: Response) {
     const result = await this.vnfs.create(body, { dryRun: booleanQuery('dryRun', dryRun) });
     if ('dryRun' in result) {
@@ -58,6 +61,7 @@ export class VnfsController {
 
   /** Every VNF; `?label=key=value` (repeatable; `?label=key` for presence) keeps those whose labels match all. */
   @Get()
+  @QueryParams(repeatable('label'))
   async list(@Query('label') label: string | string[] | undefined) {
     return { items: await this.vnfs.list(labelSelectors(label)) };
   }
@@ -98,6 +102,7 @@ export class VnfsController {
   }
 
   @Get(':name/domain.xml')
+  @QueryParams('live')
   @Header('Content-Type', 'application/xml; charset=utf-8')
   domainXml(@Param('name') name: string, @Query('live') live: string | undefined) {
     return booleanQuery('live', live) ? this.vnfs.liveXml(checkedName(name)) : this.vnfs.desiredXml(checkedName(name));

@@ -1,4 +1,4 @@
-import type { VnfmConfig } from '../../../../libs/config/src/index.js';
+import type { VnfmConfig } from '../../../config/src/index.js';
 
 export type FailpointName = NonNullable<VnfmConfig['VNFM_FAILPOINT']>;
 
@@ -16,4 +16,3 @@ export class Failpoints {
   }
 }
 
-export const FAILPOINTS = Symbol('FAILPOINTS');

@@ -1,0 +1,49 @@
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { VNFM_CONFIG, type VnfmConfig } from '../../../../libs/config/src/index.js';
+import type { HostFacts } from '../../../../libs/designer/src/index.js';
+import { Database, VnfEventRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
+import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
+import { ActionExecutor, DomainObserver, Failpoints, Reconciler, VnfEventLog } from '../../../../libs/reconciler/src/index.js';
+import { HOST_FACTS } from '../host/detect-host-facts.js';
+import { INSTANCE_ID } from './storage.provider.js';
+
+/** Started once the application is up, stopped before the database closes. */
+class ManagedReconciler extends Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private onConnected: ((listener: () => void) => () => void) | undefined;
+
+  withConnectionHook(hook: ((listener: () => void) => () => void) | undefined): this {
+    this.onConnected = hook;
+    return this;
+  }
+
+  onApplicationBootstrap(): void {
+    this.start(this.onConnected);
+  }
+
+  onApplicationShutdown(): void {
+    this.stop();
+  }
+}
+
+export const reconcilerProviders: Provider[] = [
+  { provide: Failpoints, inject: [VNFM_CONFIG], useFactory: (config: VnfmConfig) => new Failpoints(config.VNFM_FAILPOINT) },
+  {
+    provide: Reconciler,
+    inject: [VNFM_CONFIG, VnfRepository, VnfEventRepository, Database, LIBVIRT_PORT, HOST_FACTS, INSTANCE_ID, Failpoints],
+    useFactory: (config: VnfmConfig, vnfs: VnfRepository, eventStore: VnfEventRepository, db: Database, libvirt: LibvirtPort, host: HostFacts, instanceId: string, failpoints: Failpoints) => {
+      const logger = new Logger('Reconciler');
+      const log = (level: 'log' | 'warn' | 'error', message: string) => logger[level](message);
+      const events = new VnfEventLog(eventStore, (level, message) => new Logger('VnfEvents')[level](message));
+      return new ManagedReconciler(vnfs, eventStore, db, new DomainObserver(libvirt), new ActionExecutor(libvirt, vnfs, events, failpoints), events, libvirt, {
+        instanceId,
+        host,
+        intervalMs: config.VNFM_RECONCILE_INTERVAL_MS,
+        shutdownTimeoutMs: config.VNFM_SHUTDOWN_TIMEOUT_MS,
+        orphanPolicy: config.VNFM_ORPHAN_POLICY,
+        retry: { baseMs: config.VNFM_START_BACKOFF_BASE_MS, maxMs: config.VNFM_START_BACKOFF_MAX_MS, jitter: 0.2 },
+        domainEventHints: config.VNFM_DOMAIN_EVENT_HINTS === 'on',
+        log,
+      }).withConnectionHook(libvirt instanceof LibvirtClient ? (listener) => libvirt.onConnected(listener) : undefined);
+    },
+  },
+];

@@ -1,0 +1,28 @@
+import { Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { VNFM_CONFIG, type VnfmConfig } from '../../../../libs/config/src/index.js';
+import { Database, HostDeviceRepository, VnfEventRepository, VnfRepository, loadInstanceId, openDatabase } from '../../../../libs/inventory/src/index.js';
+
+/** This vnfm's instance id (its ownership mark in every domain). */
+export const INSTANCE_ID = Symbol('INSTANCE_ID');
+
+/** The database: opened, migrated and checked (PRAGMA integrity_check) at start-up; a damaged file stops the start. */
+export const storageProviders: Provider[] = [
+  {
+    provide: Database,
+    inject: [VNFM_CONFIG],
+    useFactory: async (config: VnfmConfig) => {
+      const logger = new Logger('Database');
+      const { db, dataSource } = await openDatabase(config.VNFM_DB_PATH, { log: (level, message) => logger[level](message) });
+      return Object.assign(db, {
+        async onApplicationShutdown() {
+          db.close();
+          await dataSource.destroy().catch(() => undefined);
+        },
+      } satisfies OnApplicationShutdown);
+    },
+  },
+  { provide: INSTANCE_ID, inject: [Database], useFactory: (db: Database) => loadInstanceId(db) },
+  { provide: VnfRepository, inject: [Database], useFactory: (db: Database) => new VnfRepository(db) },
+  { provide: VnfEventRepository, inject: [Database], useFactory: (db: Database) => new VnfEventRepository(db) },
+  { provide: HostDeviceRepository, inject: [Database], useFactory: (db: Database) => new HostDeviceRepository(db) },
+];

@@ -1,0 +1,184 @@
+import { isErrorCode, type ErrorCode } from '../../core/src/index.js';
+import { makeVnfSpecSchema, type VnfSpec } from '../../vnf/src/index.js';
+
+export type VnfPhase = 'Pending' | 'Provisioning' | 'Running' | 'Stopped' | 'Failed' | 'Deleting';
+export type PendingOperation = 'create' | 'update' | 'delete';
+
+export interface VnfLastError {
+  code: ErrorCode;
+  message: string;
+  at: string;
+}
+
+/** One VNF as stored: its desired spec and what vnfm last observed and did. JSON columns decoded once. */
+export interface VnfRecord {
+  /** UUID chosen up front; also the libvirt domain's UUID. */
+  id: string;
+  name: string;
+  /** The normalised spec; null when the stored JSON cannot be decoded (see `specProblem`). */
+  spec: VnfSpec | null;
+  /** Why the stored spec could not be decoded; the VNF is Failed with `spec-unreadable`. */
+  specProblem: string | null;
+  specHash: string;
+  generation: number;
+  observedGeneration: number;
+  phase: VnfPhase;
+  /** The lifecycle operation in progress (intent stored before the libvirt side effect). */
+  pendingOperation: PendingOperation | null;
+  /** The definition changed (update strategy OnRestart) and the running guest still has the old one. */
+  restartRequired: boolean;
+  /** The last reconcile found nothing to do. */
+  inSync: boolean;
+  /** Differences the last reconcile found between libvirt and the spec, in words. */
+  drift: string[];
+  /** Consecutive failures of libvirt actions (the backoff grows with them). */
+  failureCount: number;
+  /** No libvirt action before this time (epoch ms). */
+  nextAttemptAt: number | null;
+  /** When vnfm asked the guest to shut down (epoch ms); destroy follows after the timeout. */
+  shutdownRequestedAt: number | null;
+  /** POST /reboot was accepted and not yet carried out. */
+  rebootRequested: boolean;
+  lastError: VnfLastError | null;
+  lastReconciledAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The columns of a VnfRecord that can be changed after insert. */
+export type VnfChanges = Partial<Omit<VnfRecord, 'id' | 'name' | 'specProblem' | 'createdAt' | 'updatedAt'>>;
+
+/** The row as SQLite returns it. */
+export interface VnfRow {
+  id: string;
+  name: string;
+  spec: string;
+  spec_hash: string;
+  generation: number;
+  observed_generation: number;
+  phase: string;
+  pending_operation: string | null;
+  restart_required: number;
+  in_sync: number;
+  drift: string;
+  failure_count: number;
+  next_attempt_at: number | null;
+  shutdown_requested_at: number | null;
+  reboot_requested: number;
+  last_error: string | null;
+  last_reconciled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const PHASES: ReadonlySet<string> = new Set(['Pending', 'Provisioning', 'Running', 'Stopped', 'Failed', 'Deleting']);
+const OPERATIONS: ReadonlySet<string> = new Set(['create', 'update', 'delete']);
+// A stored spec is a normalised request: every default explicit, so the request schema accepts it as it is.
+const storedSpecSchema = makeVnfSpecSchema({ defaultArch: 'x86_64' });
+
+/** Decoded specs by row id, reused while the stored text is the same. */
+const decodedSpecs = new Map<string, { text: string; spec: VnfSpec | null; problem: string | null }>();
+
+function decodeSpec(id: string, text: string): { spec: VnfSpec | null; problem: string | null } {
+  const cached = decodedSpecs.get(id);
+  if (cached && cached.text === text) return cached;
+  let decoded: { spec: VnfSpec | null; problem: string | null };
+  try {
+    const result = storedSpecSchema.safeParse(JSON.parse(text));
+    decoded = result.success
+      ? { spec: result.data as VnfSpec, problem: null }
+      : { spec: null, problem: `the stored spec is not valid: ${result.error.issues.map((issue) => `${issue.path.join('.') || '(spec)'}: ${issue.message}`).join('; ').slice(0, 500)}` };
+  } catch (error) {
+    decoded = { spec: null, problem: `the stored spec is not JSON: ${(error as Error).message.slice(0, 200)}` };
+  }
+  decodedSpecs.set(id, { text, ...decoded });
+  return decoded;
+}
+
+export function forgetDecoded(id: string): void {
+  decodedSpecs.delete(id);
+}
+
+function decodeJson<T>(text: string | null, valid: (value: unknown) => value is T, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    const value: unknown = JSON.parse(text);
+    return valid(value) ? value : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function isLastError(value: unknown): value is VnfLastError | null {
+  if (value === null) return true;
+  const error = value as Partial<VnfLastError>;
+  return typeof value === 'object' && typeof error.message === 'string' && typeof error.at === 'string' && typeof error.code === 'string';
+}
+
+/** A row as a record; never throws: what cannot be decoded is reported on the record. */
+export function recordFromRow(row: VnfRow): VnfRecord {
+  const { spec, problem } = decodeSpec(row.id, row.spec);
+  const lastError = decodeJson<VnfLastError | null>(row.last_error, isLastError, null);
+  return {
+    id: row.id,
+    name: row.name,
+    spec,
+    specProblem: problem,
+    specHash: row.spec_hash,
+    generation: row.generation,
+    observedGeneration: row.observed_generation,
+    phase: PHASES.has(row.phase) ? (row.phase as VnfPhase) : 'Failed',
+    pendingOperation: row.pending_operation !== null && OPERATIONS.has(row.pending_operation) ? (row.pending_operation as PendingOperation) : null,
+    restartRequired: Boolean(row.restart_required),
+    inSync: Boolean(row.in_sync),
+    drift: decodeJson(row.drift, isStringArray, []),
+    failureCount: Number(row.failure_count) || 0,
+    nextAttemptAt: row.next_attempt_at,
+    shutdownRequestedAt: row.shutdown_requested_at,
+    rebootRequested: Boolean(row.reboot_requested),
+    lastError: lastError && !isErrorCode(lastError.code) ? { ...lastError, code: 'internal' } : lastError,
+    lastReconciledAt: row.last_reconciled_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const COLUMNS: { [K in keyof VnfChanges]-?: [string, (value: NonNullable<VnfChanges[K]> | null) => unknown] } = {
+  spec: ['spec', (spec) => JSON.stringify(spec)],
+  specHash: ['spec_hash', (value) => value],
+  generation: ['generation', (value) => value],
+  observedGeneration: ['observed_generation', (value) => value],
+  phase: ['phase', (value) => value],
+  pendingOperation: ['pending_operation', (value) => value],
+  restartRequired: ['restart_required', (value) => (value ? 1 : 0)],
+  inSync: ['in_sync', (value) => (value ? 1 : 0)],
+  drift: ['drift', (value) => JSON.stringify(value ?? [])],
+  failureCount: ['failure_count', (value) => value ?? 0],
+  nextAttemptAt: ['next_attempt_at', (value) => value],
+  shutdownRequestedAt: ['shutdown_requested_at', (value) => value],
+  rebootRequested: ['reboot_requested', (value) => (value ? 1 : 0)],
+  lastError: ['last_error', (value) => (value === null ? null : JSON.stringify(value))],
+  lastReconciledAt: ['last_reconciled_at', (value) => value],
+};
+
+/** `SET` assignments and their values for the given changes (keys with undefined are skipped). */
+export function columnsOf(changes: VnfChanges): { assignments: string[]; values: unknown[] } {
+  const assignments: string[] = [];
+  const values: unknown[] = [];
+  for (const [key, value] of Object.entries(changes) as Array<[keyof VnfChanges, unknown]>) {
+    if (value === undefined) continue;
+    const [column, encode] = COLUMNS[key] as [string, (value: unknown) => unknown];
+    assignments.push(`"${column}" = ?`);
+    values.push(encode(value));
+  }
+  return { assignments, values };
+}
+
+/** The MACs a spec uses (lower case). */
+export function macsOfSpec(spec: VnfSpec): string[] {
+  return spec.interfaces.map((nic) => nic.mac.toLowerCase());
+}

@@ -1,0 +1,21 @@
+import type { VnfEventRepository } from '../../../inventory/src/index.js';
+
+export type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
+
+/** Records what happened to a VNF, in its event table and in the log. */
+export class VnfEventLog {
+  constructor(
+    private readonly events: VnfEventRepository,
+    private readonly log: Log,
+  ) {}
+
+  async record(vnf: { id: string; name: string }, type: string, message: string): Promise<void> {
+    this.log('log', `${vnf.name}: ${type}: ${message}`);
+    await this.events.record(vnf.id, vnf.name, type, message);
+  }
+
+  /** For what happens after the VNF's events are gone with it (its deletion). */
+  logOnly(vnf: { id: string; name: string }, type: string, message: string): void {
+    this.log('log', `${vnf.name}: ${type}: ${message}`);
+  }
+}

@@ -1,0 +1,155 @@
+import { messageOf, type ErrorCode } from '../../../core/src/index.js';
+import type { VnfRepository } from '../../../inventory/src/index.js';
+import { LibvirtConnectionError, LibvirtError, LibvirtTimeoutError, type LibvirtPort } from '../../../libvirt/src/index.js';
+import type { Action } from '../plan.js';
+import type { VnfEventLog } from './event-log.js';
+import type { Failpoints } from './failpoints.js';
+
+/** How executing a plan ended. */
+export type Execution =
+  | { kind: 'done'; startedNow: boolean; shutdownRequested: boolean; forgotten: boolean }
+  /** libvirt refused the definition itself. */
+  | { kind: 'rejected'; message: string }
+  /** A libvirt operation failed (the step says which). */
+  | { kind: 'failed'; step: Action['kind']; code: ErrorCode; message: string }
+  /** libvirt unreachable: try again later, nothing is wrong with the VNF. */
+  | { kind: 'deferred'; step: Action['kind']; message: string };
+
+/** What the executor acts on: a VNF (or an orphan) by its domain's UUID. */
+export interface ActionTarget {
+  /** The VNF id, which is the domain UUID. */
+  id: string;
+  name: string;
+  generation?: number;
+  autostart?: boolean;
+}
+
+const FAILURE_CODES: Record<Action['kind'], ErrorCode> = {
+  define: 'define-failed',
+  destroy: 'destroy-failed',
+  undefine: 'undefine-failed',
+  forget: 'forget-failed',
+  'release-dropped-devices': 'release-failed',
+  resume: 'resume-failed',
+  start: 'start-failed',
+  shutdown: 'shutdown-failed',
+  reboot: 'reboot-failed',
+  'clear-reboot-request': 'internal',
+};
+
+/**
+ * Performs a plan's actions in order, stopping at the first failure, and tells each one to the
+ * VNF's event log. Every libvirt call names the domain by UUID. Never decides anything: that is
+ * the planner's job.
+ */
+export class ActionExecutor {
+  constructor(
+    private readonly libvirt: LibvirtPort,
+    private readonly vnfs: VnfRepository,
+    private readonly events: VnfEventLog,
+    private readonly failpoints: Failpoints,
+  ) {}
+
+  async execute(target: ActionTarget, actions: readonly Action[], xml: string | null, drift: readonly string[]): Promise<Execution> {
+    let startedNow = false;
+    let shutdownRequested = false;
+    let forgotten = false;
+    for (const action of actions) {
+      try {
+        await this.perform(target, action, xml, drift);
+      } catch (error) {
+        const message = messageOf(error);
+        if (error instanceof LibvirtConnectionError || error instanceof LibvirtTimeoutError) return { kind: 'deferred', step: action.kind, message };
+        if (action.kind === 'define' && error instanceof LibvirtError) {
+          await this.events.record(target, 'domain-rejected', `libvirt refused the definition: ${message}`);
+          return { kind: 'rejected', message };
+        }
+        const code = FAILURE_CODES[action.kind];
+        await this.events.record(target, code, message);
+        return { kind: 'failed', step: action.kind, code, message };
+      }
+      if (action.kind === 'start') startedNow = true;
+      if (action.kind === 'shutdown') shutdownRequested = true;
+      if (action.kind === 'forget') forgotten = true;
+    }
+    return { kind: 'done', startedNow, shutdownRequested, forgotten };
+  }
+
+  private async perform(target: ActionTarget, action: Action, xml: string | null, drift: readonly string[]): Promise<void> {
+    const uuid = target.id;
+    switch (action.kind) {
+      case 'define': {
+        if (xml === null) throw new Error('nothing to define');
+        await this.libvirt.defineDomain(xml);
+        this.failpoints.hit('after-define');
+        const autostart = Boolean(target.autostart);
+        if ((await this.libvirt.getAutostart(uuid)) !== autostart) await this.libvirt.setAutostart(uuid, autostart);
+        const told: Record<typeof action.why, [string, string] | null> = {
+          missing: ['Defined', `domain defined (generation ${target.generation})`],
+          transient: ['Redefined', "the domain had been undefined behind vnfm's back; defined again"],
+          updated: ['Updated', `new definition applied (generation ${target.generation})`],
+          drift: ['DriftCorrected', `the definition had been changed behind vnfm's back; reverted: ${drift.join('; ')}`],
+          metadata: null,
+        };
+        const event = told[action.why];
+        if (event) await this.events.record(target, event[0], event[1]);
+        return;
+      }
+      case 'destroy':
+        await this.libvirt.destroyDomain(uuid);
+        this.failpoints.hit('after-destroy');
+        await this.events.record(target, action.why === 'restart' ? 'Restarting' : 'Destroyed', DESTROY_REASONS[action.why]);
+        return;
+      case 'undefine':
+        await this.libvirt.undefineDomain(uuid);
+        this.failpoints.hit('after-undefine');
+        await this.events.record(target, 'Undefined', 'domain undefined');
+        return;
+      case 'forget': {
+        const claims = this.vnfs.claimsOf(target.id);
+        this.failpoints.hit('before-forget');
+        // The row, its MACs, claims and events go in one commit; the log keeps the story.
+        await this.vnfs.delete(target.id);
+        this.events.logOnly(target, 'Deleted', `domain gone; VNF deleted${claims.length > 0 ? `; released ${claims.map((claim) => claim.name).join(', ')}` : ''}`);
+        return;
+      }
+      case 'release-dropped-devices': {
+        const released = await this.vnfs.releaseDroppedClaims(target.id);
+        if (released.length > 0) await this.events.record(target, 'ClaimsReleased', `released ${released.join(', ')} (no longer in the spec)`);
+        return;
+      }
+      case 'resume':
+        await this.libvirt.resumeDomain(uuid);
+        await this.events.record(target, 'Resumed', "the guest was paused behind vnfm's back; resumed");
+        return;
+      case 'start':
+        await this.libvirt.startDomain(uuid);
+        this.failpoints.hit('after-start');
+        await this.events.record(target, 'Started', START_REASONS[action.why]);
+        return;
+      case 'shutdown':
+        await this.libvirt.shutdownDomain(uuid);
+        await this.events.record(target, 'ShutdownRequested', 'asked the guest to shut down');
+        return;
+      case 'reboot':
+        await this.libvirt.rebootDomain(uuid);
+        await this.events.record(target, 'Rebooted', 'asked the guest to reboot');
+        return;
+      case 'clear-reboot-request':
+        return;
+    }
+  }
+}
+
+const DESTROY_REASONS = {
+  delete: 'domain destroyed for deletion',
+  restart: 'restarting the guest so it runs its new definition',
+  'stop-timeout': 'the guest did not shut down in time; destroyed',
+  'stop-paused': 'a paused guest cannot shut down; destroyed',
+} as const;
+
+const START_REASONS = {
+  missing: 'domain started',
+  stopped: 'the domain was not running; started',
+  restart: 'started with its new definition',
+} as const;

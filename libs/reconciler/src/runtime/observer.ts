@@ -1,0 +1,41 @@
+import { messageOf } from '../../../core/src/index.js';
+import { parseDomainXml } from '../../../domain-xml/src/index.js';
+import { DomainNotFoundError, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
+import type { ObservedDomainFacts } from '../plan.js';
+
+/**
+ * Reads what libvirt has: every domain in one list call, then each one's inactive definition by
+ * UUID. A failed list throws (it is never read as "no domains"); a domain gone between the list
+ * and its XML is simply absent; a definition that cannot be parsed is observed as unreadable.
+ */
+export class DomainObserver {
+  constructor(private readonly libvirt: LibvirtPort) {}
+
+  async observeAll(): Promise<ObservedDomainFacts[]> {
+    const domains = await this.libvirt.listDomains();
+    const facts = await Promise.all(domains.map((domain) => this.withDefinition(domain)));
+    return facts.filter((fact): fact is ObservedDomainFacts => fact !== null);
+  }
+
+  /** What libvirt has under this name (which may be another UUID's domain). */
+  async observeOne(name: string): Promise<ObservedDomainFacts | null> {
+    const domain = await this.libvirt.lookupDomain(name);
+    return domain ? this.withDefinition(domain) : null;
+  }
+
+  private async withDefinition(domain: ObservedDomain): Promise<ObservedDomainFacts | null> {
+    let xml: string;
+    try {
+      xml = await this.libvirt.getDomainXml(domain.uuid, { inactive: true });
+    } catch (error) {
+      if (error instanceof DomainNotFoundError) return null;
+      throw error;
+    }
+    const base = { uuid: domain.uuid, name: domain.name, state: domain.state, persistent: domain.persistent };
+    try {
+      return { ...base, definition: await parseDomainXml(xml) };
+    } catch (error) {
+      return { ...base, definition: null, definitionProblem: messageOf(error).slice(0, 200) };
+    }
+  }
+}

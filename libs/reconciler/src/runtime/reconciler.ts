@@ -1,0 +1,341 @@
+import { VnfmError, messageOf, type ErrorCode } from '../../../core/src/index.js';
+import type { HostFacts } from '../../../designer/src/index.js';
+import type { Database, VnfChanges, VnfEventRepository, VnfRecord, VnfRepository } from '../../../inventory/src/index.js';
+import { LibvirtConnectionError, LibvirtError, type LibvirtPort } from '../../../libvirt/src/index.js';
+import type { RetryPolicy } from '../backoff.js';
+import { retryDelayMs } from '../backoff.js';
+import { afterBackoff, planDeletion, planOrphan, planVnf, type Action, type ObservedDomainFacts } from '../plan.js';
+import { KeyedWorkQueue } from '../work-queue.js';
+import { desiredVnf } from './desired.js';
+import type { Log, VnfEventLog } from './event-log.js';
+import type { ActionExecutor } from './executor.js';
+import type { DomainObserver } from './observer.js';
+import { failedStatus, lastError, statusAfter, type ReconcileOutcome } from './status.js';
+
+export interface ReconcilerOptions {
+  instanceId: string;
+  host: HostFacts;
+  intervalMs: number;
+  shutdownTimeoutMs: number;
+  orphanPolicy: 'report' | 'delete';
+  retry: RetryPolicy;
+  /** Look at a VNF as soon as libvirt reports an event for its domain. */
+  domainEventHints: boolean;
+  /** How many VNFs are reconciled at once. */
+  concurrency?: number;
+  log: Log;
+}
+
+/** Counters for /metrics. */
+export interface ReconcilerStats {
+  passes: number;
+  failedPasses: number;
+  lastPassSeconds: number | null;
+  lastPassAt: number | null;
+  /** Failed reconciles by error code, whatever triggered them. */
+  errors: Map<ErrorCode, number>;
+}
+
+export interface OrphanReport {
+  name: string;
+  uuid: string;
+  vnfId: string;
+  action: 'reported' | 'deleted' | 'none';
+  message?: string;
+}
+
+export interface PassReport {
+  startedAt: string;
+  durationMs: number;
+  vnfs: ReconcileOutcome[];
+  /** Domains with this instance's mark and no VNF. */
+  orphans: OrphanReport[];
+  /** Domains marked by another vnfm instance (or one without instance ids): never touched. */
+  foreign: Array<{ name: string; uuid: string; vnfId: string; instanceId: string | null }>;
+}
+
+/** What a full pass saw of a key, handed to its run so libvirt is not asked twice. */
+interface PassHint {
+  observed: ObservedDomainFacts | null;
+}
+
+const ORPHAN = 'orphan:';
+const RETRY_AFTER_ERROR_MS = 5_000;
+
+/**
+ * Keeps every libvirt domain equal to its VNF's stored intent, level-triggered. One path in:
+ * the timer, POST /reconcile, API writes, domain events, rechecks and reconnects all put keys
+ * (VNF ids, `orphan:UUID`) into one keyed queue; one `reconcile` observes, plans (pure), acts
+ * through the executor and writes status. A full pass observes everything once and enqueues.
+ * Every VNF fails alone: whatever one throws is recorded on it, and the others go on.
+ */
+export class Reconciler {
+  private readonly queue: KeyedWorkQueue<ReconcileOutcome, PassHint>;
+  private readonly unsubscribers: Array<() => void> = [];
+  private readonly reportedOrphans = new Set<string>();
+  private readonly orphanFailures = new Map<string, { failures: number; nextAttemptAt: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<PassReport> | null = null;
+  private queued: Promise<PassReport> | null = null;
+  readonly stats: ReconcilerStats = { passes: 0, failedPasses: 0, lastPassSeconds: null, lastPassAt: null, errors: new Map() };
+
+  constructor(
+    private readonly vnfs: VnfRepository,
+    private readonly eventStore: VnfEventRepository,
+    private readonly db: Database,
+    private readonly observer: DomainObserver,
+    private readonly executor: ActionExecutor,
+    private readonly events: VnfEventLog,
+    private readonly libvirt: LibvirtPort,
+    private readonly options: ReconcilerOptions,
+  ) {
+    this.queue = new KeyedWorkQueue<ReconcileOutcome, PassHint>((key, hint) => this.reconcile(key, hint), {
+      concurrency: options.concurrency ?? 8,
+      onError: (key, error) => this.runFailed(key, error),
+    });
+  }
+
+  /** Keys waiting or being reconciled. */
+  get queueDepth(): number {
+    return this.queue.pending;
+  }
+
+  start(onConnected?: (listener: () => void) => () => void): void {
+    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
+    this.timer.unref();
+    if (onConnected) this.unsubscribers.push(onConnected(() => this.tick()));
+    if (this.options.domainEventHints) this.unsubscribers.push(this.libvirt.onDomainEvent((event) => this.queue.add(event.uuid)));
+    this.tick();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    this.queue.stop();
+  }
+
+  /** Reconciles one VNF now and answers what that run did (API writes wait for this). */
+  reconcileNow(id: string): Promise<ReconcileOutcome> {
+    return this.queue.run(id);
+  }
+
+  /** A full pass as soon as possible: the running one is waited for, then a new one runs. */
+  requestPass(): Promise<PassReport> {
+    if (!this.current) {
+      this.current = this.runPass().then(
+        (report) => {
+          this.stats.passes += 1;
+          this.stats.lastPassSeconds = report.durationMs / 1000;
+          this.stats.lastPassAt = Date.now();
+          this.current = null;
+          return report;
+        },
+        (error: unknown) => {
+          this.stats.failedPasses += 1;
+          this.current = null;
+          throw error;
+        },
+      );
+      return this.current;
+    }
+    this.queued ??= this.current
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.requestPass();
+      });
+    return this.queued;
+  }
+
+  /** A scheduled pass; skipped while one runs, while libvirt is away or the database refuses writes. */
+  private tick(): void {
+    if (this.current || !this.libvirt.isConnected() || !this.db.health.writable) return;
+    this.requestPass().catch((error: unknown) => this.options.log('warn', `reconcile pass failed: ${messageOf(error)}`));
+  }
+
+  private async runPass(): Promise<PassReport> {
+    const started = Date.now();
+    this.refuseUnready();
+    const observed = await this.observer.observeAll();
+    const byName = new Map(observed.map((facts) => [facts.name, facts]));
+    const rows = this.vnfs.list();
+    const vnfs = await Promise.all(
+      rows.map((row) => this.queue.run(row.id, { observed: byName.get(row.name) ?? null }).catch((error: unknown) => failedOutcome(row, error))),
+    );
+    const known = new Set(rows.map((row) => row.id));
+    const orphans: OrphanReport[] = [];
+    const foreign: PassReport['foreign'] = [];
+    const orphanRuns: Array<Promise<void>> = [];
+    for (const facts of observed) {
+      const metadata = facts.definition?.metadata;
+      if (!metadata || known.has(metadata.vnfId) || known.has(facts.uuid)) continue;
+      if (metadata.instanceId !== this.options.instanceId) {
+        foreign.push({ name: facts.name, uuid: facts.uuid, vnfId: metadata.vnfId, instanceId: metadata.instanceId });
+        continue;
+      }
+      orphanRuns.push(
+        this.queue.run(`${ORPHAN}${facts.uuid}`, { observed: facts }).then(
+          (outcome) => {
+            if (outcome.result !== 'gone') orphans.push(orphanReport(facts, metadata.vnfId, outcome));
+          },
+          (error: unknown) => {
+            orphans.push({ name: facts.name, uuid: facts.uuid, vnfId: metadata.vnfId, action: 'none', message: messageOf(error) });
+          },
+        ),
+      );
+    }
+    await Promise.all(orphanRuns);
+    // Events of deleted VNFs and of orphans that are gone.
+    const keep = new Set([...known, ...observed.map((facts) => facts.uuid)]);
+    await this.eventStore.pruneAllBut(keep).catch((error: unknown) => this.options.log('warn', `event pruning failed: ${messageOf(error)}`));
+    return { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, vnfs, orphans, foreign };
+  }
+
+  private refuseUnready(): void {
+    if (!this.libvirt.isConnected()) throw new LibvirtConnectionError(`not connected to libvirtd at ${this.libvirt.uri}`, 'reconcile');
+    if (!this.db.health.writable) throw new VnfmError('database-unavailable', `the database refuses writes: ${this.db.health.reason}`);
+  }
+
+  // ---- one key -------------------------------------------------------------------------------
+
+  private reconcile(key: string, hint: PassHint | undefined): Promise<ReconcileOutcome> {
+    if (key.startsWith(ORPHAN)) return this.reconcileOrphan(key.slice(ORPHAN.length), hint);
+    return this.reconcileVnf(key, hint);
+  }
+
+  private async reconcileVnf(id: string, hint: PassHint | undefined): Promise<ReconcileOutcome> {
+    // No libvirt side effect while the database cannot record what was done.
+    if (!this.db.health.writable) throw new VnfmError('database-unavailable', `the database refuses writes: ${this.db.health.reason}`);
+    const vnf = this.vnfs.findById(id);
+    if (!vnf) return { id, name: '', actions: [], result: 'gone' };
+    const now = Date.now();
+    let observed: ObservedDomainFacts | null;
+    try {
+      observed = hint ? hint.observed : await this.observer.observeOne(vnf.name);
+    } catch (error) {
+      if (!(error instanceof LibvirtError)) throw error;
+      if (vnf.lastError?.code !== 'libvirt-unavailable') await this.vnfs.updateIfUnchanged(id, vnf.updatedAt, { lastError: lastError('libvirt-unavailable', messageOf(error), now) });
+      return { id, name: vnf.name, actions: [], result: 'deferred', code: 'libvirt-unavailable', message: messageOf(error) };
+    }
+    if (vnf.pendingOperation === 'delete') return this.reconcileDeletion(vnf, observed, now);
+    if (!vnf.spec) return this.markFailed(vnf, 'spec-unreadable', vnf.specProblem ?? 'the stored spec cannot be read', now);
+    let designed: Awaited<ReturnType<typeof desiredVnf>>;
+    try {
+      designed = await desiredVnf(vnf, vnf.spec, this.vnfs.claimsOf(id), this.options.host, this.options.instanceId);
+    } catch (error) {
+      return this.markFailed(vnf, 'design-failed', `vnfm cannot build this VNF's domain: ${messageOf(error)}`, now);
+    }
+    const plan = planVnf(designed.desired, observed, {
+      now,
+      shutdownTimeoutMs: this.options.shutdownTimeoutMs,
+      driverKeepsQemuCommandline: this.libvirt.keepsQemuCommandline,
+    });
+    if (plan.conflict) return this.markFailed(vnf, 'domain-name-taken', plan.conflict, now, 'conflict');
+    const target = { id, name: vnf.name, generation: vnf.generation, autostart: Boolean(vnf.spec.autostart) };
+    const execution = plan.actions.length > 0 ? await this.executor.execute(target, plan.actions, designed.xml, plan.drift) : null;
+    const actions = describe(plan.actions);
+    if (execution?.kind === 'done' && execution.forgotten) return { id, name: vnf.name, actions, result: 'deleted' };
+    const { changes, outcome, retryInMs } = statusAfter(vnf, vnf.spec.powerState, plan, execution, now, this.options.retry);
+    if (plan.restartRequired && !vnf.restartRequired) {
+      await this.events.record(vnf, 'RestartRequired', 'the new definition waits for the guest to restart (update strategy OnRestart)');
+    }
+    await this.writeStatus(vnf, changes);
+    const recheckIn = retryInMs ?? (plan.recheckAt === undefined ? undefined : plan.recheckAt - now);
+    if (recheckIn !== undefined) this.queue.add(id, recheckIn);
+    return { id, name: vnf.name, actions, ...outcome, ...(plan.drift.length > 0 ? { drift: plan.drift } : {}) };
+  }
+
+  /** Destroy and undefine by UUID, then forget; needs nothing of the spec, so a damaged row can go too. */
+  private async reconcileDeletion(vnf: VnfRecord, observed: ObservedDomainFacts | null, now: number): Promise<ReconcileOutcome> {
+    const plan = afterBackoff(planDeletion(vnf.id, observed), vnf.nextAttemptAt, now);
+    const actions = describe(plan.actions);
+    if (plan.actions.length === 0) {
+      if (plan.recheckAt !== undefined) this.queue.add(vnf.id, plan.recheckAt - now);
+      return { id: vnf.id, name: vnf.name, actions, result: 'waiting' };
+    }
+    const execution = await this.executor.execute({ id: vnf.id, name: vnf.name }, plan.actions, null, []);
+    if (execution.kind === 'done') return { id: vnf.id, name: vnf.name, actions, result: 'deleted' };
+    const { changes, outcome, retryInMs } = statusAfter(vnf, 'stopped', plan, execution, now, this.options.retry);
+    await this.writeStatus(vnf, changes);
+    if (retryInMs !== undefined) this.queue.add(vnf.id, retryInMs);
+    return { id: vnf.id, name: vnf.name, actions, ...outcome };
+  }
+
+  /** This VNF cannot be worked on: Failed with a typed error (and one event per new error); the rest goes on. */
+  private async markFailed(vnf: VnfRecord, code: ErrorCode, message: string, now: number, result: ReconcileOutcome['result'] = 'failed'): Promise<ReconcileOutcome> {
+    if (vnf.lastError?.code !== code) await this.events.record(vnf, code, message);
+    this.count(code);
+    await this.writeStatus(vnf, failedStatus(vnf, code, message, now));
+    return { id: vnf.id, name: vnf.name, actions: [], result, code, message };
+  }
+
+  /** Unless an API write came in meanwhile: then it is not overwritten, and the VNF is looked at again. */
+  private async writeStatus(vnf: VnfRecord, changes: VnfChanges): Promise<void> {
+    if (!(await this.vnfs.updateIfUnchanged(vnf.id, vnf.updatedAt, changes))) this.queue.add(vnf.id);
+  }
+
+  private async reconcileOrphan(uuid: string, hint: PassHint | undefined): Promise<ReconcileOutcome> {
+    const facts = hint?.observed;
+    const vnfId = facts?.definition?.metadata?.vnfId;
+    if (!facts || !vnfId) return { id: uuid, name: '', actions: [], result: 'gone' };
+    // Looked at again: a VNF created or deleted meanwhile is not an orphan.
+    if (this.vnfs.findById(vnfId) || this.vnfs.findById(uuid)) return { id: uuid, name: facts.name, actions: [], result: 'gone' };
+    const target = { id: uuid, name: facts.name };
+    const actions = planOrphan(this.options.orphanPolicy, facts);
+    if (actions.length === 0) {
+      if (!this.reportedOrphans.has(uuid)) {
+        this.reportedOrphans.add(uuid);
+        await this.events.record(target, 'OrphanFound', `domain ${facts.name} (uuid ${uuid}) carries this vnfm's mark for VNF ${vnfId}, which does not exist; left alone (VNFM_ORPHAN_POLICY=report)`);
+      }
+      return { id: uuid, name: facts.name, actions: [], result: 'waiting' };
+    }
+    const backoff = this.orphanFailures.get(uuid);
+    if (backoff && backoff.nextAttemptAt > Date.now()) return { id: uuid, name: facts.name, actions: [], result: 'waiting', message: 'backing off after a failure' };
+    const execution = await this.executor.execute(target, actions, null, []);
+    if (execution.kind === 'done') {
+      this.orphanFailures.delete(uuid);
+      this.reportedOrphans.delete(uuid);
+      await this.events.record(target, 'OrphanDeleted', `domain ${facts.name} (uuid ${uuid}) had this vnfm's mark but no VNF; removed (VNFM_ORPHAN_POLICY=delete)`);
+      return { id: uuid, name: facts.name, actions: describe(actions), result: 'deleted' };
+    }
+    const failures = (backoff?.failures ?? 0) + 1;
+    this.orphanFailures.set(uuid, { failures, nextAttemptAt: Date.now() + retryDelayMs(failures, this.options.retry) });
+    return { id: uuid, name: facts.name, actions: describe(actions), result: 'failed', message: execution.message };
+  }
+
+  /** A run that threw: logged with its VNF, counted, looked at again later. Never swallowed. */
+  private runFailed(key: string, error: unknown): void {
+    const code: ErrorCode = error instanceof VnfmError ? error.code : error instanceof LibvirtError ? 'libvirt-unavailable' : 'internal';
+    this.count(code);
+    const name = key.startsWith(ORPHAN) ? key : (this.safeName(key) ?? key);
+    this.options.log(code === 'internal' ? 'error' : 'warn', `reconcile of ${name} failed (${code}): ${error instanceof Error && code === 'internal' ? (error.stack ?? error.message) : messageOf(error)}`);
+    this.queue.add(key, RETRY_AFTER_ERROR_MS);
+  }
+
+  private safeName(id: string): string | undefined {
+    try {
+      return this.vnfs.findById(id)?.name;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private count(code: ErrorCode): void {
+    this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
+  }
+}
+
+function describe(actions: readonly Action[]): string[] {
+  return actions.map((action) => ('why' in action ? `${action.kind}:${action.why}` : action.kind));
+}
+
+function failedOutcome(row: VnfRecord, error: unknown): ReconcileOutcome {
+  const code: ErrorCode = error instanceof VnfmError ? error.code : error instanceof LibvirtError ? 'libvirt-unavailable' : 'internal';
+  return { id: row.id, name: row.name, actions: [], result: 'failed', code, message: messageOf(error) };
+}
+
+function orphanReport(facts: ObservedDomainFacts, vnfId: string, outcome: ReconcileOutcome): OrphanReport {
+  const action = outcome.result === 'deleted' ? 'deleted' : outcome.result === 'waiting' && outcome.message === undefined ? 'reported' : 'none';
+  return { name: facts.name, uuid: facts.uuid, vnfId, action, ...(outcome.message ? { message: outcome.message } : {}) };
+}
+

@@ -1,0 +1,4 @@
+export * from './draft.js';
+export * from './keyed-mutex.js';
+export * from './vnf-use-cases.js';
+export * from './vnf-view.js';

@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto';
+import { VnfmError, messageOf } from '../../core/src/index.js';
+import type { HostFacts } from '../../designer/src/index.js';
+import type { Allocation, DeviceAllowList } from '../../host-devices/src/index.js';
+import type { DeviceClaim, NewVnf, VnfChanges, VnfEventRepository, VnfRecord, VnfRepository } from '../../inventory/src/index.js';
+import { LibvirtError, type LibvirtPort, type ObservedDomain } from '../../libvirt/src/index.js';
+import { allocatedDevices, desiredXml, type Failpoints, type ReconcileOutcome, type Reconciler } from '../../reconciler/src/index.js';
+import { canonicalJson, makeVnfSpecSchema, validateBody, type VnfRequest, type VnfSpec } from '../../vnf/src/index.js';
+import { draftDomain, draftSpec, type DraftContext, type SpecDraft } from './draft.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { vnfView, type VnfView } from './vnf-view.js';
+
+/** What `POST /vnfs?dryRun=true` answers: what would be stored, defined and claimed. */
+export interface DryRunResult {
+  dryRun: true;
+  spec: VnfSpec;
+  domainXml: string;
+  /** Host devices the VNF would take. */
+  devices: Allocation[];
+}
+
+export type LabelSelector = [key: string, value: string | undefined];
+
+/**
+ * The VNF use cases behind the HTTP API. Each write stores its intent durably first (a refused
+ * or failed write stores nothing and touches no domain), then has the reconciler act on it and
+ * waits for that reconcile. Refusals are VnfmErrors; the HTTP layer turns them into problems.
+ */
+export class VnfUseCases {
+  private readonly requestSchema;
+  private readonly locks = new KeyedMutex();
+
+  constructor(
+    private readonly vnfs: VnfRepository,
+    private readonly events: VnfEventRepository,
+    private readonly reconciler: Reconciler,
+    private readonly libvirt: LibvirtPort,
+    private readonly failpoints: Failpoints,
+    private readonly context: DraftContext,
+  ) {
+    this.requestSchema = makeVnfSpecSchema({ defaultArch: context.host.arch });
+  }
+
+  get host(): HostFacts {
+    return this.context.host;
+  }
+
+  /** Validates and checks a request exactly as create would; with `dryRun` it answers what it would do and writes nothing. */
+  async create(body: unknown, options: { dryRun: boolean }): Promise<{ created: VnfView } | { dryRun: DryRunResult }> {
+    const request: VnfRequest = validateBody(this.requestSchema, body);
+    return this.locks.run(request.name, async () => {
+      const draft = await this.draftNew(request);
+      if (options.dryRun) {
+        const domain = this.vnfs.preview((state) => draftDomain(draft, 1, state, this.context));
+        return { dryRun: { dryRun: true, spec: draft.spec, domainXml: domain.xml, devices: domain.allocations } };
+      }
+      return { created: await this.insertAndApply(draft) };
+    });
+  }
+
+  /** `PUT /vnfs/{name}`: creates the VNF, or replaces its spec with every check a create makes. */
+  async put(name: string, body: unknown): Promise<{ created: VnfView } | { replaced: VnfView }> {
+    const withName = body !== null && typeof body === 'object' && !Array.isArray(body) && !Object.hasOwn(body, 'name') ? { ...body, name } : body;
+    const request: VnfRequest = validateBody(this.requestSchema, withName);
+    if (request.name !== name) throw VnfmError.invalid([{ field: 'name', reason: `must be '${name}', the name in the URL (a VNF cannot be renamed)` }]);
+    return this.locks.run(name, async () => {
+      const existing = this.vnfs.findByName(name);
+      if (!existing) return { created: await this.insertAndApply(await this.draftNew(request)) };
+      if (existing.pendingOperation === 'delete') throw new VnfmError('vnf-deleting', `VNF '${name}' is being deleted`, { field: 'name' });
+      return { replaced: await this.replace(existing, request) };
+    });
+  }
+
+  private async insertAndApply(draft: SpecDraft): Promise<VnfView> {
+    const { vnf } = await this.vnfs.insertClaiming((state) => {
+      const domain = draftDomain(draft, 1, state, this.context);
+      return { vnf: newVnf(draft, domain.specHash), allocations: domain.allocations };
+    });
+    this.failpoints.hit('after-commit');
+    const outcome = await this.reconcileAcknowledged(vnf.id);
+    if (outcome?.result === 'rejected') {
+      await this.vnfs.delete(vnf.id);
+      throw new VnfmError('domain-rejected', `libvirt refused the domain definition: ${outcome.message}`);
+    }
+    return this.view(vnf.name);
+  }
+
+  private async replace(existing: VnfRecord, request: VnfRequest): Promise<VnfView> {
+    const macOwners = this.vnfs.macOwners(existing.id);
+    refuseTakenMacs(request, macOwners);
+    // A damaged stored spec can be replaced: that is how an operator repairs it.
+    const draft = draftSpec(existing.id, request, new Set(macOwners.keys()), this.context.host, existing.spec ?? undefined);
+    const generation = existing.generation + 1;
+    const { changed } = await this.vnfs.replaceClaiming(existing.id, (state) => {
+      const domain = draftDomain(draft, generation, state, this.context);
+      const same = existing.spec !== null && canonicalJson(draft.spec) === canonicalJson(existing.spec) && domain.specHash === existing.specHash;
+      if (same) return { changes: null, allocations: domain.allocations };
+      const changes: VnfChanges = {
+        spec: draft.spec,
+        specHash: domain.specHash,
+        generation,
+        phase: 'Provisioning',
+        pendingOperation: 'update',
+        failureCount: 0,
+        nextAttemptAt: null,
+        lastError: null,
+      };
+      return { changes, allocations: domain.allocations };
+    });
+    if (!changed) return this.view(existing.name);
+    const outcome = await this.reconcileAcknowledged(existing.id);
+    if (outcome?.result === 'rejected') {
+      throw new VnfmError(
+        'domain-rejected',
+        `libvirt refused the new domain definition: ${outcome.message}. The spec is stored and the VNF is Failed; libvirt keeps the previous definition until a valid spec is PUT`,
+      );
+    }
+    return this.view(existing.name);
+  }
+
+  /** Every check a create makes before the write itself; writes nothing. */
+  private async draftNew(request: VnfRequest): Promise<SpecDraft> {
+    if (this.vnfs.findByName(request.name)) throw nameTaken(request.name);
+    const macOwners = this.vnfs.macOwners();
+    refuseTakenMacs(request, macOwners);
+    await this.refuseForeignDomain(request.name);
+    return draftSpec(randomUUID(), request, new Set(macOwners.keys()), this.context.host);
+  }
+
+  /**
+   * The write is committed: reconcile it now and wait. A reconcile that cannot run (libvirt or
+   * the database away) does not undo the acknowledged write: the reconciler gets to it later.
+   */
+  private async reconcileAcknowledged(id: string): Promise<ReconcileOutcome | null> {
+    return this.reconciler.reconcileNow(id).catch(() => null);
+  }
+
+  list(labels: readonly LabelSelector[] = []): Promise<VnfView[]> {
+    const rows = this.vnfs.list().filter((vnf) => {
+      if (labels.length === 0) return true;
+      const own = vnf.spec?.labels ?? {};
+      return labels.every(([key, value]) => Object.hasOwn(own, key) && (value === undefined || own[key] === value));
+    });
+    const claimsByVnf = new Map<string, DeviceClaim[]>();
+    for (const claim of this.vnfs.allClaims()) claimsByVnf.set(claim.vnfId, [...(claimsByVnf.get(claim.vnfId) ?? []), claim]);
+    return this.observeAll().then((observed) =>
+      rows.map((vnf) => vnfView(vnf, observed === 'unknown' ? 'unknown' : (observed.get(vnf.name) ?? null), claimsByVnf.get(vnf.id) ?? [])),
+    );
+  }
+
+  get(name: string): Promise<VnfView> {
+    return this.view(name);
+  }
+
+  /**
+   * Marks the VNF for deletion, then has its domain removed, then its row and device claims (in
+   * that order, so a device is never free while a domain may still use it). A VNF whose stored
+   * spec is damaged can be deleted too. libvirt trouble defers the rest to the reconciler.
+   */
+  async delete(name: string): Promise<VnfView> {
+    return this.locks.run(name, async () => {
+      const vnf = this.require(name);
+      const marked = (await this.vnfs.update(vnf.id, { phase: 'Deleting', pendingOperation: 'delete', failureCount: 0, nextAttemptAt: null }))!;
+      const claims = this.vnfs.claimsOf(vnf.id);
+      const outcome = await this.reconcileAcknowledged(vnf.id);
+      if (outcome?.result === 'deleted') return vnfView(marked, null, []);
+      return vnfView(this.vnfs.findById(vnf.id) ?? marked, 'unknown', claims);
+    });
+  }
+
+  /** start / stop: the desired power state (runtime intent: no new generation, no redefine). */
+  async setPowerState(name: string, powerState: 'running' | 'stopped'): Promise<VnfView> {
+    return this.locks.run(name, async () => {
+      const vnf = this.requireWorkable(name);
+      const spec = vnf.spec!;
+      if (spec.powerState !== powerState) {
+        await this.vnfs.update(vnf.id, { spec: { ...spec, powerState }, shutdownRequestedAt: null, failureCount: 0, nextAttemptAt: null });
+      }
+      await this.reconcileAcknowledged(vnf.id);
+      return this.view(name);
+    });
+  }
+
+  /** reboot: a one-shot, carried out once by the reconciler. */
+  async reboot(name: string): Promise<VnfView> {
+    return this.locks.run(name, async () => {
+      const vnf = this.requireWorkable(name);
+      if (vnf.spec!.powerState !== 'running') throw new VnfmError('vnf-stopped', `VNF '${name}' is meant to be stopped; start it instead`);
+      await this.vnfs.update(vnf.id, { rebootRequested: true });
+      await this.reconcileAcknowledged(vnf.id);
+      return this.view(name);
+    });
+  }
+
+  eventsOf(name: string): Array<{ at: string; type: string; message: string }> {
+    const vnf = this.require(name);
+    return this.events.list(vnf.id).map(({ at, type, message }) => ({ at, type, message }));
+  }
+
+  /** The XML vnfm defines for the VNF now. */
+  desiredXml(name: string): string {
+    const vnf = this.require(name);
+    if (!vnf.spec) throw new VnfmError('spec-unreadable', `VNF '${name}' has a stored spec vnfm cannot read (${vnf.specProblem}); PUT a new spec or DELETE it`);
+    try {
+      return desiredXml(vnf, vnf.spec, allocatedDevices(this.vnfs.claimsOf(vnf.id)), this.context.host, this.context.instanceId);
+    } catch (error) {
+      throw new VnfmError('design-failed', `vnfm cannot build this VNF's domain: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  /** What libvirt has now (live definition). */
+  async liveXml(name: string): Promise<string> {
+    const vnf = this.require(name);
+    const observed = await this.observe(name);
+    if (observed === 'unknown') throw new VnfmError('libvirt-unavailable', `libvirtd at ${this.libvirt.uri} is not reachable`);
+    if (!observed || observed.uuid !== vnf.id) throw new VnfmError('not-found', `VNF '${name}' has no libvirt domain right now`);
+    return this.libvirt.getDomainXml(vnf.id, { inactive: false });
+  }
+
+  private async view(name: string): Promise<VnfView> {
+    const vnf = this.require(name);
+    return vnfView(vnf, await this.observe(name), this.vnfs.claimsOf(vnf.id));
+  }
+
+  /** A VNF that is not being deleted and whose spec can be read. */
+  private requireWorkable(name: string): VnfRecord {
+    const vnf = this.require(name);
+    if (vnf.pendingOperation === 'delete') throw new VnfmError('vnf-deleting', `VNF '${name}' is being deleted`);
+    if (!vnf.spec) throw new VnfmError('spec-unreadable', `VNF '${name}' has a stored spec vnfm cannot read (${vnf.specProblem}); PUT a new spec or DELETE it`);
+    return vnf;
+  }
+
+  private require(name: string): VnfRecord {
+    const vnf = this.vnfs.findByName(name);
+    if (!vnf) throw new VnfmError('not-found', `no VNF named '${name}'`);
+    return vnf;
+  }
+
+  private async observe(name: string): Promise<ObservedDomain | null | 'unknown'> {
+    try {
+      return await this.libvirt.lookupDomain(name);
+    } catch (error) {
+      if (error instanceof LibvirtError) return 'unknown';
+      throw error;
+    }
+  }
+
+  private async observeAll(): Promise<Map<string, ObservedDomain> | 'unknown'> {
+    try {
+      return new Map((await this.libvirt.listDomains()).map((domain) => [domain.name, domain]));
+    } catch (error) {
+      if (error instanceof LibvirtError) return 'unknown';
+      throw error;
+    }
+  }
+
+  /** A domain of that name that vnfm does not own must never be overwritten by a define. */
+  private async refuseForeignDomain(name: string): Promise<void> {
+    const observed = await this.observe(name);
+    if (observed && observed !== 'unknown') {
+      throw new VnfmError('domain-name-taken', `libvirt already has a domain named '${name}' that vnfm does not manage`, { field: 'name' });
+    }
+  }
+}
+
+function refuseTakenMacs(request: VnfRequest, macOwners: ReadonlyMap<string, string>): void {
+  request.interfaces.forEach((nic, index) => {
+    const owner = nic.mac ? macOwners.get(nic.mac) : undefined;
+    if (owner) throw new VnfmError('mac-in-use', `interfaces[${index}].mac ${nic.mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
+  });
+}
+
+function nameTaken(name: string): VnfmError {
+  return new VnfmError('name-taken', `a VNF named '${name}' already exists`, { field: 'name' });
+}
+
+function newVnf(draft: SpecDraft, hash: string): NewVnf {
+  const now = new Date().toISOString();
+  return {
+    id: draft.id,
+    name: draft.spec.name,
+    spec: draft.spec,
+    specHash: hash,
+    generation: 1,
+    observedGeneration: 0,
+    phase: 'Provisioning',
+    pendingOperation: 'create',
+    restartRequired: false,
+    inSync: false,
+    drift: [],
+    failureCount: 0,
+    nextAttemptAt: null,
+    shutdownRequestedAt: null,
+    rebootRequested: false,
+    lastError: null,
+    lastReconciledAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+

@@ -1,0 +1,32 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * `vnf_mac`: every MAC address a VNF's spec uses, primary key the MAC, so SQLite itself refuses
+ * a MAC twice, whatever races the application loses. `vnfm_meta`: this instance's id (its
+ * ownership mark in every domain) and the storage probe.
+ */
+export class MacsAndInstance1764410000000 implements MigrationInterface {
+  name = 'MacsAndInstance1764410000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE "vnf_mac" (
+        "mac" text PRIMARY KEY NOT NULL,
+        "vnf_id" text NOT NULL REFERENCES "vnf" ("id") ON DELETE CASCADE
+      )`);
+    await runner.query(`CREATE INDEX "IDX_vnf_mac_vnf" ON "vnf_mac" ("vnf_id")`);
+    // Existing rows: their MACs, first owner wins (a duplicate could only come from the old race).
+    await runner.query(`
+      INSERT OR IGNORE INTO "vnf_mac" ("mac", "vnf_id")
+      SELECT lower(json_extract(nic.value, '$.mac')), v."id"
+      FROM "vnf" v, json_each(v."spec", '$.interfaces') nic
+      WHERE json_valid(v."spec") AND json_extract(nic.value, '$.mac') IS NOT NULL
+      ORDER BY v."created_at"`);
+    await runner.query(`CREATE TABLE "vnfm_meta" ("key" text PRIMARY KEY NOT NULL, "value" text NOT NULL)`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE "vnfm_meta"`);
+    await runner.query(`DROP TABLE "vnf_mac"`);
+  }
+}

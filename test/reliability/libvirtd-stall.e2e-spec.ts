@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectInvariants } from '../support/invariants.js';
+import { sleep } from '../support/libvirtd.js';
+import { startPrivateLibvirtd, stopAllPrivateLibvirtd, type PrivateLibvirtd } from '../support/private-libvirtd.js';
+import { uniqueName, virsh } from '../support/virsh.js';
+import { startVnfm, stopAllVnfm, vnfBody, type VnfmProcess } from '../support/vnfm-service.js';
+import { describeAnswer, stateOf, until } from './helpers.js';
+
+const STALL_MS = 20_000;
+
+/**
+ * libvirtd SIGSTOPped for ~20 s with calls in flight, then SIGCONTinued: vnfm never dies, and
+ * recovers by itself (ready, reconciling). A private libvirtd: the system one is not touched.
+ */
+describe('libvirtd stalled (SIGSTOP) under a running vnfm (private libvirtd, test driver)', () => {
+  let daemon: PrivateLibvirtd;
+  let dir: string;
+  let svc: VnfmProcess;
+  beforeAll(async () => {
+    daemon = await startPrivateLibvirtd();
+    dir = mkdtempSync(join(tmpdir(), 'vnfm-stall-'));
+  });
+  afterAll(async () => {
+    daemon?.resume();
+    await stopAllVnfm();
+    await stopAllPrivateLibvirtd();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('vnfm keeps running through a 20 s stall with calls in flight, then is ready again and reconciles', async () => {
+    const dbPath = join(dir, 'vnfm.db');
+    svc = await startVnfm({ dbPath, uri: daemon.uri, env: { VNFM_RECONCILE_INTERVAL_MS: '1000', VNFM_LIBVIRT_PROBE_INTERVAL_MS: '1000' } });
+    const before = [uniqueName('stall'), uniqueName('stall')];
+    const acknowledged: Array<{ name: string; id: string }> = [];
+    for (const name of before) {
+      const created = await svc.call('POST', '/vnfs', vnfBody(name));
+      expect(created.status, describeAnswer(created)).toBe(201);
+      acknowledged.push({ name, id: created.body.id });
+    }
+
+    daemon.pause();
+    let resumed = false;
+    try {
+      // Calls in flight while libvirtd hangs: a pass, a create, a replace, a delete, reads.
+      const during = uniqueName('stall');
+      const inFlight = {
+        reconcile: svc.call('POST', '/reconcile', undefined, STALL_MS + 60_000),
+        create: svc.call('POST', '/vnfs', vnfBody(during), STALL_MS + 60_000),
+        replace: svc.call('PUT', `/vnfs/${before[0]}`, vnfBody(before[0]!, { memoryMiB: 256 }), STALL_MS + 60_000),
+        list: svc.call('GET', '/vnfs', undefined, STALL_MS + 60_000),
+        xml: svc.call('GET', `/vnfs/${before[1]}/domain.xml?live=true`, undefined, STALL_MS + 60_000),
+      };
+      const settled = Object.fromEntries(Object.keys(inFlight).map((key) => [key, 'pending'])) as Record<string, string>;
+      for (const [key, promise] of Object.entries(inFlight)) promise.then((answer) => (settled[key] = String(answer.status)), (error) => (settled[key] = `error ${String(error)} ${String((error as { cause?: unknown }).cause)} at ${new Date().toISOString()}`));
+
+      // Through the stall: the process stays up and answers /healthz.
+      const stallEnds = Date.now() + STALL_MS;
+      const unanswered: string[] = [];
+      while (Date.now() < stallEnds) {
+        expect(svc.alive(), `vnfm died during the stall:\n${svc.output().slice(-3000)}`).toBe(true);
+        const health = await svc.call('GET', '/healthz', undefined, 5_000).catch((error) => ({ status: 0, text: String(error) }));
+        if (health.status !== 200) unanswered.push(`${new Date().toISOString()} ${health.status} ${health.text.slice(0, 100)}`);
+        await sleep(1_000);
+      }
+      expect(unanswered, 'GET /healthz during the stall').toEqual([]);
+
+      daemon.resume();
+      resumed = true;
+      // Every call in flight is answered (whatever the answer); none hangs for good.
+      const answers = await Promise.all(Object.values(inFlight).map((promise) => promise.catch((error) => ({ status: 0, text: String(error) }))));
+      expect(svc.alive(), `vnfm died after the stall:\n${svc.output().slice(-3000)}`).toBe(true);
+      for (const answer of answers) expect(answer.status, `${JSON.stringify(settled)} ${answer.text.slice(0, 200)}\n${svc.output().slice(-3000)}`).toBeGreaterThan(0);
+      const createAnswer = answers[1]!;
+      if (createAnswer.status === 201) acknowledged.push({ name: during, id: (createAnswer as { body: { id: string } }).body.id });
+
+      // Ready again by itself, and reconciling: a sabotaged VNF is started again.
+      await until(() => svc.call('GET', '/readyz'), (answer) => answer.status === 200, 30_000, 'readyz 200 after the stall');
+      const pass = await until(() => svc.call('POST', '/reconcile'), (answer) => answer.status === 200, 15_000, 'a reconcile pass after the stall');
+      expect(pass.status).toBe(200);
+      await virsh(daemon.uri, 'destroy', before[1]!);
+      await until(() => stateOf(daemon.uri, before[1]!), (state) => state === 'running', 15_000, `${before[1]} started again after virsh destroy`);
+      for (const ack of acknowledged) await until(() => stateOf(daemon.uri, ack.name), (state) => state === 'running', 15_000, `${ack.name} running`);
+      await expectInvariants({ uri: daemon.uri, dbPath, inScope: () => true, acknowledged }, 20_000);
+      expect(svc.alive()).toBe(true);
+    } finally {
+      if (!resumed) daemon.resume();
+    }
+    await svc.stop();
+  });
+});

@@ -1,0 +1,21 @@
+import { it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startPrivateLibvirtd } from '../support/private-libvirtd.js';
+import { startVnfm, vnfBody } from '../support/vnfm-service.js';
+const run = promisify(execFile);
+it('debug', async () => {
+  const d = await startPrivateLibvirtd();
+  const dir = mkdtempSync('/tmp/dbg-');
+  const svc = await startVnfm({ dbPath: join(dir, 'x.db'), uri: d.uri, env: { VNFM_LIBVIRT_PROBE_INTERVAL_MS: '1000', VNFM_LOG_LEVEL: 'debug' } });
+  await svc.call('POST', '/vnfs', vnfBody('dbg-a'));
+  d.pause();
+  const t0 = Date.now();
+  const r = await run('curl', ['-sv', '-X', 'POST', '-m', '60', `${svc.base}/api/v1/reconcile`]).catch((e) => e);
+  console.log('curl after', Date.now() - t0, r.stdout, r.stderr);
+  d.resume();
+  console.log(svc.output().slice(-5000));
+  await svc.kill9(); await d.stop();
+}, 120000);
