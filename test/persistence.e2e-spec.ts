@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { DataSource } from 'typeorm';
+import { Database as VnfmDatabase } from '../libs/inventory/src/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../migrations/index.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -15,8 +15,9 @@ describe('SQLite persistence', () => {
   });
 
   it('builds the schema from the migrations, with WAL and synchronous=FULL', async () => {
-    const dataSource = t.app.get(DataSource);
-    expect(await dataSource.query('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
+    // The service's own connection: synchronous=FULL (2), foreign keys on.
+    expect(t.app.get(VnfmDatabase).read((sql) => sql.pragma('synchronous', { simple: true }))).toBe(2);
+    expect(t.app.get(VnfmDatabase).read((sql) => sql.pragma('foreign_keys', { simple: true }))).toBe(1);
     const db = new Database(t.dbPath, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

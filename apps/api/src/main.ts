@@ -16,8 +16,16 @@ try {
 }
 
 const { createApp } = await import('./server.js');
-const app = await createApp(config);
-await app.listen(config.VNFM_PORT, config.VNFM_HOST);
+const { DatabaseDamagedError } = await import('../../../libs/inventory/src/index.js');
+let app;
+try {
+  app = await createApp(config);
+  await app.listen(config.VNFM_PORT, config.VNFM_HOST);
+} catch (error) {
+  // A database that fails its integrity check is never served from: restore it first (exit 3).
+  process.stderr.write(`vnfm: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(error instanceof DatabaseDamagedError ? 3 : 1);
+}
 process.stdout.write(`vnfm listening on http://${config.VNFM_HOST}:${config.VNFM_PORT}/api/v1 (libvirt ${config.VNFM_LIBVIRT_URI}, db ${config.VNFM_DB_PATH})\n`);
 
 // Stop cleanly: finish in-flight requests, close libvirt and the database, exit 0.
@@ -26,7 +34,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    app.close().then(
+    app!.close().then(
       () => process.exit(0),
       (error: unknown) => {
         process.stderr.write(`vnfm: error while stopping: ${String(error)}\n`);

@@ -23,10 +23,6 @@ import {
 } from './patterns.js';
 
 /**
- * The VNF request contract (DESIGN.md), as far as this version implements it. Unknown fields
- * are rejected, never ignored: a field vnfm does not honour must not look accepted.
- */
-/**
  * Every string that can reach domain XML or a QEMU argument starts here: one that is not XML 1.0
  * text is refused with that reason alone (`must be XML 1.0 text: U+FFFE is not allowed`), before
  * the field's own pattern, so the builder never meets a character it cannot write.
@@ -38,6 +34,10 @@ function xmlString(options: XmlTextOptions = {}) {
   });
 }
 
+/**
+ * The VNF request contract (DESIGN.md), as far as this version implements it. Unknown fields
+ * are rejected, never ignored: a field vnfm does not honour must not look accepted.
+ */
 const mac = xmlString()
   .transform((value) => value.toLowerCase())
   .pipe(z.string().regex(MAC_ADDRESS, 'must be a unicast MAC address such as 52:54:00:12:34:56'));

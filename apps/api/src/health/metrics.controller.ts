@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { HostDeviceRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
+import { Database, HostDeviceRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
 import { RequestChecks } from '../common/query-params.js';
 import { Reconciler } from '../../../../libs/reconciler/src/index.js';
@@ -31,6 +31,7 @@ export class MetricsController {
     private readonly vnfs: VnfRepository,
     private readonly devices: HostDeviceRepository,
     private readonly reconciler: Reconciler,
+    private readonly db: Database,
     @Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort,
   ) {}
 
@@ -48,7 +49,13 @@ export class MetricsController {
       family('vnfm_vnfs', 'gauge', 'VNFs by phase.', PHASES.map((phase) => [{ phase }, phases.get(phase) ?? 0])),
       family('vnfm_vnfs_in_sync', 'gauge', 'VNFs whose last reconcile found nothing to do.', [[{}, rows.filter((row) => row.inSync).length]]),
       family('vnfm_vnfs_restart_required', 'gauge', 'VNFs running an older definition (update strategy OnRestart).', [[{}, rows.filter((row) => row.restartRequired).length]]),
-      family('vnfm_vnf_start_failures', 'gauge', 'Consecutive start failures per VNF in backoff.', rows.filter((row) => row.failureCount > 0).map((row) => [{ vnf: row.name }, row.failureCount])),
+      family('vnfm_vnf_action_failures', 'gauge', 'Consecutive failed libvirt actions per VNF in backoff.', rows.filter((row) => row.failureCount > 0).map((row) => [{ vnf: row.name }, row.failureCount])),
+      family('vnfm_vnfs_failed', 'gauge', 'VNFs whose last error is this code.', [...countBy(rows.filter((row) => row.lastError !== null || row.specProblem !== null), (row) => (row.specProblem ? 'spec-unreadable' : row.lastError!.code))].map(([code, count]) => [{ code }, count])),
+      family('vnfm_reconcile_errors_total', 'counter', 'Reconciles that failed, by error code, whatever triggered them.', [...stats.errors].map(([code, count]) => [{ code }, count])),
+      family('vnfm_reconcile_queue_depth', 'gauge', 'VNF keys waiting or being reconciled.', [[{}, this.reconciler.queueDepth]]),
+      family('vnfm_database_writable', 'gauge', '1 while the database commits writes.', [[{}, this.db.health.writable ? 1 : 0]]),
+      family('vnfm_database_commits_total', 'counter', 'Committed write batches.', [[{}, this.db.stats.commits]]),
+      family('vnfm_database_failed_commits_total', 'counter', 'Write batches the database could not commit.', [[{}, this.db.stats.failedCommits]]),
       family('vnfm_host_devices', 'gauge', 'Inventoried host devices by kind and presence.', [...deviceCounts].map(([key, count]) => {
         const [kind = '', present = ''] = key.split('|');
         return [{ kind, present }, count];
