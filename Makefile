@@ -17,6 +17,7 @@ test: setup build test-only
 
 test-only:
 	npm run typecheck
+	npm run deps:check
 	npm test
 	docker-compose -f docker-compose.yml config --quiet && echo "docker-compose.yml: valid"
 

@@ -27,7 +27,7 @@ describe('VNF lifecycle on real QEMU under TCG (qemu:///system)', () => {
     // libvirt's own reading of what it stored: vnfm's parser gets back what vnfm asked for.
     const inactive = await parseDomainXml(await virsh(QEMU_URI, 'dumpxml', '--inactive', name));
     expect(inactive.type).toBe('qemu');
-    expect(inactive.metadata).toEqual({ vnfId: created.body.id, specHash: expect.stringMatching(/^[0-9a-f]{64}$/), generation: 1 });
+    expect(inactive.metadata).toEqual({ vnfId: created.body.id, instanceId: expect.stringMatching(/^[0-9a-f-]{36}$/), specHash: expect.stringMatching(/^[0-9a-f]{64}$/), generation: 1 });
     expect(inactive.memoryKiB).toBe(128 * 1024);
     expect(inactive.os.arch).toBe('aarch64');
     expect(inactive.os.machine).toMatch(/^virt/);

@@ -6,7 +6,7 @@ import { expectInvariants } from '../support/invariants.js';
 import { sleep } from '../support/libvirtd.js';
 import { startPrivateLibvirtd, stopAllPrivateLibvirtd, type PrivateLibvirtd } from '../support/private-libvirtd.js';
 import { uniqueName, virsh } from '../support/virsh.js';
-import { startVnfm, stopAllVnfm, vnfBody, type VnfmProcess } from '../support/vnfm-service.js';
+import { startVnfm, stopAllVnfm, vnfBody, type HttpAnswer, type VnfmProcess } from '../support/vnfm-service.js';
 import { describeAnswer, stateOf, until } from './helpers.js';
 
 const STALL_MS = 20_000;
@@ -33,7 +33,7 @@ describe('libvirtd stalled (SIGSTOP) under a running vnfm (private libvirtd, tes
   it('vnfm keeps running through a 20 s stall with calls in flight, then is ready again and reconciles', async () => {
     const dbPath = join(dir, 'vnfm.db');
     svc = await startVnfm({ dbPath, uri: daemon.uri, env: { VNFM_RECONCILE_INTERVAL_MS: '1000', VNFM_LIBVIRT_PROBE_INTERVAL_MS: '1000' } });
-    const before = [uniqueName('stall'), uniqueName('stall')];
+    const before = [uniqueName('stall'), uniqueName('stall'), uniqueName('stall')];
     const acknowledged: Array<{ name: string; id: string }> = [];
     for (const name of before) {
       const created = await svc.call('POST', '/vnfs', vnfBody(name));
@@ -48,11 +48,12 @@ describe('libvirtd stalled (SIGSTOP) under a running vnfm (private libvirtd, tes
       // Calls in flight while libvirtd hangs: a pass, a create, a replace, a delete, reads.
       const during = uniqueName('stall');
       const inFlight = {
-        reconcile: svc.call('POST', '/reconcile', undefined, STALL_MS + 60_000),
-        create: svc.call('POST', '/vnfs', vnfBody(during), STALL_MS + 60_000),
-        replace: svc.call('PUT', `/vnfs/${before[0]}`, vnfBody(before[0]!, { memoryMiB: 256 }), STALL_MS + 60_000),
-        list: svc.call('GET', '/vnfs', undefined, STALL_MS + 60_000),
-        xml: svc.call('GET', `/vnfs/${before[1]}/domain.xml?live=true`, undefined, STALL_MS + 60_000),
+        reconcile: svc.call('POST', '/reconcile', undefined, STALL_MS + 30_000),
+        create: svc.call('POST', '/vnfs', vnfBody(during), STALL_MS + 30_000),
+        replace: svc.call('PUT', `/vnfs/${before[0]}`, vnfBody(before[0]!, { memoryMiB: 256 }), STALL_MS + 30_000),
+        remove: svc.call('DELETE', `/vnfs/${before[2]}`, undefined, STALL_MS + 30_000),
+        list: svc.call('GET', '/vnfs', undefined, STALL_MS + 30_000),
+        xml: svc.call('GET', `/vnfs/${before[1]}/domain.xml?live=true`, undefined, STALL_MS + 30_000),
       };
       const settled = Object.fromEntries(Object.keys(inFlight).map((key) => [key, 'pending'])) as Record<string, string>;
       for (const [key, promise] of Object.entries(inFlight)) promise.then((answer) => (settled[key] = String(answer.status)), (error) => (settled[key] = `error ${String(error)} ${String((error as { cause?: unknown }).cause)} at ${new Date().toISOString()}`));
@@ -61,7 +62,7 @@ describe('libvirtd stalled (SIGSTOP) under a running vnfm (private libvirtd, tes
       const stallEnds = Date.now() + STALL_MS;
       const unanswered: string[] = [];
       while (Date.now() < stallEnds) {
-        expect(svc.alive(), `vnfm died during the stall:\n${svc.output().slice(-3000)}`).toBe(true);
+        expect(svc.alive(), `vnfm died during the stall (exit ${svc.child.exitCode}, signal ${svc.child.signalCode}):\n${svc.output().slice(-3000)}`).toBe(true);
         const health = await svc.call('GET', '/healthz', undefined, 5_000).catch((error) => ({ status: 0, text: String(error) }));
         if (health.status !== 200) unanswered.push(`${new Date().toISOString()} ${health.status} ${health.text.slice(0, 100)}`);
         await sleep(1_000);
@@ -72,13 +73,16 @@ describe('libvirtd stalled (SIGSTOP) under a running vnfm (private libvirtd, tes
       const resumedAt = new Date().toISOString();
       resumed = true;
       // Every call in flight is answered (whatever the answer); none hangs for good.
-      const answers = await Promise.all(Object.values(inFlight).map((promise) => promise.catch((error) => ({ status: 0, text: String(error) }))));
+      const answers: HttpAnswer[] = await Promise.all(Object.values(inFlight).map((promise) => promise.catch((error): HttpAnswer => ({ status: 0, contentType: '', body: {}, text: String(error) }))));
       // vnfm is still there after the stall (an exit shows here, not as a closed socket).
       const exit = await Promise.race([svc.exited.then((code) => `exited: ${String(code)}`), until(() => svc.call('GET', '/healthz', undefined, 5_000), (answer) => answer.status === 200, 10_000, 'healthz after the stall').then(() => 'alive', (error) => String(error))]);
       expect(exit, `vnfm after the stall (in flight: ${JSON.stringify(settled)}):\n${svc.output().slice(-3000)}`).toBe('alive');
       for (const answer of answers) expect(answer.status, `paused ${pausedAt} resumed ${resumedAt} ${JSON.stringify(settled)} ${answer.text.slice(0, 200)}\n${svc.output().slice(-3000)}`).toBeGreaterThan(0);
       const createAnswer = answers[1]!;
-      if (createAnswer.status === 201) acknowledged.push({ name: during, id: (createAnswer as { body: { id: string } }).body.id });
+      if (createAnswer.status === 201) acknowledged.push({ name: during, id: createAnswer.body.id });
+      // An acknowledged delete completes; a refused one leaves the VNF as it was.
+      const removed = answers[3]!.status === 202;
+      if (removed) acknowledged.splice(acknowledged.findIndex((ack) => ack.name === before[2]), 1);
 
       // Ready again by itself, and reconciling: a sabotaged VNF is started again.
       await until(() => svc.call('GET', '/readyz'), (answer) => answer.status === 200, 30_000, 'readyz 200 after the stall');
@@ -87,11 +91,11 @@ describe('libvirtd stalled (SIGSTOP) under a running vnfm (private libvirtd, tes
       await virsh(daemon.uri, 'destroy', before[1]!);
       await until(() => stateOf(daemon.uri, before[1]!), (state) => state === 'running', 15_000, `${before[1]} started again after virsh destroy`);
       for (const ack of acknowledged) await until(() => stateOf(daemon.uri, ack.name), (state) => state === 'running', 15_000, `${ack.name} running`);
-      await expectInvariants({ uri: daemon.uri, dbPath, inScope: () => true, acknowledged }, 20_000);
+      await expectInvariants({ uri: daemon.uri, dbPath, inScope: () => true, acknowledged, absent: removed ? [before[2]!] : [] }, 20_000);
       expect(svc.alive()).toBe(true);
     } finally {
       if (!resumed) daemon.resume();
     }
     await svc.stop();
-  });
+  }, 180_000);
 });

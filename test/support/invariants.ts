@@ -141,11 +141,12 @@ function duplicates(values: string[]): string[] {
 export async function invariantViolations(scope: InvariantScope): Promise<string[]> {
   const violations: string[] = [];
   if (!existsSync(scope.dbPath)) return [`database ${scope.dbPath} does not exist`];
-  const { rows, claims, macRows, integrity } = readDb(scope.dbPath, (db) => ({
+  const { rows, claims, macRows, integrity, instanceId } = readDb(scope.dbPath, (db) => ({
     rows: db.prepare(`SELECT "id", "name", "spec", "pending_operation" FROM "vnf"`).all() as Row[],
     claims: tableExists(db, 'device_claim') ? (db.prepare(`SELECT "device_key", "vnf_id", "slot" FROM "device_claim"`).all() as Claim[]) : [],
     macRows: tableExists(db, 'vnf_mac') ? (db.prepare(`SELECT "mac", "vnf_id" FROM "vnf_mac"`).all() as Array<{ mac: string; vnf_id: string }>) : null,
     integrity: (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((row) => row.integrity_check),
+    instanceId: tableExists(db, 'vnfm_meta') ? ((db.prepare(`SELECT "value" FROM "vnfm_meta" WHERE "key" = 'instance-id'`).get() as { value: string } | undefined)?.value ?? null) : null,
   }));
   if (integrity.join() !== 'ok') violations.push(`integrity_check: ${integrity.join('; ')}`);
 
@@ -177,7 +178,8 @@ export async function invariantViolations(scope: InvariantScope): Promise<string
   }
 
   for (const domain of marked) {
-    if (!scope.inScope(domain.name) && !rowNames.has(domain.name)) continue;
+    // A mark naming another vnfm instance is that instance's business, not an orphan of this one.
+    if (instanceId !== null && domain.markInstance !== null && domain.markInstance !== instanceId) continue;
     if (!rowIds.has(domain.markId!)) violations.push(`orphan: domain ${domain.name} carries vnfm's mark for ${domain.markId}, which has no row`);
   }
 
