@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { expectInvariants, removeDomains } from '../support/invariants.js';
 import { makeAllMutable, makeImmutable, makeMutable, mountTinyDisk, rootFsDir, supportsImmutable, unmountAllTinyDisks } from '../support/storage-faults.js';
-import { TEST_DRIVER_URI, uniqueName } from '../support/virsh.js';
+import { TEST_DRIVER_URI } from '../support/virsh.js';
 import { startVnfm, stopAllVnfm, vnfBody, type HttpAnswer, type VnfmProcess } from '../support/vnfm-service.js';
 import { describeAnswer, expectProblem, inactiveXml, passesElapse, stateOf, until } from './helpers.js';
 

@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { MAIN, freePort, startBuilt, type BuiltService } from './built-service.js';
+import { MAIN, freePort, type BuiltService } from './built-service.js';
 import { sleep } from './libvirtd.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies, checked field by field
@@ -29,6 +30,22 @@ export interface VnfmProcess extends BuiltService {
 
 const running = new Set<VnfmProcess>();
 
+/**
+ * The entry point to run: the repository's build, or `VNFM_E2E_MAIN` (another build of vnfm, to
+ * see how an older or newer version does on the same scenarios).
+ */
+export const SERVICE_MAIN = process.env.VNFM_E2E_MAIN ?? MAIN;
+
+/** Like built-service's startBuilt (exactly this environment plus PATH), for SERVICE_MAIN. */
+function spawnService(env: Record<string, string>): BuiltService {
+  let output = '';
+  const child = spawn(process.execPath, [SERVICE_MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  return { child, output: () => output, exited };
+}
+
 export interface StartOptions {
   dbPath: string;
   uri: string;
@@ -39,11 +56,11 @@ export interface StartOptions {
 }
 
 /**
- * Starts the built service (dist/apps/api/src/main.js) as its own process. Every process
+ * Starts the built service (dist/apps/api/src/main.js, or VNFM_E2E_MAIN) as its own process. Every process
  * started here is remembered, so `stopAllVnfm()` in afterAll ends whatever a failed test left.
  */
 export async function startVnfm(options: StartOptions): Promise<VnfmProcess> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);
+  if (!existsSync(SERVICE_MAIN)) throw new Error(`${SERVICE_MAIN} is missing: run 'npm run build' first`);
   const port = await freePort();
   const env: Record<string, string> = {
     VNFM_PORT: String(port),
@@ -54,7 +71,7 @@ export async function startVnfm(options: StartOptions): Promise<VnfmProcess> {
     VNFM_LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const built = startBuilt(env);
+  const built = spawnService(env);
   const base = `http://127.0.0.1:${port}`;
   let exited = false;
   void built.exited.then(() => {
