@@ -9,3 +9,4 @@ export * from './runtime/failpoints.js';
 export * from './runtime/observer.js';
 export * from './runtime/reconciler.js';
 export * from './runtime/status.js';
+export * from './runtime/parse-cache.js';

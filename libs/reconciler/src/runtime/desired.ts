@@ -1,8 +1,9 @@
 import { designDomain, type AllocatedDevice, type HostFacts } from '../../../designer/src/index.js';
-import { buildDomainXml, parseDomainXml } from '../../../domain-xml/src/index.js';
+import { buildDomainXml } from '../../../domain-xml/src/index.js';
 import type { DeviceClaim, VnfRecord } from '../../../inventory/src/index.js';
 import type { VnfSpec } from '../../../vnf/src/index.js';
 import type { DesiredVnf } from '../plan.js';
+import { ParseCache } from './parse-cache.js';
 
 /** The devices a VNF's current spec uses (claims a replace dropped are still held, but not used). */
 export function allocatedDevices(claims: readonly DeviceClaim[]): AllocatedDevice[] {
@@ -15,7 +16,14 @@ export function desiredXml(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'
 }
 
 /** What the planner needs to know of a stored VNF, with the XML to define. */
-export async function desiredVnf(vnf: VnfRecord, spec: VnfSpec, claims: readonly DeviceClaim[], host: HostFacts, instanceId: string): Promise<{ desired: DesiredVnf; xml: string }> {
+export async function desiredVnf(
+  vnf: VnfRecord,
+  spec: VnfSpec,
+  claims: readonly DeviceClaim[],
+  host: HostFacts,
+  instanceId: string,
+  parses: ParseCache = new ParseCache(),
+): Promise<{ desired: DesiredVnf; xml: string }> {
   const xml = desiredXml(vnf, spec, allocatedDevices(claims), host, instanceId);
   return {
     xml,
@@ -26,7 +34,7 @@ export async function desiredVnf(vnf: VnfRecord, spec: VnfSpec, claims: readonly
       powerState: spec.powerState,
       updateStrategy: spec.updateStrategy ?? 'Restart',
       // Parsed back as libvirt's XML is, so both sides are normalised alike.
-      definition: await parseDomainXml(xml),
+      definition: await parses.parse(vnf.id, xml),
       rebootRequested: vnf.rebootRequested,
       restartRequired: vnf.restartRequired,
       shutdownRequestedAt: vnf.shutdownRequestedAt,

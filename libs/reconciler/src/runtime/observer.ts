@@ -1,5 +1,5 @@
 import { messageOf } from '../../../core/src/index.js';
-import { parseDomainXml } from '../../../domain-xml/src/index.js';
+import { ParseCache } from './parse-cache.js';
 import { DomainNotFoundError, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
 import type { ObservedDomainFacts } from '../plan.js';
 
@@ -9,10 +9,14 @@ import type { ObservedDomainFacts } from '../plan.js';
  * and its XML is simply absent; a definition that cannot be parsed is observed as unreadable.
  */
 export class DomainObserver {
+  /** The last parse of each domain's XML, reused while libvirt returns the same text. */
+  private readonly parsed = new ParseCache();
+
   constructor(private readonly libvirt: LibvirtPort) {}
 
   async observeAll(): Promise<ObservedDomainFacts[]> {
     const domains = await this.libvirt.listDomains();
+    this.parsed.retain(new Set(domains.map((domain) => domain.uuid)));
     const facts = await Promise.all(domains.map((domain) => this.withDefinition(domain)));
     return facts.filter((fact): fact is ObservedDomainFacts => fact !== null);
   }
@@ -33,7 +37,7 @@ export class DomainObserver {
     }
     const base = { uuid: domain.uuid, name: domain.name, state: domain.state, persistent: domain.persistent };
     try {
-      return { ...base, definition: await parseDomainXml(xml) };
+      return { ...base, definition: await this.parsed.parse(domain.uuid, xml) };
     } catch (error) {
       return { ...base, definition: null, definitionProblem: messageOf(error).slice(0, 200) };
     }

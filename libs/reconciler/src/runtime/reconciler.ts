@@ -7,6 +7,7 @@ import { retryDelayMs } from '../backoff.js';
 import { afterBackoff, planDeletion, planOrphan, planVnf, type Action, type ObservedDomainFacts } from '../plan.js';
 import { KeyedWorkQueue } from '../work-queue.js';
 import { desiredVnf } from './desired.js';
+import { ParseCache } from './parse-cache.js';
 import type { Log, VnfEventLog } from './event-log.js';
 import type { ActionExecutor } from './executor.js';
 import type { DomainObserver } from './observer.js';
@@ -74,6 +75,8 @@ export class Reconciler {
   private readonly unsubscribers: Array<() => void> = [];
   private readonly reportedOrphans = new Set<string>();
   private readonly orphanFailures = new Map<string, { failures: number; nextAttemptAt: number }>();
+  /** The desired XML parsed back, by VNF id, while it stays the same text. */
+  private readonly desiredParses = new ParseCache();
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<PassReport> | null = null;
   private queued: Promise<PassReport> | null = null;
@@ -163,6 +166,7 @@ export class Reconciler {
       rows.map((row) => this.queue.run(row.id, { observed: byName.get(row.name) ?? null }).catch((error: unknown) => failedOutcome(row, error))),
     );
     const known = new Set(rows.map((row) => row.id));
+    this.desiredParses.retain(known);
     const orphans: OrphanReport[] = [];
     const foreign: PassReport['foreign'] = [];
     const orphanRuns: Array<Promise<void>> = [];
@@ -221,7 +225,7 @@ export class Reconciler {
     if (!vnf.spec) return this.markFailed(vnf, 'spec-unreadable', vnf.specProblem ?? 'the stored spec cannot be read', now);
     let designed: Awaited<ReturnType<typeof desiredVnf>>;
     try {
-      designed = await desiredVnf(vnf, vnf.spec, this.vnfs.claimsOf(id), this.options.host, this.options.instanceId);
+      designed = await desiredVnf(vnf, vnf.spec, this.vnfs.claimsOf(id), this.options.host, this.options.instanceId, this.desiredParses);
     } catch (error) {
       return this.markFailed(vnf, 'design-failed', `vnfm cannot build this VNF's domain: ${messageOf(error)}`, now);
     }
