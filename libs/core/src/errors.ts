@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'spec-unreadable',
   'design-failed',
   'domain-unreadable',
+  'domain-renamed',
   'define-failed',
   'start-failed',
   'destroy-failed',

@@ -119,9 +119,22 @@ function isLastError(value: unknown): value is VnfLastError | null {
   return typeof value === 'object' && typeof error.message === 'string' && typeof error.at === 'string' && typeof error.code === 'string';
 }
 
+/** An integer column: its value, or undefined when it holds anything else. */
+function integerOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
+}
+
+/** A nullable epoch-ms column: anything but a safe integer reads as null (no deadline). */
+function timeOf(value: unknown): number | null {
+  return integerOf(value) ?? null;
+}
+
 /** A row as a record; never throws: what cannot be decoded is reported on the record. */
 export function recordFromRow(row: VnfRow): VnfRecord {
-  const { spec, problem } = decodeSpec(row.id, row.spec);
+  const decoded = decodeSpec(row.id, row.spec);
+  const generation = integerOf(row.generation);
+  const spec = generation !== undefined && generation >= 1 ? decoded.spec : null;
+  const problem = decoded.problem ?? (spec === null ? `the stored row is damaged: generation is ${JSON.stringify(row.generation)}, not a positive integer` : null);
   const lastError = decodeJson<VnfLastError | null>(row.last_error, isLastError, null);
   return {
     id: row.id,
@@ -129,16 +142,16 @@ export function recordFromRow(row: VnfRow): VnfRecord {
     spec,
     specProblem: problem,
     specHash: row.spec_hash,
-    generation: row.generation,
-    observedGeneration: row.observed_generation,
+    generation: generation !== undefined && generation >= 1 ? generation : 0,
+    observedGeneration: integerOf(row.observed_generation) ?? 0,
     phase: PHASES.has(row.phase) ? (row.phase as VnfPhase) : 'Failed',
     pendingOperation: row.pending_operation !== null && OPERATIONS.has(row.pending_operation) ? (row.pending_operation as PendingOperation) : null,
     restartRequired: Boolean(row.restart_required),
     inSync: Boolean(row.in_sync),
     drift: decodeJson(row.drift, isStringArray, []),
-    failureCount: Number(row.failure_count) || 0,
-    nextAttemptAt: row.next_attempt_at,
-    shutdownRequestedAt: row.shutdown_requested_at,
+    failureCount: Math.max(0, integerOf(row.failure_count) ?? 0),
+    nextAttemptAt: timeOf(row.next_attempt_at),
+    shutdownRequestedAt: timeOf(row.shutdown_requested_at),
     rebootRequested: Boolean(row.reboot_requested),
     lastError: lastError && !isErrorCode(lastError.code) ? { ...lastError, code: 'internal' } : lastError,
     lastReconciledAt: row.last_reconciled_at,

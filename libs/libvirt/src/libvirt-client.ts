@@ -116,6 +116,17 @@ export class LibvirtClient implements LibvirtPort {
     });
   }
 
+  async lookupDomainByUuid(uuid: string): Promise<ObservedDomain | null> {
+    return this.withConnection('lookupDomainByUuid', async (connection) => {
+      try {
+        return await this.observe(connection, await connection.lookupByUuid(uuid));
+      } catch (error) {
+        if (isCode(error, virErrorNumber.VIR_ERR_NO_DOMAIN)) return null;
+        throw error;
+      }
+    });
+  }
+
   /** Every domain with its state, in two calls whatever their number. */
   async listDomains(): Promise<ObservedDomain[]> {
     return this.withConnection('listDomains', async (connection) => {

@@ -8,6 +8,8 @@ export interface LibvirtPort {
   isConnected(): boolean;
   /** null when no domain has that name (decided on a live connection). */
   lookupDomain(name: string): Promise<ObservedDomain | null>;
+  /** The same by UUID: a VNF's own domain whatever it is called now. */
+  lookupDomainByUuid(uuid: string): Promise<ObservedDomain | null>;
   listDomains(): Promise<ObservedDomain[]>;
   /** Defines (or redefines) a persistent domain. */
   defineDomain(xml: string): Promise<ObservedDomain>;

@@ -141,10 +141,22 @@ describe('planVnf: desired x observed -> actions', () => {
   });
 
   it('deleting: destroy, undefine, forget — never a domain vnfm does not own', () => {
-    expect(kinds(planDeletion(ID, observed('running')).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
-    expect(kinds(planDeletion(ID, observed('shutoff')).actions)).toEqual(['undefine', 'forget']);
-    expect(kinds(planDeletion(ID, null).actions)).toEqual(['forget']);
-    expect(kinds(planDeletion(ID, observed('running', { uuid: 'other' })).actions)).toEqual(['forget']);
+    expect(kinds(planDeletion(ID, INSTANCE, observed('running')).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
+    expect(kinds(planDeletion(ID, INSTANCE, observed('shutoff')).actions)).toEqual(['undefine', 'forget']);
+    expect(kinds(planDeletion(ID, INSTANCE, null).actions)).toEqual(['forget']);
+    expect(kinds(planDeletion(ID, INSTANCE, observed('running', { uuid: 'other' })).actions)).toEqual(['forget']);
+  });
+
+  it('deleting never removes a domain another instance has marked, even under our UUID', () => {
+    const theirs = { ...base, metadata: { ...base.metadata!, instanceId: 'another-instance' } };
+    expect(kinds(planDeletion(ID, INSTANCE, observed('running', { definition: theirs })).actions)).toEqual(['forget']);
+  });
+
+  it('our domain (by UUID) renamed behind vnfm\'s back: no action, reported, never redefined over', () => {
+    const plan = planVnf(desired(), observed('shutoff', { name: 'fw-1-renamed' }), CONTEXT);
+    expect(plan.actions).toEqual([]);
+    expect(plan.renamed).toMatch(/renamed to 'fw-1-renamed'/);
+    expect(kinds(planDeletion(ID, INSTANCE, observed('running', { name: 'fw-1-renamed' })).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
   });
 
   it('a foreign domain holding the name: no action, a conflict', () => {

@@ -57,6 +57,8 @@ export interface Plan {
   restartRequired: boolean;
   /** The name belongs to a domain vnfm does not own: nothing is done, the VNF fails with this. */
   conflict?: string;
+  /** The VNF's own domain (by UUID) carries another name: nothing is done, the VNF fails with this. */
+  renamed?: string;
   /** Look again at this time even without an event (backoff end, shutdown deadline). */
   recheckAt?: number;
   /** True when vnfm is only waiting (backoff after failures, graceful shutdown). */
@@ -83,6 +85,14 @@ function sameOwner(metadata: VnfmMetadata | null, desired: ParsedDomain): boolea
 export function planVnf(desired: DesiredVnf, observed: ObservedDomainFacts | null, context: PlanContext): Plan {
   const sameUuid = observed !== null && observed.uuid === desired.id;
   const otherInstance = observed?.definition?.metadata?.instanceId ?? null;
+  if (sameUuid && observed.name !== desired.name && (otherInstance === null || otherInstance === desired.instanceId)) {
+    return {
+      actions: [],
+      drift: [`name: want ${JSON.stringify(desired.name)}, found ${JSON.stringify(observed.name)}`],
+      restartRequired: false,
+      renamed: `the domain was renamed to '${observed.name}' behind vnfm's back (uuid ${observed.uuid}); libvirt cannot redefine it under its name while it exists: rename it back (virsh domrename ${observed.name} ${desired.name}, with the guest shut off) or DELETE the VNF`,
+    };
+  }
   if (observed !== null && (!sameUuid || (otherInstance !== null && otherInstance !== desired.instanceId))) {
     const whose = sameUuid ? `another vnfm instance (${otherInstance})` : 'nothing vnfm manages';
     return {
@@ -101,9 +111,13 @@ export function afterBackoff(plan: Plan, nextAttemptAt: number | null, now: numb
   return { actions: [], drift: plan.drift, restartRequired: plan.restartRequired, recheckAt: nextAttemptAt, waiting: 'backoff' };
 }
 
-/** DELETE was accepted: destroy and undefine the VNF's own domain (by UUID), then forget the VNF. */
-export function planDeletion(id: string, observed: ObservedDomainFacts | null): Plan {
-  const ours = observed !== null && observed.uuid === id ? observed : null;
+/**
+ * DELETE was accepted: destroy and undefine the VNF's own domain (by UUID), then forget the VNF.
+ * A domain another vnfm instance has marked is never removed, even under this VNF's UUID.
+ */
+export function planDeletion(id: string, instanceId: string, observed: ObservedDomainFacts | null): Plan {
+  const otherInstance = observed?.definition?.metadata?.instanceId ?? null;
+  const ours = observed !== null && observed.uuid === id && (otherInstance === null || otherInstance === instanceId) ? observed : null;
   return { actions: [...(ours ? removal(ours) : []), { kind: 'forget' }], drift: [], restartRequired: false };
 }
 

@@ -144,7 +144,7 @@ export class VnfUseCases {
     const claimsByVnf = new Map<string, DeviceClaim[]>();
     for (const claim of this.vnfs.allClaims()) claimsByVnf.set(claim.vnfId, [...(claimsByVnf.get(claim.vnfId) ?? []), claim]);
     return this.observeAll().then((observed) =>
-      rows.map((vnf) => vnfView(vnf, observed === 'unknown' ? 'unknown' : (observed.get(vnf.name) ?? null), claimsByVnf.get(vnf.id) ?? [])),
+      rows.map((vnf) => vnfView(vnf, observed === 'unknown' ? 'unknown' : (observed.get(vnf.id) ?? observed.get(vnf.name) ?? null), claimsByVnf.get(vnf.id) ?? [])),
     );
   }
 
@@ -211,7 +211,7 @@ export class VnfUseCases {
   /** What libvirt has now (live definition). */
   async liveXml(name: string): Promise<string> {
     const vnf = this.require(name);
-    const observed = await this.observe(name);
+    const observed = await this.observeVnf(vnf);
     if (observed === 'unknown') throw new VnfmError('libvirt-unavailable', `libvirtd at ${this.libvirt.uri} is not reachable`);
     if (!observed || observed.uuid !== vnf.id) throw new VnfmError('not-found', `VNF '${name}' has no libvirt domain right now`);
     return this.libvirt.getDomainXml(vnf.id, { inactive: false });
@@ -219,7 +219,17 @@ export class VnfUseCases {
 
   private async view(name: string): Promise<VnfView> {
     const vnf = this.require(name);
-    return vnfView(vnf, await this.observe(name), this.vnfs.claimsOf(vnf.id));
+    return vnfView(vnf, await this.observeVnf(vnf), this.vnfs.claimsOf(vnf.id));
+  }
+
+  /** The VNF's own domain by UUID, whatever it is called now. */
+  private async observeVnf(vnf: VnfRecord): Promise<ObservedDomain | null | 'unknown'> {
+    try {
+      return await this.libvirt.lookupDomainByUuid(vnf.id);
+    } catch (error) {
+      if (error instanceof LibvirtError) return 'unknown';
+      throw error;
+    }
   }
 
   /** A VNF that is not being deleted and whose spec can be read. */
@@ -247,7 +257,9 @@ export class VnfUseCases {
 
   private async observeAll(): Promise<Map<string, ObservedDomain> | 'unknown'> {
     try {
-      return new Map((await this.libvirt.listDomains()).map((domain) => [domain.name, domain]));
+      const domains = await this.libvirt.listDomains();
+      // By UUID first (a VNF's own domain, whatever it is called now), then by name.
+      return new Map([...domains.map((domain) => [domain.name, domain] as const), ...domains.map((domain) => [domain.uuid, domain] as const)]);
     } catch (error) {
       if (error instanceof LibvirtError) return 'unknown';
       throw error;

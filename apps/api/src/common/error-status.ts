@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   'spec-unreadable': { status: 422, title: VNF_FAILURE },
   'design-failed': { status: 422, title: VNF_FAILURE },
   'domain-unreadable': { status: 422, title: VNF_FAILURE },
+  'domain-renamed': { status: 422, title: VNF_FAILURE },
   'define-failed': { status: 422, title: VNF_FAILURE },
   'start-failed': { status: 422, title: VNF_FAILURE },
   'destroy-failed': { status: 422, title: VNF_FAILURE },

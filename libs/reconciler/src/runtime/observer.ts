@@ -21,9 +21,12 @@ export class DomainObserver {
     return facts.filter((fact): fact is ObservedDomainFacts => fact !== null);
   }
 
-  /** What libvirt has under this name (which may be another UUID's domain). */
-  async observeOne(name: string): Promise<ObservedDomainFacts | null> {
-    const domain = await this.libvirt.lookupDomain(name);
+  /**
+   * What libvirt has for a VNF: its own domain by UUID, whatever it is called now; failing
+   * that, whatever holds its name (another UUID's domain: a conflict).
+   */
+  async observeOne(id: string, name: string): Promise<ObservedDomainFacts | null> {
+    const domain = (await this.libvirt.lookupDomainByUuid(id)) ?? (await this.libvirt.lookupDomain(name));
     return domain ? this.withDefinition(domain) : null;
   }
 

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { VnfmError, messageOf, type ErrorCode } from '../../../core/src/index.js';
 import type { HostFacts } from '../../../designer/src/index.js';
 import type { Database, VnfChanges, VnfEventRepository, VnfRecord, VnfRepository } from '../../../inventory/src/index.js';
@@ -161,9 +162,12 @@ export class Reconciler {
     this.refuseUnready();
     const observed = await this.observer.observeAll();
     const byName = new Map(observed.map((facts) => [facts.name, facts]));
+    const byUuid = new Map(observed.map((facts) => [facts.uuid, facts]));
     const rows = this.vnfs.list();
     const vnfs = await Promise.all(
-      rows.map((row) => this.queue.run(row.id, { observed: byName.get(row.name) ?? null }).catch((error: unknown) => failedOutcome(row, error))),
+      rows.map((row) =>
+        this.queue.run(row.id, { observed: byUuid.get(row.id) ?? byName.get(row.name) ?? null }).catch((error: unknown) => failedOutcome(row, error)),
+      ),
     );
     const known = new Set(rows.map((row) => row.id));
     this.desiredParses.retain(known);
@@ -172,7 +176,8 @@ export class Reconciler {
     const orphanRuns: Array<Promise<void>> = [];
     for (const facts of observed) {
       const metadata = facts.definition?.metadata;
-      if (!metadata || known.has(metadata.vnfId) || known.has(facts.uuid)) continue;
+      // Ours are exactly the domains whose UUID is a VNF's id; a copy under another UUID is an orphan.
+      if (!metadata || known.has(facts.uuid)) continue;
       if (metadata.instanceId !== this.options.instanceId) {
         foreign.push({ name: facts.name, uuid: facts.uuid, vnfId: metadata.vnfId, instanceId: metadata.instanceId });
         continue;
@@ -215,7 +220,7 @@ export class Reconciler {
     const now = Date.now();
     let observed: ObservedDomainFacts | null;
     try {
-      observed = hint ? hint.observed : await this.observer.observeOne(vnf.name);
+      observed = hint ? hint.observed : await this.observer.observeOne(vnf.id, vnf.name);
     } catch (error) {
       if (!(error instanceof LibvirtError)) throw error;
       if (vnf.lastError?.code !== 'libvirt-unavailable') await this.vnfs.updateIfUnchanged(id, vnf.updatedAt, { lastError: lastError('libvirt-unavailable', messageOf(error), now) });
@@ -235,6 +240,7 @@ export class Reconciler {
       driverKeepsQemuCommandline: this.libvirt.keepsQemuCommandline,
     });
     if (plan.conflict) return this.markFailed(vnf, 'domain-name-taken', plan.conflict, now, 'conflict');
+    if (plan.renamed) return this.markFailed(vnf, 'domain-renamed', plan.renamed, now, 'conflict', plan.drift);
     const target = { id, name: vnf.name, generation: vnf.generation, autostart: Boolean(vnf.spec.autostart) };
     const execution = plan.actions.length > 0 ? await this.executor.execute(target, plan.actions, designed.xml, plan.drift) : null;
     const actions = describe(plan.actions);
@@ -245,13 +251,13 @@ export class Reconciler {
     }
     await this.writeStatus(vnf, changes);
     const recheckIn = retryInMs ?? (plan.recheckAt === undefined ? undefined : plan.recheckAt - now);
-    if (recheckIn !== undefined) this.queue.add(id, recheckIn);
+    if (recheckIn !== undefined && Number.isFinite(recheckIn)) this.queue.add(id, recheckIn);
     return { id, name: vnf.name, actions, ...outcome, ...(plan.drift.length > 0 ? { drift: plan.drift } : {}) };
   }
 
   /** Destroy and undefine by UUID, then forget; needs nothing of the spec, so a damaged row can go too. */
   private async reconcileDeletion(vnf: VnfRecord, observed: ObservedDomainFacts | null, now: number): Promise<ReconcileOutcome> {
-    const plan = afterBackoff(planDeletion(vnf.id, observed), vnf.nextAttemptAt, now);
+    const plan = afterBackoff(planDeletion(vnf.id, this.options.instanceId, observed), vnf.nextAttemptAt, now);
     const actions = describe(plan.actions);
     if (plan.actions.length === 0) {
       if (plan.recheckAt !== undefined) this.queue.add(vnf.id, plan.recheckAt - now);
@@ -266,15 +272,27 @@ export class Reconciler {
   }
 
   /** This VNF cannot be worked on: Failed with a typed error (and one event per new error); the rest goes on. */
-  private async markFailed(vnf: VnfRecord, code: ErrorCode, message: string, now: number, result: ReconcileOutcome['result'] = 'failed'): Promise<ReconcileOutcome> {
+  private async markFailed(
+    vnf: VnfRecord,
+    code: ErrorCode,
+    message: string,
+    now: number,
+    result: ReconcileOutcome['result'] = 'failed',
+    drift: string[] = [],
+  ): Promise<ReconcileOutcome> {
     if (vnf.lastError?.code !== code) await this.events.record(vnf, code, message);
     this.count(code);
-    await this.writeStatus(vnf, failedStatus(vnf, code, message, now));
+    await this.writeStatus(vnf, { ...failedStatus(vnf, code, message, now), drift });
     return { id: vnf.id, name: vnf.name, actions: [], result, code, message };
   }
 
-  /** Unless an API write came in meanwhile: then it is not overwritten, and the VNF is looked at again. */
+  /**
+   * Unless an API write came in meanwhile: then it is not overwritten, and the VNF is looked at
+   * again. A status that only moves `lastReconciledAt` is written at most every
+   * STATUS_REFRESH_MS, so in-sync passes do not grow the journal without end.
+   */
   private async writeStatus(vnf: VnfRecord, changes: VnfChanges): Promise<void> {
+    if (onlyTimestampMoves(vnf, changes)) return;
     if (!(await this.vnfs.updateIfUnchanged(vnf.id, vnf.updatedAt, changes))) this.queue.add(vnf.id);
   }
 
@@ -283,7 +301,7 @@ export class Reconciler {
     const vnfId = facts?.definition?.metadata?.vnfId;
     if (!facts || !vnfId) return { id: uuid, name: '', actions: [], result: 'gone' };
     // Looked at again: a VNF created or deleted meanwhile is not an orphan.
-    if (this.vnfs.findById(vnfId) || this.vnfs.findById(uuid)) return { id: uuid, name: facts.name, actions: [], result: 'gone' };
+    if (this.vnfs.findById(uuid)) return { id: uuid, name: facts.name, actions: [], result: 'gone' };
     const target = { id: uuid, name: facts.name };
     const actions = planOrphan(this.options.orphanPolicy, facts);
     if (actions.length === 0) {
@@ -327,6 +345,17 @@ export class Reconciler {
   private count(code: ErrorCode): void {
     this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
   }
+}
+
+const STATUS_REFRESH_MS = 5 * 60_000;
+
+/** Nothing but the time stamp would change, and the stored one is recent enough. */
+function onlyTimestampMoves(vnf: VnfRecord, changes: VnfChanges): boolean {
+  const last = vnf.lastReconciledAt === null ? Number.NaN : Date.parse(vnf.lastReconciledAt);
+  if (!(Date.now() - last < STATUS_REFRESH_MS)) return false;
+  return (Object.keys(changes) as Array<keyof VnfChanges>).every(
+    (key) => key === 'lastReconciledAt' || isDeepStrictEqual(changes[key], vnf[key as keyof VnfRecord]),
+  );
 }
 
 function describe(actions: readonly Action[]): string[] {

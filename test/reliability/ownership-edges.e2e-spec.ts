@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/libvirtd.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { TEST_DRIVER_URI as URI, listAll, uniqueName, virsh } from '../support/virsh.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies, checked field by field
+type Json = Record<string, any>;
+
+/**
+ * Edges the red team found: damaged numeric columns, a domain under a VNF's UUID that another
+ * instance has marked, and a VNF's domain renamed behind vnfm's back. Each VNF fails alone, with
+ * a typed error; nothing of another instance is ever removed; nothing of ours is left behind.
+ */
+describe('ownership and damaged-row edges (test driver, in-process service)', () => {
+  let t: TestApp;
+  let scratch: string;
+  beforeAll(async () => {
+    t = await startTestApp(URI, { VNFM_RECONCILE_INTERVAL_MS: '3600000' });
+    scratch = mkdtempSync(join(tmpdir(), 'vnfm-edges-'));
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const create = async (name: string, extra: Json = {}) =>
+    (await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 64, interfaces: [{ type: 'user' }], ...extra }).expect(201)).body as Json;
+  const get = async (name: string) => (await t.http.get(`/api/v1/vnfs/${name}`)).body as Json;
+  const events = async (name: string) => ((await t.http.get(`/api/v1/vnfs/${name}/events`)).body as Json).items as Json[];
+  const writeRow = (sql: string, ...values: unknown[]) => {
+    const db = new Database(t.dbPath);
+    try {
+      return db.prepare(sql).run(...values).changes;
+    } finally {
+      db.close();
+    }
+  };
+  const redefine = async (name: string, edit: (xml: string) => string) => {
+    const file = join(scratch, `${name}.xml`);
+    writeFileSync(file, edit(await virsh(URI, 'dumpxml', '--inactive', name)));
+    await virsh(URI, 'define', file);
+  };
+
+  it('a non-numeric generation makes that VNF Failed spec-unreadable, with no redefine loop; PUT repairs it', async () => {
+    const name = uniqueName('edge-gen');
+    const other = uniqueName('edge-ok');
+    await create(name);
+    await create(other);
+    expect(writeRow(`UPDATE "vnf" SET "generation" = 'abc' WHERE "name" = ?`, name)).toBe(1);
+    await t.http.post('/api/v1/reconcile').expect(200);
+    await t.http.post('/api/v1/reconcile').expect(200);
+    const listed = ((await t.http.get('/api/v1/vnfs').expect(200)).body.items as Json[]).find((item) => item.name === name)!;
+    expect(listed.status).toMatchObject({ phase: 'Failed', inSync: false, lastError: { code: 'spec-unreadable' } });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await events(name)).filter((event) => event.type === 'DriftCorrected').length).toBeLessThanOrEqual(1);
+    expect((await get(other)).status.inSync).toBe(true);
+    const repaired = await t.http.put(`/api/v1/vnfs/${name}`).send({ vcpus: 1, memoryMiB: 96, interfaces: [{ type: 'user' }] }).expect(200);
+    expect(repaired.body.status.generation).toBe(1);
+    await t.http.post('/api/v1/reconcile').expect(200);
+    expect((await get(name)).status).toMatchObject({ phase: 'Running', inSync: true, lastError: null });
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+    await t.http.delete(`/api/v1/vnfs/${other}`).expect(202);
+  });
+
+  it('a domain under the VNF\'s UUID marked by another instance is left alone, even by DELETE', async () => {
+    const name = uniqueName('edge-theirs');
+    await create(name, { powerState: 'stopped' });
+    await redefine(name, (xml) => xml.replace(/<vnfm:instance>[^<]*<\/vnfm:instance>/, '<vnfm:instance>7e57e57e-0000-4000-8000-00000000beef</vnfm:instance>'));
+    const report = (await t.http.post('/api/v1/reconcile').expect(200)).body as Json;
+    expect(report.vnfs.find((outcome: Json) => outcome.name === name)).toMatchObject({ result: 'conflict', code: 'domain-name-taken' });
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+    await t.http.get(`/api/v1/vnfs/${name}`).expect(404);
+    expect((await listAll(URI)).has(name)).toBe(true);
+    expect(await virsh(URI, 'dumpxml', '--inactive', name)).toContain('7e57e57e-0000-4000-8000-00000000beef');
+    await virsh(URI, 'undefine', name);
+  });
+
+  it('a VNF whose domain was renamed behind vnfm\'s back is Failed domain-renamed; DELETE removes the renamed domain (no orphan left)', async () => {
+    const name = uniqueName('edge-rn');
+    const created = await create(name, { powerState: 'stopped' });
+    await virsh(URI, 'domrename', name, `${name}-x`);
+    await t.http.post('/api/v1/reconcile').expect(200);
+    const status = (await get(name)).status as Json;
+    expect(status).toMatchObject({ phase: 'Failed', inSync: false, lastError: { code: 'domain-renamed' } });
+    expect(status.domain).toMatchObject({ uuid: created.id });
+    expect(status.drift).toEqual([expect.stringMatching(/^name: want/)]);
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+    await eventually(async () => !(await listAll(URI)).has(`${name}-x`), 5_000, 'the renamed domain to be removed');
+    const report = (await t.http.post('/api/v1/reconcile').expect(200)).body as Json;
+    expect(report.orphans.map((orphan: Json) => orphan.name)).not.toContain(`${name}-x`);
+  });
+});
