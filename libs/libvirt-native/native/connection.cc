@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 #include <memory>
-#include <thread>
+#include <string>
 
 #include "events.h"
 
@@ -85,83 +85,74 @@ void Connection::Init(Napi::Env env, Napi::Object exports) {
   exports.Set("open", Napi::Function::New(env, &Connection::Open));
 }
 
+namespace {
+
+// Marks the External that carries a new connection's state to the constructor.
+const napi_type_tag kStateTag = {0x766e666d6c696276ULL, 0x6972742d73746174ULL};
+
+// The lane's first job: opens libvirt's connection on the lane thread and answers a Connection.
+class OpenJob : public PromiseJob {
+ public:
+  OpenJob(Napi::Env env, std::string uri) : PromiseJob(env), uri_(std::move(uri)) {}
+
+  bool Run(ConnectionState& lane) override {
+    lane_state_ = &lane;
+    virConnectPtr conn = virConnectOpen(uri_.c_str());
+    ok_ = conn != nullptr;
+    if (!ok_) failure_ = CaptureLastError("cannot open connection");
+    lane.Opened(conn);  // nullptr: the lane ends after this job
+    return ok_;
+  }
+
+  void Settle(Napi::Env env) override {
+    if (!ok_) {
+      deferred_.Reject(ToJsError(env, failure_).Value());
+      return;
+    }
+    try {
+      Napi::FunctionReference* constructor = env.GetInstanceData<Napi::FunctionReference>();
+      auto state = Napi::External<ConnectionState>::New(env, lane_state_);
+      state.TypeTag(&kStateTag);
+      deferred_.Resolve(constructor->New({state}));
+    } catch (const Napi::Error& error) {
+      lane_state_->Abandon();  // no JS object will ever close it
+      deferred_.Reject(error.Value());
+    }
+  }
+
+ private:
+  std::string uri_;
+  ConnectionState* lane_state_ = nullptr;  // alive: this job holds a share until settled
+  LibvirtFailure failure_;
+  bool ok_ = false;
+};
+
+}  // namespace
+
 Napi::Value Connection::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   std::string uri = StringArg(info, 0, "uri");
   StartEventLoop();
-  return AsyncCall<virConnectPtr>::Run(
-      info.Env(), "vnfm-libvirt-open",
-      [uri](virConnectPtr& out, LibvirtFailure& failure) {
-        out = virConnectOpen(uri.c_str());
-        if (out == nullptr) failure = CaptureLastError("cannot open connection");
-        return out != nullptr;
-      },
-      [](Napi::Env env, virConnectPtr& conn) -> Napi::Value {
-        Napi::FunctionReference* constructor = env.GetInstanceData<Napi::FunctionReference>();
-        return constructor->New({Napi::External<virConnect>::New(env, conn)});
-      });
+  std::shared_ptr<ConnectionState> state = ConnectionState::Start(env);
+  return state->Submit(env, std::make_unique<OpenJob>(env, uri));
 }
 
 Connection::Connection(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Connection>(info) {
-  if (info.Length() != 1 || !info[0].IsExternal()) {
+  if (info.Length() != 1 || !info[0].IsExternal() || !info[0].As<Napi::External<ConnectionState>>().CheckTypeTag(&kStateTag)) {
     throw Napi::TypeError::New(info.Env(), "use open(uri) to make a Connection");
   }
-  conn_ = info[0].As<Napi::External<virConnect>>().Data();
+  state_ = info[0].As<Napi::External<ConnectionState>>().Data()->shared_from_this();
 }
 
 Connection::~Connection() {
-  // Only reached when JS dropped the object without close(): release what is left, off the JS
-  // thread (these are round trips to libvirtd, which may be slow or hung).
-  if (conn_ == nullptr) return;
-  virConnectPtr conn = conn_;
-  conn_ = nullptr;
-  std::vector<int> event_ids = event_callback_ids_;
-  bool close_callback = close_callback_registered_;
-  std::thread([conn, event_ids, close_callback] {
-    DeregisterCallbacks(conn, event_ids, close_callback);
-    virConnectClose(conn);
-  }).detach();
+  // JS dropped the object: if close() was never called, the lane closes the connection after the
+  // calls still queued (no JS handle is touched here: this may run in a finalizer).
+  if (state_) state_->Abandon();
 }
 
-LibvirtFailure Connection::ClosedFailure() { return LocalFailure(VIR_ERR_INVALID_CONN, "the connection is closed"); }
+Napi::Value Connection::Close(const Napi::CallbackInfo& info) { return state_->Close(info.Env()); }
 
-virConnectPtr Connection::Acquire() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (conn_ == nullptr) return nullptr;
-  virConnectRef(conn_);
-  return conn_;
-}
-
-Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
-  virConnectPtr conn;
-  std::vector<int> event_ids;
-  bool close_callback;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    conn = conn_;
-    conn_ = nullptr;
-    event_ids.swap(event_callback_ids_);
-    close_callback = close_callback_registered_;
-    close_callback_registered_ = false;
-  }
-  if (conn == nullptr) {
-    auto deferred = Napi::Promise::Deferred::New(info.Env());
-    deferred.Resolve(info.Env().Undefined());
-    return deferred.Promise();
-  }
-  return AsyncCall<int>::Run(
-      info.Env(), "vnfm-libvirt-close",
-      [conn, event_ids, close_callback](int& out, LibvirtFailure&) {
-        DeregisterCallbacks(conn, event_ids, close_callback);
-        out = virConnectClose(conn);
-        return true;
-      },
-      [](Napi::Env env, int&) { return env.Undefined(); });
-}
-
-Napi::Value Connection::IsAlive(const Napi::CallbackInfo& info) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return Napi::Boolean::New(info.Env(), conn_ != nullptr && virConnectIsAlive(conn_) == 1);
-}
+Napi::Value Connection::IsAlive(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), state_->IsAlive()); }
 
 Napi::Value Connection::SetKeepAlive(const Napi::CallbackInfo& info) {
   int interval = IntArg(info, 0, "interval");

@@ -1,18 +1,18 @@
-// One libvirt connection, as a JS object. Every call takes its own reference to the connection
-// (virConnectRef) on the JS thread and drops it on the worker thread when done, so close() never
-// frees a connection a call is still using; calls made after close() reject at once.
+// One libvirt connection, as a JS object. Every call runs on the connection's lane (lane.h): one
+// thread of its own, one call at a time, in order; close() refuses new calls at once and closes
+// libvirt's connection after every call made before it, on that same thread.
 #pragma once
 
 #include <libvirt/libvirt.h>
 #include <napi.h>
 
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "async_call.h"
+#include "lane.h"
 
 // What a domain lookup answers: identity only (libvirt keeps these locally, no extra RPC).
 struct DomainIdentity {
@@ -24,7 +24,7 @@ struct DomainIdentity {
 DomainIdentity IdentityOf(virDomainPtr domain);
 Napi::Value IdentityToJs(Napi::Env env, const DomainIdentity& identity);
 
-// Text libvirt allocated, copied (and freed) on the worker thread.
+// Text libvirt allocated, copied (and freed) on the lane thread.
 struct OwnedText {
   std::string text;
 };
@@ -49,27 +49,18 @@ class Connection : public Napi::ObjectWrap<Connection> {
   explicit Connection(const Napi::CallbackInfo& info);
   ~Connection() override;
 
-  // Runs `work` on a worker thread with a connection reference of its own.
+  // Runs `work` on the connection's lane; `name` names the call (for readers of a trace).
   template <typename Result>
-  Napi::Value Call(Napi::Env env, const char* name, std::function<bool(virConnectPtr, Result&, LibvirtFailure&)> work,
-                   typename AsyncCall<Result>::Convert convert) {
-    virConnectPtr conn = Acquire();
-    if (conn == nullptr) return RejectedPromise(env, ClosedFailure());
-    return AsyncCall<Result>::Run(
-        env, name,
-        [conn, work = std::move(work)](Result& out, LibvirtFailure& failure) {
-          bool ok = work(conn, out, failure);
-          virConnectClose(conn);
-          return ok;
-        },
-        std::move(convert));
+  Napi::Value Call(Napi::Env env, [[maybe_unused]] const char* name, std::function<bool(virConnectPtr, Result&, LibvirtFailure&)> work,
+                   typename CallJob<Result>::Convert convert, std::function<void()> skipped = {}) {
+    return state_->Submit(env, std::make_unique<CallJob<Result>>(env, std::move(work), std::move(convert), std::move(skipped)));
   }
 
-  // Looks the domain (info[0], a UUID) up on the worker thread, runs `op`, frees the domain.
+  // Looks the domain (info[0], a UUID) up on the lane, runs `op`, frees the domain.
   template <typename Result>
   Napi::Value OnDomain(const Napi::CallbackInfo& info, const char* name,
                        std::function<bool(virDomainPtr, Result&, LibvirtFailure&)> op,
-                       typename AsyncCall<Result>::Convert convert) {
+                       typename CallJob<Result>::Convert convert) {
     std::string uuid = StringArg(info, 0, "uuid");
     return Call<Result>(
         info.Env(), name,
@@ -90,9 +81,6 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value OnDomainVoid(const Napi::CallbackInfo& info, const char* name, std::function<int(virDomainPtr)> op);
 
  private:
-  static LibvirtFailure ClosedFailure();
-  virConnectPtr Acquire();
-
   // connection.cc
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value IsAlive(const Napi::CallbackInfo& info);
@@ -133,8 +121,5 @@ class Connection : public Napi::ObjectWrap<Connection> {
 
   static std::vector<Napi::ClassPropertyDescriptor<Connection>> DomainMethods();
 
-  std::mutex mutex_;
-  virConnectPtr conn_ = nullptr;
-  std::vector<int> event_callback_ids_;
-  bool close_callback_registered_ = false;
+  std::shared_ptr<ConnectionState> state_;
 };

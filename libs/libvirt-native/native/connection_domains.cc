@@ -1,4 +1,4 @@
-// Domain calls. Domains are named by UUID: each call looks the domain up on the worker thread,
+// Domain calls. Domains are named by UUID: each call looks the domain up on the lane thread,
 // so JS never holds a virDomainPtr whose lifetime it would have to manage.
 #include <cstdlib>
 

@@ -89,16 +89,14 @@ static void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
 Napi::Value Connection::OnClose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(env, "onClose needs a function");
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (conn_ == nullptr) throw ToJsError(env, ClosedFailure());
-  if (close_callback_registered_) throw Napi::Error::New(env, "a close callback is already registered");
+  if (state_->IsClosing()) throw ToJsError(env, ClosedFailure());
   CallbackContext* context = NewContext(env, info[0].As<Napi::Function>(), "vnfm-libvirt-close-callback", 1);
-  if (virConnectRegisterCloseCallback(conn_, OnConnectionClosed, context, FreeRegistration) < 0) {
-    LibvirtFailure failure = CaptureLastError("cannot register the close callback");
-    FreeRegistration(context);
-    throw ToJsError(env, failure);
-  }
-  close_callback_registered_ = true;
+  LibvirtFailure failure;
+  int status = state_->RegisterCloseCallback(OnConnectionClosed, context, FreeRegistration, failure);
+  if (status != 0) FreeRegistration(context);  // libvirt did not take it
+  if (status == 1) throw ToJsError(env, ClosedFailure());
+  if (status == 2) throw Napi::Error::New(env, "a close callback is already registered");
+  if (status < 0) throw ToJsError(env, failure);
   return env.Undefined();
 }
 
@@ -150,29 +148,34 @@ Napi::Value Connection::RegisterDomainEvents(const Napi::CallbackInfo& info) {
       {VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, VIR_DOMAIN_EVENT_CALLBACK(OnDeviceRemoved)},
   };
   constexpr int kKinds = sizeof(kinds) / sizeof(kinds[0]);
+  if (state_->IsClosing()) return RejectedPromise(env, ClosedFailure());
   CallbackContext* context = NewContext(env, info[0].As<Napi::Function>(), "vnfm-libvirt-domain-events", kKinds);
-  auto self = std::make_shared<Napi::ObjectReference>(Napi::Persistent(Value()));
-  return Call<std::vector<int>>(
+  ConnectionState* lane = state_.get();  // the job holds a share of it until settled
+  return Call<int>(
       env, "vnfm-libvirt-register-events",
-      [context](virConnectPtr conn, std::vector<int>& ids, LibvirtFailure& failure) {
+      [context, lane](virConnectPtr conn, int&, LibvirtFailure& failure) {
+        std::vector<int> ids;
         for (const Registration& kind : kinds) {
           int id = virConnectDomainEventRegisterAny(conn, nullptr, kind.id, kind.callback, context, FreeRegistration);
           if (id >= 0) {
             ids.push_back(id);
             continue;
           }
-          failure = CaptureLastError("cannot register for domain events");
-          FreeRegistration(context);  // this registration's share
+          if (failure.code == 0) failure = CaptureLastError("cannot register for domain events");
+          FreeRegistration(context);  // this registration's share: libvirt did not take it
         }
-        if (ids.size() == static_cast<size_t>(kKinds)) return true;
-        for (int id : ids) virConnectDomainEventDeregisterAny(conn, id);
-        ids.clear();
+        if (ids.size() == static_cast<size_t>(kKinds)) {
+          // Lane thread: the close job (on this thread too) deregisters them.
+          for (int id : ids) lane->LaneEventIds().push_back(id);
+          return true;
+        }
+        for (int id : ids) virConnectDomainEventDeregisterAny(conn, id);  // libvirt frees their shares
         return false;
       },
-      [this, self](Napi::Env env, std::vector<int>& ids) -> Napi::Value {
-        std::lock_guard<std::mutex> lock(mutex_);
-        for (int id : ids) event_callback_ids_.push_back(id);
-        return env.Undefined();
+      [](Napi::Env env, int&) -> Napi::Value { return env.Undefined(); },
+      // Not run (closed, or libvirtd already lost): libvirt never took the shares.
+      [context] {
+        for (int index = 0; index < kKinds; index++) FreeRegistration(context);
       });
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the libvirt addon with node-gyp against Debian's libvirt-dev. Runs on `npm install` /
 // `npm ci` (the root package's install script) and as `npm run build:native`.
+// VNFM_ASAN=1 builds it with AddressSanitizer (binding.gyp reads it); see README.md for the run.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,6 +30,10 @@ if (probe.status !== 0) {
   process.exit(1);
 }
 const nodedir = process.env.npm_config_nodedir ?? (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
+const asan = process.env.VNFM_ASAN === '1';
+if (asan) {
+  console.error('build-addon: AddressSanitizer build (VNFM_ASAN=1); load it with LD_PRELOAD=$(gcc -print-file-name=libasan.so), see libs/libvirt-native/README.md');
+}
 const args = [nodeGyp(), 'rebuild', '--directory', addonDir, ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
 const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -3,8 +3,9 @@ import { LibvirtTimeoutError } from './libvirt.errors.js';
 /**
  * Bounds libvirt work: at most `maxInFlight` operations run at once, and every caller gets an
  * answer within `timeoutMs` (waiting for a slot included). A timed-out operation keeps its slot
- * until the binding really returns, so a hung libvirtd can pin at most `maxInFlight` of libuv's
- * threads, never all of them.
+ * until the binding really returns, so a hung libvirtd can never pile up unbounded work (the
+ * binding itself runs each connection's calls one at a time on its own thread; see
+ * libs/libvirt-native/README.md).
  */
 export class CallGate {
   private inFlight = 0;
