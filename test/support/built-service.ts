@@ -21,10 +21,10 @@ export interface BuiltService {
   exited: Promise<number | NodeJS.Signals | null>;
 }
 
-/** `node dist/apps/api/src/main.js` with exactly this environment (plus PATH). */
-export function startBuilt(env: Record<string, string>): BuiltService {
+/** `node dist/apps/api/src/main.js` (or another build's entry point) with exactly this environment (plus PATH). */
+export function startBuilt(env: Record<string, string>, main: string = MAIN): BuiltService {
   let output = '';
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));

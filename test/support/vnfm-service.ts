@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { MAIN, freePort, type BuiltService } from './built-service.js';
+import { MAIN, freePort, startBuilt, type BuiltService } from './built-service.js';
 import { sleep } from './libvirtd.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies, checked field by field
@@ -36,16 +35,6 @@ const running = new Set<VnfmProcess>();
  */
 export const SERVICE_MAIN = process.env.VNFM_E2E_MAIN ?? MAIN;
 
-/** Like built-service's startBuilt (exactly this environment plus PATH), for SERVICE_MAIN. */
-function spawnService(env: Record<string, string>): BuiltService {
-  let output = '';
-  const child = spawn(process.execPath, [SERVICE_MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
-  return { child, output: () => output, exited };
-}
-
 export interface StartOptions {
   dbPath: string;
   uri: string;
@@ -71,7 +60,7 @@ export async function startVnfm(options: StartOptions): Promise<VnfmProcess> {
     VNFM_LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const built = spawnService(env);
+  const built = startBuilt(env, SERVICE_MAIN);
   const base = `http://127.0.0.1:${port}`;
   let exited = false;
   void built.exited.then(() => {

@@ -45,5 +45,7 @@ export async function openDatabase(
     await dataSource.destroy();
     throw new DatabaseDamagedError(`${databasePath} fails PRAGMA integrity_check: ${problems.slice(0, 5).join('; ')}; restore it from a backup`);
   }
+  // A file that opens but cannot be written (read-only, immutable, full) is not ready from the start.
+  await db.probe();
   return { db, dataSource };
 }

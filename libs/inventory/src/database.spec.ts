@@ -74,3 +74,23 @@ describe('Database: owned transactions, group commit, loud failures', () => {
     await expect(db.write(() => 1)).rejects.toMatchObject({ code: 'database-unavailable' });
   });
 });
+
+describe('Database: a store that cannot take writes from the start', () => {
+  it('the probe at open finds out, so readiness is false before any client write', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vnfm-db-ro-'));
+    const file = join(dir, 'ro.db');
+    const setup = new BetterSqlite3(file);
+    setup.exec(`CREATE TABLE "vnfm_meta" ("key" text PRIMARY KEY, "value" text NOT NULL)`);
+    setup.close();
+    const sql = new BetterSqlite3(file, { readonly: true });
+    const db = new Database(sql, { probeIntervalMs: 20 });
+    try {
+      await db.probe();
+      expect(db.health).toMatchObject({ writable: false, reason: expect.stringMatching(/readonly/i) });
+    } finally {
+      db.close();
+      sql.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

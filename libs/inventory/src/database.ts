@@ -92,6 +92,16 @@ export class Database {
     for (const write of this.pending.splice(0)) write.reject(databaseUnavailable(new Error('the database is closing')));
   }
 
+  /**
+   * A tiny write, to learn whether the store takes writes (at open, and every interval while it
+   * does not). Never throws: the answer is in `health`.
+   */
+  async probe(): Promise<void> {
+    await this.write((sql) =>
+      sql.prepare(`INSERT INTO "vnfm_meta" ("key", "value") VALUES ('probe', ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"`).run(new Date().toISOString()),
+    ).catch(() => undefined);
+  }
+
   /** `PRAGMA integrity_check`: 'ok', or what SQLite found wrong. */
   integrityProblems(): string[] {
     const rows = this.sql.pragma('integrity_check') as Array<{ integrity_check: string }>;
@@ -193,9 +203,7 @@ export class Database {
   /** While unwritable, a tiny write every interval finds out when the fault has cleared. */
   private startProbe(): void {
     if (this.probeTimer || this.closed) return;
-    this.probeTimer = setInterval(() => {
-      void this.write((sql) => sql.prepare(`INSERT INTO "vnfm_meta" ("key", "value") VALUES ('probe', ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"`).run(new Date().toISOString())).catch(() => undefined);
-    }, this.options.probeIntervalMs ?? 1_000);
+    this.probeTimer = setInterval(() => void this.probe(), this.options.probeIntervalMs ?? 1_000);
     this.probeTimer.unref();
   }
 

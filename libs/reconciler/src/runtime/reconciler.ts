@@ -327,7 +327,7 @@ export class Reconciler {
 
   /** A run that threw: logged with its VNF, counted, looked at again later. Never swallowed. */
   private runFailed(key: string, error: unknown): void {
-    const code: ErrorCode = error instanceof VnfmError ? error.code : error instanceof LibvirtError ? 'libvirt-unavailable' : 'internal';
+    const code = errorCodeOf(error);
     this.count(code);
     const name = key.startsWith(ORPHAN) ? key : (this.safeName(key) ?? key);
     this.options.log(code === 'internal' ? 'error' : 'warn', `reconcile of ${name} failed (${code}): ${error instanceof Error && code === 'internal' ? (error.stack ?? error.message) : messageOf(error)}`);
@@ -358,12 +358,17 @@ function onlyTimestampMoves(vnf: VnfRecord, changes: VnfChanges): boolean {
   );
 }
 
+/** The code any thrown error counts under. */
+function errorCodeOf(error: unknown): ErrorCode {
+  return error instanceof VnfmError ? error.code : error instanceof LibvirtError ? 'libvirt-unavailable' : 'internal';
+}
+
 function describe(actions: readonly Action[]): string[] {
   return actions.map((action) => ('why' in action ? `${action.kind}:${action.why}` : action.kind));
 }
 
 function failedOutcome(row: VnfRecord, error: unknown): ReconcileOutcome {
-  const code: ErrorCode = error instanceof VnfmError ? error.code : error instanceof LibvirtError ? 'libvirt-unavailable' : 'internal';
+  const code = errorCodeOf(error);
   return { id: row.id, name: row.name, actions: [], result: 'failed', code, message: messageOf(error) };
 }
 
