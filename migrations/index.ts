@@ -3,6 +3,7 @@ import { HostDevicesAndClaims1764380000000 } from './1764380000000-host-devices-
 import { VnfRestartRequired1764390000000 } from './1764390000000-vnf-restart-required.js';
 import { ReconcilerStateAndEvents1764400000000 } from './1764400000000-reconciler-state-and-events.js';
 import { MacsAndInstance1764410000000 } from './1764410000000-macs-and-instance.js';
+import { IdempotencyKeys1764420000000 } from './1764420000000-idempotency-keys.js';
 
 /** Every migration, oldest first. The schema changes only through these. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   VnfRestartRequired1764390000000,
   ReconcilerStateAndEvents1764400000000,
   MacsAndInstance1764410000000,
+  IdempotencyKeys1764420000000,
 ];

@@ -3,7 +3,9 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { VNFM_CONFIG, type VnfmConfig } from '../../../libs/config/src/index.js';
 import type { HostFacts } from '../../../libs/designer/src/index.js';
 import { parseDeviceAllowList, type DeviceAllowList } from '../../../libs/host-devices/src/index.js';
-import { VnfEventRepository, VnfRepository } from '../../../libs/inventory/src/index.js';
+import { StateMetrics } from './metrics/state-metrics.js';
+import { VnfmMetrics } from './metrics/vnfm-metrics.js';
+import { IdempotencyKeys, VnfEventRepository, VnfRepository } from '../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
 import { Failpoints, Reconciler } from '../../../libs/reconciler/src/index.js';
 import { VnfUseCases } from '../../../libs/use-cases/src/index.js';
@@ -41,6 +43,8 @@ export class AppModule {
         { provide: VNFM_CONFIG, useValue: config },
         { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }) },
         { provide: DEVICE_ALLOW_LIST, useValue: parseDeviceAllowList(config.VNFM_DEVICE_ALLOW) },
+        { provide: VnfmMetrics, useValue: new VnfmMetrics() },
+        StateMetrics,
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: AccessGuard },
         AccessControl,
@@ -51,9 +55,9 @@ export class AppModule {
         ...reconcilerProviders,
         {
           provide: VnfUseCases,
-          inject: [VnfRepository, VnfEventRepository, Reconciler, LIBVIRT_PORT, Failpoints, HOST_FACTS, DEVICE_ALLOW_LIST, INSTANCE_ID],
-          useFactory: (vnfs: VnfRepository, events: VnfEventRepository, reconciler: Reconciler, libvirt: LibvirtPort, failpoints: Failpoints, host: HostFacts, allowList: DeviceAllowList, instanceId: string) =>
-            new VnfUseCases(vnfs, events, reconciler, libvirt, failpoints, { host, allowList, instanceId }),
+          inject: [VnfRepository, VnfEventRepository, Reconciler, LIBVIRT_PORT, Failpoints, HOST_FACTS, DEVICE_ALLOW_LIST, INSTANCE_ID, IdempotencyKeys],
+          useFactory: (vnfs: VnfRepository, events: VnfEventRepository, reconciler: Reconciler, libvirt: LibvirtPort, failpoints: Failpoints, host: HostFacts, allowList: DeviceAllowList, instanceId: string, idempotency: IdempotencyKeys) =>
+            new VnfUseCases(vnfs, events, reconciler, libvirt, failpoints, { host, allowList, instanceId }, idempotency),
         },
         HostDeviceInventory,
         HostService,

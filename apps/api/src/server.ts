@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type INestApplication, type LogLevel } from '@nestjs/common';
+import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { VnfmConfig } from '../../../libs/config/src/index.js';
@@ -11,25 +11,41 @@ import { AccessControl } from './security/access-control.js';
 import { auditLog } from './security/audit.js';
 import { httpsOptionsOf } from './security/tls.js';
 
-const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+import { createPinoLogger, PinoNestLogger } from './logging/pino-logger.js';
+import { requestIds } from './logging/request-id.js';
+import { httpMetrics } from './metrics/http-metrics.js';
+import { VnfmMetrics } from './metrics/vnfm-metrics.js';
+
+export interface AppOptions {
+  /** false: no log at all (most tests). */
+  logger?: boolean;
+  /** Where log lines go (default stdout); tests read them from here. */
+  logStream?: NodeJS.WritableStream & { isTTY?: boolean };
+}
 
 /**
  * Builds the HTTP(S) application (routes under /api/v1; health probes at the root). Before any
- * route: the audit log, CORS when configured, then AccessControl's chain (headers, Host, origin,
+ * route: the request id (and log context), the audit log, CORS when configured, then AccessControl's chain (headers, Host, origin,
  * authentication, write rate limit, JSON-only bodies), then the JSON body parser.
  */
-export async function createApp(config: VnfmConfig, options: { logger?: boolean } = {}): Promise<INestApplication> {
+export async function createApp(config: VnfmConfig, options: AppOptions = {}): Promise<INestApplication> {
   const httpsOptions = httpsOptionsOf(config);
+  const logger =
+    options.logger === false
+      ? false
+      : new PinoNestLogger(createPinoLogger({ level: config.VNFM_LOG_LEVEL, format: config.VNFM_LOG_FORMAT, ...(options.logStream === undefined ? {} : { destination: options.logStream }) }));
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: options.logger === false ? false : LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.VNFM_LOG_LEVEL) + 1),
+    logger,
     abortOnError: false,
     bodyParser: false,
     ...(httpsOptions === undefined ? {} : { httpsOptions }),
   });
   app.disable('x-powered-by');
+  app.use(requestIds());
+  app.use(httpMetrics(app.get(VnfmMetrics)));
   app.use(auditLog());
   if (config.VNFM_CORS_ORIGINS.length > 0) {
-    app.enableCors({ origin: config.VNFM_CORS_ORIGINS, allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'], maxAge: 600 });
+    app.enableCors({ origin: config.VNFM_CORS_ORIGINS, allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key', 'x-request-id', 'last-event-id'], exposedHeaders: ['etag', 'location', 'idempotent-replayed', 'x-request-id'], maxAge: 600 });
   }
   for (const handler of app.get(AccessControl).middleware()) app.use(handler);
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });

@@ -65,6 +65,8 @@ export const vnfmEnvSchema = z.strictObject({
   VNFM_LIBVIRT_MAX_INFLIGHT: z.coerce.number().int().min(1).max(64).default(4),
   VNFM_DOMAIN_TYPE: z.enum(['auto', 'kvm', 'qemu']).default('auto'),
   VNFM_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** `json`: one JSON object a line (pino); `pretty`: readable lines; `auto`: pretty on a terminal, JSON otherwise. */
+  VNFM_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** Bearer-token (and client-certificate) authentication; `off` only on a loopback VNFM_HOST. */
   VNFM_AUTH: z.enum(['on', 'off']).default('on'),
   /** `NAME SCOPES SHA256HEX` per line; unset: `tokens` beside the database, made on first start. */

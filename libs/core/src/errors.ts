@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'vnf-deleting',
   'vnf-stopped',
   'precondition-failed',
+  'idempotency-key-reused',
   // who is asking, and how
   'unauthenticated',
   'forbidden',

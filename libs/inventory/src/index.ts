@@ -6,3 +6,4 @@ export * from './instance-id.js';
 export * from './vnf-event.repository.js';
 export * from './vnf-record.js';
 export * from './vnf.repository.js';
+export * from './idempotency-keys.js';

@@ -2,6 +2,7 @@ import { VnfmError } from '../../core/src/index.js';
 import type { Allocation } from '../../host-devices/src/index.js';
 import type { VnfSpec } from '../../vnf/src/index.js';
 import type { Database, Sql } from './database.js';
+import { storeIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { CLAIM_COLUMNS, claimsOfVnf, loadDeviceState, type DeviceClaim, type DeviceState } from './device-state.js';
 import { columnsOf, forgetDecoded, macsOfSpec, recordFromRow, type VnfChanges, type VnfRecord, type VnfRow } from './vnf-record.js';
 
@@ -53,9 +54,10 @@ export class VnfRepository {
 
   /**
    * Stores a new VNF, its MACs and its device claims in one unit: the planner sees the inventory
-   * and every claim as of this moment. Refusals: name-taken, mac-in-use, device-taken.
+   * and every claim as of this moment. Refusals: name-taken, mac-in-use, device-taken,
+   * idempotency-key-reused (the key, when given, is stored in the same unit).
    */
-  insertClaiming(plan: ClaimPlanner<{ vnf: NewVnf }>): Promise<{ vnf: VnfRecord; allocations: Allocation[] }> {
+  insertClaiming(plan: ClaimPlanner<{ vnf: NewVnf }>, idempotency?: IdempotencyClaim): Promise<{ vnf: VnfRecord; allocations: Allocation[] }> {
     return this.db.write((sql) => {
       const { vnf, allocations } = plan(loadDeviceState(sql));
       try {
@@ -75,6 +77,7 @@ export class VnfRepository {
       }
       writeMacs(sql, vnf.id, vnf.spec);
       writeClaims(sql, vnf.id, allocations, []);
+      if (idempotency) storeIdempotencyKey(sql, idempotency, vnf, new Date());
       return { vnf: recordFromRow(sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(vnf.id) as VnfRow), allocations };
     });
   }

@@ -4,3 +4,4 @@ export * from './domain-state.js';
 export * from './libvirt.errors.js';
 export * from './libvirt.port.js';
 export * from './libvirt-client.js';
+export * from './domain-figures.js';

@@ -11,6 +11,7 @@ import {
 } from '../../libvirt-native/src/index.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { CallGate } from './call-gate.js';
+import { figuresOf, type DomainFigures } from './domain-figures.js';
 import { domainStateFromCode, type ObservedDomain } from './domain-state.js';
 import {
   DomainNotFoundError,
@@ -30,7 +31,16 @@ export interface LibvirtClientOptions {
   keepAliveIntervalMs?: number;
   reconnect?: BackoffPolicy;
   log?: (level: 'log' | 'warn' | 'error', message: string) => void;
+  /** Told of every call when it ends: its operation name, seconds taken, and whether it failed. */
+  onCall?: (operation: string, seconds: number, outcome: 'ok' | 'error') => void;
 }
+
+const FIGURE_STATS =
+  virDomainStatsTypes.VIR_DOMAIN_STATS_STATE |
+  virDomainStatsTypes.VIR_DOMAIN_STATS_CPU_TOTAL |
+  virDomainStatsTypes.VIR_DOMAIN_STATS_BALLOON |
+  virDomainStatsTypes.VIR_DOMAIN_STATS_INTERFACE |
+  virDomainStatsTypes.VIR_DOMAIN_STATS_BLOCK;
 
 const DEFAULT_RECONNECT: BackoffPolicy = { baseMs: 250, maxMs: 15_000, jitter: 0.3 };
 const KEEPALIVE_COUNT = 3;
@@ -145,6 +155,10 @@ export class LibvirtClient implements LibvirtPort {
     });
   }
 
+  async domainFigures(): Promise<DomainFigures[]> {
+    return this.withConnection('domainFigures', async (connection) => (await connection.getAllDomainStats(FIGURE_STATS, 0)).map(figuresOf));
+  }
+
   async defineDomain(xml: string): Promise<ObservedDomain> {
     return this.withConnection('defineDomain', async (connection) => this.observe(connection, await connection.defineXml(xml)));
   }
@@ -244,9 +258,14 @@ export class LibvirtClient implements LibvirtPort {
   private async withConnection<T>(operation: string, work: (connection: NativeConnection) => Promise<T>): Promise<T> {
     const connection = this.connection;
     if (!connection) throw new LibvirtConnectionError(`not connected to libvirtd at ${this.options.uri}`, operation);
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      return await this.gate.run(operation, () => work(connection));
+      const result = await this.gate.run(operation, () => work(connection));
+      this.options.onCall?.(operation, seconds(), 'ok');
+      return result;
     } catch (error) {
+      this.options.onCall?.(operation, seconds(), 'error');
       throw this.classify(error, operation, connection);
     }
   }

@@ -1,3 +1,4 @@
+import type { DomainFigures } from './domain-figures.js';
 import type { ObservedDomain } from './domain-state.js';
 
 /** Everything vnfm asks of libvirt. Implemented by LibvirtClient; the binding stays behind it. */
@@ -11,6 +12,8 @@ export interface LibvirtPort {
   /** The same by UUID: a VNF's own domain whatever it is called now. */
   lookupDomainByUuid(uuid: string): Promise<ObservedDomain | null>;
   listDomains(): Promise<ObservedDomain[]>;
+  /** CPU, memory, NIC and disk counters of every domain, from one virConnectGetAllDomainStats call. */
+  domainFigures(): Promise<DomainFigures[]>;
   /** Defines (or redefines) a persistent domain. */
   defineDomain(xml: string): Promise<ObservedDomain>;
   // Every action after a decision names the domain by UUID, never by name: a foreign domain

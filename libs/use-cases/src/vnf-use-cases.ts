@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { VnfmError, messageOf } from '../../core/src/index.js';
 import type { HostFacts } from '../../designer/src/index.js';
 import type { Allocation, DeviceAllowList } from '../../host-devices/src/index.js';
-import type { DeviceClaim, NewVnf, VnfChanges, VnfEventRepository, VnfRecord, VnfRepository } from '../../inventory/src/index.js';
+import { keyReused, type DeviceClaim, type IdempotencyClaim, type IdempotencyKeys, type NewVnf, type VnfChanges, type VnfEventRepository, type VnfRecord, type VnfRepository } from '../../inventory/src/index.js';
 import { LibvirtError, type LibvirtPort, type ObservedDomain } from '../../libvirt/src/index.js';
 import { allocatedDevices, desiredXml, type Failpoints, type ReconcileOutcome, type Reconciler } from '../../reconciler/src/index.js';
 import { canonicalJson, makeVnfSpecSchema, validateBody, type VnfRequest, type VnfSpec } from '../../vnf/src/index.js';
+import { createHash } from 'node:crypto';
 import { draftDomain, draftSpec, type DraftContext, type SpecDraft } from './draft.js';
+import { requireMatch, type IfMatch } from './etag.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { vnfView, type VnfView } from './vnf-view.js';
 
@@ -20,6 +22,9 @@ export interface DryRunResult {
 }
 
 export type LabelSelector = [key: string, value: string | undefined];
+
+/** A create's answer: the VNF, and whether it is the first answer replayed for a retried key. */
+export type Created = { created: VnfView; replayed: boolean };
 
 /**
  * The VNF use cases behind the HTTP API. Each write stores its intent durably first (a refused
@@ -37,6 +42,7 @@ export class VnfUseCases {
     private readonly libvirt: LibvirtPort,
     private readonly failpoints: Failpoints,
     private readonly context: DraftContext,
+    private readonly idempotency: IdempotencyKeys,
   ) {
     this.requestSchema = makeVnfSpecSchema({ defaultArch: context.host.arch });
   }
@@ -45,41 +51,68 @@ export class VnfUseCases {
     return this.context.host;
   }
 
-  /** Validates and checks a request exactly as create would; with `dryRun` it answers what it would do and writes nothing. */
-  async create(body: unknown, options: { dryRun: boolean }): Promise<{ created: VnfView } | { dryRun: DryRunResult }> {
+  /**
+   * Validates and checks a request exactly as create would; with `dryRun` it answers what it
+   * would do and writes nothing. With an `idempotencyKey`, a retry of the same body (even one
+   * racing the first) answers the first answer without a second VNF; another body under a stored
+   * key is refused (idempotency-key-reused).
+   */
+  async create(body: unknown, options: { dryRun: boolean; idempotencyKey?: string }): Promise<Created | { dryRun: DryRunResult }> {
+    const claim = options.idempotencyKey === undefined || options.dryRun ? undefined : { key: options.idempotencyKey, requestHash: requestHash(body) };
+    const early = claim && this.replayOf(claim);
+    if (early) return early;
     const request: VnfRequest = validateBody(this.requestSchema, body);
     return this.locks.run(request.name, async () => {
+      // A retry that waited for the first one's lock finds the key now.
+      const replay = claim && this.replayOf(claim);
+      if (replay) return replay;
       const draft = await this.draftNew(request);
       if (options.dryRun) {
         const domain = this.vnfs.preview((state) => draftDomain(draft, 1, state, this.context));
         return { dryRun: { dryRun: true, spec: draft.spec, domainXml: domain.xml, devices: domain.allocations } };
       }
-      return { created: await this.insertAndApply(draft) };
+      const created = await this.insertAndApply(draft, claim);
+      if (claim) await this.idempotency.recordResponse(claim.key, created).catch(() => undefined);
+      return { created, replayed: false };
     });
   }
 
+  /** The first answer for a stored key with the same body; a refusal for another body; null when the key is new. */
+  private replayOf(claim: IdempotencyClaim): Created | null {
+    const stored = this.idempotency.find(claim.key);
+    if (!stored) return null;
+    if (stored.requestHash !== claim.requestHash) throw keyReused(claim.key);
+    if (stored.response !== null) return { created: stored.response as VnfView, replayed: true };
+    // Stored without its answer (the process stopped in between): the VNF as it is now.
+    const vnf = this.vnfs.findById(stored.vnfId);
+    if (!vnf) throw new VnfmError('not-found', `the VNF created under Idempotency-Key '${claim.key}' was deleted since`);
+    return { created: vnfView(vnf, 'unknown', this.vnfs.claimsOf(vnf.id)), replayed: true };
+  }
+
   /** `PUT /vnfs/{name}`: creates the VNF, or replaces its spec with every check a create makes. */
-  async put(name: string, body: unknown): Promise<{ created: VnfView } | { replaced: VnfView }> {
+  async put(name: string, body: unknown, options: { ifMatch?: IfMatch } = {}): Promise<{ created: VnfView } | { replaced: VnfView }> {
     const withName = body !== null && typeof body === 'object' && !Array.isArray(body) && !Object.hasOwn(body, 'name') ? { ...body, name } : body;
     const request: VnfRequest = validateBody(this.requestSchema, withName);
     if (request.name !== name) throw VnfmError.invalid([{ field: 'name', reason: `must be '${name}', the name in the URL (a VNF cannot be renamed)` }]);
     return this.locks.run(name, async () => {
       const existing = this.vnfs.findByName(name);
+      requireMatch(options.ifMatch, existing, `VNF '${name}'`);
       if (!existing) return { created: await this.insertAndApply(await this.draftNew(request)) };
       if (existing.pendingOperation === 'delete') throw new VnfmError('vnf-deleting', `VNF '${name}' is being deleted`, { field: 'name' });
       return { replaced: await this.replace(existing, request) };
     });
   }
 
-  private async insertAndApply(draft: SpecDraft): Promise<VnfView> {
+  private async insertAndApply(draft: SpecDraft, idempotency?: IdempotencyClaim): Promise<VnfView> {
     const { vnf } = await this.vnfs.insertClaiming((state) => {
       const domain = draftDomain(draft, 1, state, this.context);
       return { vnf: newVnf(draft, domain.specHash), allocations: domain.allocations };
-    });
+    }, idempotency);
     this.failpoints.hit('after-commit');
     const outcome = await this.reconcileAcknowledged(vnf.id);
     if (outcome?.result === 'rejected') {
       await this.vnfs.delete(vnf.id);
+      if (idempotency) await this.idempotency.forget(idempotency.key);
       throw new VnfmError('domain-rejected', `libvirt refused the domain definition: ${outcome.message}`);
     }
     return this.view(vnf.name);
@@ -157,9 +190,10 @@ export class VnfUseCases {
    * that order, so a device is never free while a domain may still use it). A VNF whose stored
    * spec is damaged can be deleted too. libvirt trouble defers the rest to the reconciler.
    */
-  async delete(name: string): Promise<VnfView> {
+  async delete(name: string, options: { ifMatch?: IfMatch } = {}): Promise<VnfView> {
     return this.locks.run(name, async () => {
       const vnf = this.require(name);
+      requireMatch(options.ifMatch, vnf, `VNF '${name}'`);
       const marked = (await this.vnfs.update(vnf.id, { phase: 'Deleting', pendingOperation: 'delete', failureCount: 0, nextAttemptAt: null }))!;
       const claims = this.vnfs.claimsOf(vnf.id);
       const outcome = await this.reconcileAcknowledged(vnf.id);
@@ -280,6 +314,11 @@ function refuseTakenMacs(request: VnfRequest, macOwners: ReadonlyMap<string, str
     const owner = nic.mac ? macOwners.get(nic.mac) : undefined;
     if (owner) throw new VnfmError('mac-in-use', `interfaces[${index}].mac ${nic.mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
   });
+}
+
+/** The body as sent, hashed canonically (key order does not matter; defaults are not filled in). */
+function requestHash(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 
 function nameTaken(name: string): VnfmError {

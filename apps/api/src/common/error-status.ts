@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   'vnf-stopped': { status: 409, title: CONFLICT },
   'device-taken': { status: 409, title: CONFLICT },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
+  'idempotency-key-reused': { status: 422, title: UNPROCESSABLE },
   unauthenticated: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Forbidden' },
   'host-not-allowed': { status: 421, title: 'Misdirected request' },

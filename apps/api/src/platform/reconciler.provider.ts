@@ -6,6 +6,7 @@ import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../../libs/
 import { ActionExecutor, DomainObserver, Failpoints, Reconciler, VnfEventLog } from '../../../../libs/reconciler/src/index.js';
 import { HOST_FACTS } from '../host/detect-host-facts.js';
 import { INSTANCE_ID } from './storage.provider.js';
+import { VnfmMetrics } from '../metrics/vnfm-metrics.js';
 
 /** Started once the application is up, stopped before the database closes. */
 class ManagedReconciler extends Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -29,12 +30,14 @@ export const reconcilerProviders: Provider[] = [
   { provide: Failpoints, inject: [VNFM_CONFIG], useFactory: (config: VnfmConfig) => new Failpoints(config.VNFM_FAILPOINT) },
   {
     provide: Reconciler,
-    inject: [VNFM_CONFIG, VnfRepository, VnfEventRepository, Database, LIBVIRT_PORT, HOST_FACTS, INSTANCE_ID, Failpoints],
-    useFactory: (config: VnfmConfig, vnfs: VnfRepository, eventStore: VnfEventRepository, db: Database, libvirt: LibvirtPort, host: HostFacts, instanceId: string, failpoints: Failpoints) => {
+    inject: [VNFM_CONFIG, VnfRepository, VnfEventRepository, Database, LIBVIRT_PORT, HOST_FACTS, INSTANCE_ID, Failpoints, VnfmMetrics],
+    useFactory: (config: VnfmConfig, vnfs: VnfRepository, eventStore: VnfEventRepository, db: Database, libvirt: LibvirtPort, host: HostFacts, instanceId: string, failpoints: Failpoints, metrics: VnfmMetrics) => {
       const logger = new Logger('Reconciler');
-      const log = (level: 'log' | 'warn' | 'error', message: string) => logger[level](message);
-      const events = new VnfEventLog(eventStore, (level, message) => new Logger('VnfEvents')[level](message));
-      return new ManagedReconciler(vnfs, eventStore, db, new DomainObserver(libvirt), new ActionExecutor(libvirt, vnfs, events, failpoints), events, libvirt, {
+      const log = (level: 'log' | 'warn' | 'error', message: string, fields: { vnf?: string } = {}) => logger[level](fields.vnf === undefined ? message : { msg: message, vnf: fields.vnf });
+      const eventLogger = new Logger('VnfEvents');
+      const events = new VnfEventLog(eventStore, (level, message, fields = {}) => eventLogger[level](fields.vnf === undefined ? message : { msg: message, vnf: fields.vnf }));
+      const onAction = (kind: string, outcome: 'ok' | 'error', seconds: number) => metrics.actionSeconds.observe({ kind, outcome }, seconds);
+      return new ManagedReconciler(vnfs, eventStore, db, new DomainObserver(libvirt), new ActionExecutor(libvirt, vnfs, events, failpoints, onAction), events, libvirt, {
         instanceId,
         host,
         intervalMs: config.VNFM_RECONCILE_INTERVAL_MS,
@@ -43,6 +46,7 @@ export const reconcilerProviders: Provider[] = [
         retry: { baseMs: config.VNFM_START_BACKOFF_BASE_MS, maxMs: config.VNFM_START_BACKOFF_MAX_MS, jitter: 0.2 },
         domainEventHints: config.VNFM_DOMAIN_EVENT_HINTS === 'on',
         log,
+        onPass: (seconds, outcome) => metrics.reconcilePassSeconds.observe({ outcome }, seconds),
       }).withConnectionHook(libvirt instanceof LibvirtClient ? (listener) => libvirt.onConnected(listener) : undefined);
     },
   },

@@ -40,7 +40,14 @@ export function auditLog(logger = new Logger('Audit')): RequestHandler {
     if (!SAFE_METHODS.has(request.method)) {
       response.on('finish', () => {
         const vnf = vnfNameOf(request) ?? validName((response.getHeader('location') as string | undefined)?.split('/').pop());
-        const line = `${loggable(request.method)} ${loggable(request.originalUrl)} by ${callerOf(identityOf(request))}${vnf ? ` vnf=${vnf}` : ''} -> ${response.statusCode}`;
+        const method = loggable(request.method);
+        const target = loggable(request.originalUrl);
+        const caller = callerOf(identityOf(request));
+        const line = {
+          msg: `${method} ${target} by ${caller}${vnf ? ` vnf=${vnf}` : ''} -> ${response.statusCode}`,
+          audit: { method, target, caller, status: response.statusCode },
+          ...(vnf ? { vnf } : {}),
+        };
         if (response.statusCode >= 400) logger.warn(line);
         else logger.log(line);
       });

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Quer
 import type { Request, Response } from 'express';
 import { VnfmError } from '../../../../libs/core/src/index.js';
 import { LABEL_KEY, LABEL_VALUE, VNF_NAME } from '../../../../libs/vnf/src/index.js';
+import { idempotencyKeyOf, ifMatchOf, setEtag } from '../common/preconditions.js';
 import { QueryParams, RequestChecks, repeatable } from '../common/query-params.js';
 import { Access, requireScope } from '../security/access.js';
 import { AuditInterceptor } from '../security/audit.js';
@@ -28,6 +29,11 @@ function labelSelectors(value: string | string[] | undefined): LabelSelector[] {
   });
 }
 
+function withEtag<T extends Parameters<typeof setEtag>[1]>(response: Response, vnf: T): T {
+  setEtag(response, vnf);
+  return vnf;
+}
+
 function checkedName(name: string): string {
   if (!VNF_NAME.test(name)) throw new VnfmError('not-found', `no VNF named '${name.slice(0, 80)}'`);
   return name;
@@ -43,26 +49,32 @@ export class VnfsController {
   @Post()
   @Access('write')
   @QueryParams('dryRun')
-  async create(@Body() body: unknown, @Query('dryRun') dryRun: string | undefined, @Res({ passthrough: true }) response: Response) {
-    const result = await this.vnfs.create(body, { dryRun: booleanQuery('dryRun', dryRun) });
+  async create(@Body() body: unknown, @Query('dryRun') dryRun: string | undefined, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const idempotencyKey = idempotencyKeyOf(request);
+    const result = await this.vnfs.create(body, { dryRun: booleanQuery('dryRun', dryRun), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
     if ('dryRun' in result) {
       response.status(200);
       return result.dryRun;
     }
     response.status(201).location(`/api/v1/vnfs/${result.created.name}`);
+    if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
+    setEtag(response, result.created);
     return result.created;
   }
 
   /** Create (201) or replace (200) with the same validation as POST. */
   @Put(':name')
   @Access('write')
-  async put(@Param('name') name: string, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
-    const result = await this.vnfs.put(checkedName(name), body);
+  async put(@Param('name') name: string, @Body() body: unknown, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const ifMatch = ifMatchOf(request);
+    const result = await this.vnfs.put(checkedName(name), body, ifMatch === undefined ? {} : { ifMatch });
     if ('created' in result) {
       response.status(201).location(`/api/v1/vnfs/${result.created.name}`);
+      setEtag(response, result.created);
       return result.created;
     }
     response.status(200);
+    setEtag(response, result.replaced);
     return result.replaced;
   }
 
@@ -74,36 +86,38 @@ export class VnfsController {
   }
 
   @Get(':name')
-  get(@Param('name') name: string) {
-    return this.vnfs.get(checkedName(name));
+  async get(@Param('name') name: string, @Res({ passthrough: true }) response: Response) {
+    return withEtag(response, await this.vnfs.get(checkedName(name)));
   }
 
+  /** 202; with `If-Match`, only while the VNF is still at that ETag (else 412, nothing done). */
   @Delete(':name')
   @Access('write')
   @HttpCode(202)
-  delete(@Param('name') name: string) {
-    return this.vnfs.delete(checkedName(name));
+  async delete(@Param('name') name: string, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const ifMatch = ifMatchOf(request);
+    return withEtag(response, await this.vnfs.delete(checkedName(name), ifMatch === undefined ? {} : { ifMatch }));
   }
 
   @Post(':name/start')
   @Access('write')
   @HttpCode(202)
-  start(@Param('name') name: string) {
-    return this.vnfs.setPowerState(checkedName(name), 'running');
+  async start(@Param('name') name: string, @Res({ passthrough: true }) response: Response) {
+    return withEtag(response, await this.vnfs.setPowerState(checkedName(name), 'running'));
   }
 
   @Post(':name/stop')
   @Access('write')
   @HttpCode(202)
-  stop(@Param('name') name: string) {
-    return this.vnfs.setPowerState(checkedName(name), 'stopped');
+  async stop(@Param('name') name: string, @Res({ passthrough: true }) response: Response) {
+    return withEtag(response, await this.vnfs.setPowerState(checkedName(name), 'stopped'));
   }
 
   @Post(':name/reboot')
   @Access('write')
   @HttpCode(202)
-  reboot(@Param('name') name: string) {
-    return this.vnfs.reboot(checkedName(name));
+  async reboot(@Param('name') name: string, @Res({ passthrough: true }) response: Response) {
+    return withEtag(response, await this.vnfs.reboot(checkedName(name)));
   }
 
   /** What happened to the VNF, oldest first. */

@@ -48,6 +48,8 @@ export class ActionExecutor {
     private readonly vnfs: VnfRepository,
     private readonly events: VnfEventLog,
     private readonly failpoints: Failpoints,
+    /** Told of every action when it ends: its kind, how it ended, and the seconds it took. */
+    private readonly onAction: (kind: Action['kind'], outcome: 'ok' | 'error', seconds: number) => void = () => undefined,
   ) {}
 
   async execute(target: ActionTarget, actions: readonly Action[], xml: string | null, drift: readonly string[]): Promise<Execution> {
@@ -55,9 +57,13 @@ export class ActionExecutor {
     let shutdownRequested = false;
     let forgotten = false;
     for (const action of actions) {
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
       try {
         await this.perform(target, action, xml, drift);
+        this.onAction(action.kind, 'ok', seconds());
       } catch (error) {
+        this.onAction(action.kind, 'error', seconds());
         const message = messageOf(error);
         if (error instanceof LibvirtConnectionError || error instanceof LibvirtTimeoutError) return { kind: 'deferred', step: action.kind, message };
         if (action.kind === 'define' && error instanceof LibvirtError) {

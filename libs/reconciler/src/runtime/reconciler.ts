@@ -26,6 +26,8 @@ export interface ReconcilerOptions {
   /** How many VNFs are reconciled at once. */
   concurrency?: number;
   log: Log;
+  /** Told of every full pass when it ends: seconds taken, and whether it could run. */
+  onPass?: (seconds: number, outcome: 'ok' | 'error') => void;
 }
 
 /** Counters for /metrics. */
@@ -126,8 +128,10 @@ export class Reconciler {
   /** A full pass as soon as possible: the running one is waited for, then a new one runs. */
   requestPass(): Promise<PassReport> {
     if (!this.current) {
+      const started = Date.now();
       this.current = this.runPass().then(
         (report) => {
+          this.options.onPass?.(report.durationMs / 1000, 'ok');
           this.stats.passes += 1;
           this.stats.lastPassSeconds = report.durationMs / 1000;
           this.stats.lastPassAt = Date.now();
@@ -135,6 +139,7 @@ export class Reconciler {
           return report;
         },
         (error: unknown) => {
+          this.options.onPass?.((Date.now() - started) / 1000, 'error');
           this.stats.failedPasses += 1;
           this.current = null;
           throw error;
@@ -330,7 +335,7 @@ export class Reconciler {
     const code = errorCodeOf(error);
     this.count(code);
     const name = key.startsWith(ORPHAN) ? key : (this.safeName(key) ?? key);
-    this.options.log(code === 'internal' ? 'error' : 'warn', `reconcile of ${name} failed (${code}): ${error instanceof Error && code === 'internal' ? (error.stack ?? error.message) : messageOf(error)}`);
+    this.options.log(code === 'internal' ? 'error' : 'warn', `reconcile of ${name} failed (${code}): ${error instanceof Error && code === 'internal' ? (error.stack ?? error.message) : messageOf(error)}`, key.startsWith(ORPHAN) ? {} : { vnf: name });
     this.queue.add(key, RETRY_AFTER_ERROR_MS);
   }
 
