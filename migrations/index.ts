@@ -4,6 +4,7 @@ import { VnfRestartRequired1764390000000 } from './1764390000000-vnf-restart-req
 import { ReconcilerStateAndEvents1764400000000 } from './1764400000000-reconciler-state-and-events.js';
 import { MacsAndInstance1764410000000 } from './1764410000000-macs-and-instance.js';
 import { IdempotencyKeys1764420000000 } from './1764420000000-idempotency-keys.js';
+import { VnfChanges1764430000000 } from './1764430000000-vnf-changes.js';
 
 /** Every migration, oldest first. The schema changes only through these. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   ReconcilerStateAndEvents1764400000000,
   MacsAndInstance1764410000000,
   IdempotencyKeys1764420000000,
+  VnfChanges1764430000000,
 ];

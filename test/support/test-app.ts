@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { loadConfig } from '../../libs/config/src/index.js';
-import { createApp } from '../../apps/api/src/server.js';
+import { createApp, type AppOptions } from '../../apps/api/src/server.js';
 
 export interface TestApp {
   app: INestApplication;
@@ -20,11 +20,11 @@ export interface TestApp {
  * The real application (real migrations on a fresh SQLite file, real libvirtd at `libvirtUri`).
  * Authentication is off (loopback) unless `env` sets VNFM_AUTH: the access tests turn it on.
  */
-export async function startTestApp(libvirtUri: string, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(libvirtUri: string, env: Record<string, string> = {}, options: AppOptions = { logger: false }): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'vnfm-e2e-'));
   const dbPath = join(dir, 'vnfm.db');
   const config = loadConfig({ VNFM_LIBVIRT_URI: libvirtUri, VNFM_DB_PATH: dbPath, VNFM_DOMAIN_TYPE: 'qemu', VNFM_AUTH: 'off', ...env });
-  const app = await createApp(config, { logger: false });
+  const app = await createApp(config, options);
   return {
     app,
     http: request(app.getHttpServer()),

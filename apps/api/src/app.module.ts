@@ -5,10 +5,11 @@ import type { HostFacts } from '../../../libs/designer/src/index.js';
 import { parseDeviceAllowList, type DeviceAllowList } from '../../../libs/host-devices/src/index.js';
 import { StateMetrics } from './metrics/state-metrics.js';
 import { VnfmMetrics } from './metrics/vnfm-metrics.js';
-import { IdempotencyKeys, VnfEventRepository, VnfRepository } from '../../../libs/inventory/src/index.js';
+import { ChangeLog, IdempotencyKeys, VnfEventRepository, VnfRepository } from '../../../libs/inventory/src/index.js';
+import { WatchController } from './vnfs/watch.controller.js';
 import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
 import { Failpoints, Reconciler } from '../../../libs/reconciler/src/index.js';
-import { VnfUseCases } from '../../../libs/use-cases/src/index.js';
+import { VnfUseCases, VnfWatch } from '../../../libs/use-cases/src/index.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './health/metrics.controller.js';
@@ -38,7 +39,7 @@ export class AppModule {
   static forRoot(config: VnfmConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [VnfsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController],
+      controllers: [VnfsController, WatchController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController],
       providers: [
         { provide: VNFM_CONFIG, useValue: config },
         { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }) },
@@ -59,6 +60,7 @@ export class AppModule {
           useFactory: (vnfs: VnfRepository, events: VnfEventRepository, reconciler: Reconciler, libvirt: LibvirtPort, failpoints: Failpoints, host: HostFacts, allowList: DeviceAllowList, instanceId: string, idempotency: IdempotencyKeys) =>
             new VnfUseCases(vnfs, events, reconciler, libvirt, failpoints, { host, allowList, instanceId }, idempotency),
         },
+        { provide: VnfWatch, inject: [ChangeLog, VnfUseCases], useFactory: (changes: ChangeLog, vnfs: VnfUseCases) => new VnfWatch(changes, (id) => vnfs.viewById(id)) },
         HostDeviceInventory,
         HostService,
       ],

@@ -49,6 +49,7 @@ export class Database {
   private flushScheduled = false;
   private probeTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly commitListeners = new Set<() => void>();
   readonly health: DatabaseHealth = { writable: true, reason: null, since: null };
   /** Counters for /metrics. */
   readonly stats = { commits: 0, failedCommits: 0, writes: 0 };
@@ -79,6 +80,12 @@ export class Database {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /** Called after every committed batch (the watch stream reads what changed). */
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   /** How many writes wait for the next commit (for /metrics). */
@@ -163,6 +170,7 @@ export class Database {
       if (result.ok) write.resolve(result.value);
       else write.reject(result.error);
     });
+    for (const listener of this.commitListeners) listener();
   }
 
   private failAll(batch: PendingWrite[], error: unknown): void {

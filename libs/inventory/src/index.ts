@@ -7,3 +7,4 @@ export * from './vnf-event.repository.js';
 export * from './vnf-record.js';
 export * from './vnf.repository.js';
 export * from './idempotency-keys.js';
+export * from './change-log.js';

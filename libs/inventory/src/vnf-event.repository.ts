@@ -1,3 +1,4 @@
+import { recordChange } from './change-log.js';
 import type { Database } from './database.js';
 
 /** Events kept per VNF; older ones are pruned on insert. */
@@ -22,6 +23,8 @@ export class VnfEventRepository {
       sql
         .prepare(`DELETE FROM "vnf_event" WHERE "vnf_id" = ? AND "id" <= (SELECT "id" FROM "vnf_event" WHERE "vnf_id" = ? ORDER BY "id" DESC LIMIT 1 OFFSET ?)`)
         .run(vnfId, vnfId, EVENTS_KEPT_PER_VNF);
+      // Something happened to a VNF (a repair, a failure): its watchers look at it again.
+      if (sql.prepare(`SELECT 1 FROM "vnf" WHERE "id" = ?`).get(vnfId)) recordChange(sql, { id: vnfId, name: vnfName }, 'modified');
     });
   }
 

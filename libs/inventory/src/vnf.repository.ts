@@ -2,6 +2,7 @@ import { VnfmError } from '../../core/src/index.js';
 import type { Allocation } from '../../host-devices/src/index.js';
 import type { VnfSpec } from '../../vnf/src/index.js';
 import type { Database, Sql } from './database.js';
+import { recordChange } from './change-log.js';
 import { storeIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { CLAIM_COLUMNS, claimsOfVnf, loadDeviceState, type DeviceClaim, type DeviceState } from './device-state.js';
 import { columnsOf, forgetDecoded, macsOfSpec, recordFromRow, type VnfChanges, type VnfRecord, type VnfRow } from './vnf-record.js';
@@ -78,6 +79,7 @@ export class VnfRepository {
       writeMacs(sql, vnf.id, vnf.spec);
       writeClaims(sql, vnf.id, allocations, []);
       if (idempotency) storeIdempotencyKey(sql, idempotency, vnf, new Date());
+      recordChange(sql, vnf, 'created');
       return { vnf: recordFromRow(sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(vnf.id) as VnfRow), allocations };
     });
   }
@@ -96,6 +98,7 @@ export class VnfRepository {
       }
       const row = sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(id) as VnfRow | undefined;
       if (!row) throw new VnfmError('not-found', `VNF ${id} is gone`);
+      if (changes !== null) recordChange(sql, row, 'modified');
       return { vnf: recordFromRow(row), allocations, changed: changes !== null };
     });
   }
@@ -118,6 +121,8 @@ export class VnfRepository {
     return this.db.write((sql) => {
       const dropped = sql.prepare(`SELECT "name" FROM "device_claim" WHERE "vnf_id" = ? AND "slot" IS NULL`).all(vnfId) as Array<{ name: string }>;
       sql.prepare(`DELETE FROM "device_claim" WHERE "vnf_id" = ? AND "slot" IS NULL`).run(vnfId);
+      const vnf = sql.prepare(`SELECT "id", "name" FROM "vnf" WHERE "id" = ?`).get(vnfId) as { id: string; name: string } | undefined;
+      if (dropped.length > 0 && vnf) recordChange(sql, vnf, 'modified');
       return dropped.map((claim) => claim.name);
     });
   }
@@ -125,8 +130,9 @@ export class VnfRepository {
   /** Updates the given fields of one VNF, stamping updatedAt; the record as stored after. */
   update(id: string, changes: VnfChanges): Promise<VnfRecord | null> {
     return this.db.write((sql) => {
-      updateRow(sql, id, changes);
+      const updated = updateRow(sql, id, changes);
       const row = sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(id) as VnfRow | undefined;
+      if (updated && row) recordChange(sql, row, 'modified');
       return row ? recordFromRow(row) : null;
     });
   }
@@ -136,13 +142,20 @@ export class VnfRepository {
    * nothing is written and the answer is false, so a late status write never overwrites intent.
    */
   updateIfUnchanged(id: string, updatedAt: string, changes: VnfChanges): Promise<boolean> {
-    return this.db.write((sql) => updateRow(sql, id, changes, updatedAt));
+    return this.db.write((sql) => {
+      const updated = updateRow(sql, id, changes, updatedAt);
+      const row = updated ? (sql.prepare(`SELECT "id", "name" FROM "vnf" WHERE "id" = ?`).get(id) as { id: string; name: string } | undefined) : undefined;
+      if (row) recordChange(sql, row, 'modified');
+      return updated;
+    });
   }
 
   /** Forgets the VNF: its row, MACs, claims (cascade) and its events, in one unit. */
   delete(id: string): Promise<void> {
     return this.db.write((sql) => {
+      const row = sql.prepare(`SELECT "id", "name" FROM "vnf" WHERE "id" = ?`).get(id) as { id: string; name: string } | undefined;
       sql.prepare(`DELETE FROM "vnf" WHERE "id" = ?`).run(id);
+      if (row) recordChange(sql, row, 'deleted');
       sql.prepare(`DELETE FROM "vnf_event" WHERE "vnf_id" = ?`).run(id);
       forgetDecoded(id);
     });

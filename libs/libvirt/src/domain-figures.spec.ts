@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { figuresOf } from './domain-figures.js';
 
 describe('figuresOf', () => {
-  it('reads cpu, balloon, every NIC and disk from the typed parameters', () => {
+  it('reads cpu, balloon, every named NIC and disk from the typed parameters (an unnamed NIC has no host device)', () => {
     const figures = figuresOf({
       name: 'fw-1',
       uuid: 'u',
@@ -10,13 +10,15 @@ describe('figuresOf', () => {
         'cpu.time': 1_500_000_000,
         'balloon.current': 65536,
         'balloon.rss': 30000,
-        'net.count': 2,
+        'net.count': 3,
         'net.0.name': 'vnet0',
         'net.0.rx.bytes': 10,
         'net.0.rx.pkts': 1,
         'net.0.tx.bytes': 20,
         'net.0.tx.pkts': 2,
+        'net.1.name': 'vnet1',
         'net.1.rx.bytes': 5,
+        'net.2.rx.bytes': 7,
         'block.count': 1,
         'block.0.name': 'vda',
         'block.0.rd.bytes': 4096,
@@ -31,7 +33,7 @@ describe('figuresOf', () => {
       rssKiB: 30000,
       interfaces: [
         { device: 'vnet0', rxBytes: 10, rxPackets: 1, txBytes: 20, txPackets: 2 },
-        { device: 'net1', rxBytes: 5, rxPackets: 0, txBytes: 0, txPackets: 0 },
+        { device: 'vnet1', rxBytes: 5, rxPackets: 0, txBytes: 0, txPackets: 0 },
       ],
       blocks: [{ device: 'vda', readBytes: 4096, writeBytes: 512 }],
     });

@@ -35,13 +35,15 @@ function numberOf(params: Params, key: string): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
+/** `net.N.*` / `block.N.*` items that have a name. */
 function indexed<T>(params: Params, prefix: 'net' | 'block', item: (at: (field: string) => number, device: string) => T): T[] {
   const count = numberOf(params, `${prefix}.count`) ?? 0;
   const items: T[] = [];
   for (let index = 0; index < count; index++) {
     const name = params[`${prefix}.${index}.name`];
-    const device = typeof name === 'string' && name !== '' ? name : `${prefix}${index}`;
-    items.push(item((field) => numberOf(params, `${prefix}.${index}.${field}`) ?? 0, device));
+    // libvirt counts every NIC but reports only those with a host device (a user-mode NIC has none).
+    if (typeof name !== 'string' || name === '') continue;
+    items.push(item((field) => numberOf(params, `${prefix}.${index}.${field}`) ?? 0, name));
   }
   return items;
 }

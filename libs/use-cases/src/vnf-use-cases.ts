@@ -169,11 +169,7 @@ export class VnfUseCases {
   }
 
   list(labels: readonly LabelSelector[] = []): Promise<VnfView[]> {
-    const rows = this.vnfs.list().filter((vnf) => {
-      if (labels.length === 0) return true;
-      const own = vnf.spec?.labels ?? {};
-      return labels.every(([key, value]) => Object.hasOwn(own, key) && (value === undefined || own[key] === value));
-    });
+    const rows = this.vnfs.list().filter((vnf) => VnfUseCases.matches(vnf, labels));
     const claimsByVnf = new Map<string, DeviceClaim[]>();
     for (const claim of this.vnfs.allClaims()) claimsByVnf.set(claim.vnfId, [...(claimsByVnf.get(claim.vnfId) ?? []), claim]);
     return this.observeAll().then((observed) =>
@@ -183,6 +179,18 @@ export class VnfUseCases {
 
   get(name: string): Promise<VnfView> {
     return this.view(name);
+  }
+
+  /** The VNF with this id as GET shows it, or null when there is none (the watch stream). */
+  async viewById(id: string): Promise<VnfView | null> {
+    const vnf = this.vnfs.findById(id);
+    return vnf ? vnfView(vnf, await this.observeVnf(vnf), this.vnfs.claimsOf(vnf.id)) : null;
+  }
+
+  /** Whether the view's labels match every selector (the list's and the watch's filter). */
+  static matches(view: { spec: { labels?: Record<string, string> } | null }, labels: readonly LabelSelector[]): boolean {
+    const own = view.spec?.labels ?? {};
+    return labels.every(([key, value]) => Object.hasOwn(own, key) && (value === undefined || own[key] === value));
   }
 
   /**

@@ -36,6 +36,10 @@ export class ProblemFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
       const detail = Array.isArray(message) ? message.join('; ') : String(message);
+      if (status === 404) {
+        // The router's own "no route" answer (under /api/v1) is the same problem as anywhere else.
+        return { type: `${PROBLEM_BASE}not-found`, title: 'Not found', status, detail: detail.replace(/^Cannot /, 'no route for ').slice(0, 300) };
+      }
       if (status === 400) {
         // Body-parser failures (malformed JSON, wrong content) arrive here.
         return { type: `${PROBLEM_BASE}invalid-request`, title: 'The request is not valid', status, detail, errors: [{ field: '(body)', reason: detail }] };

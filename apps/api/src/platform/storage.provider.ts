@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { VNFM_CONFIG, type VnfmConfig } from '../../../../libs/config/src/index.js';
-import { Database, HostDeviceRepository, IdempotencyKeys, VnfEventRepository, VnfRepository, loadInstanceId, openDatabase } from '../../../../libs/inventory/src/index.js';
+import { ChangeLog, Database, HostDeviceRepository, IdempotencyKeys, VnfEventRepository, VnfRepository, loadInstanceId, openDatabase } from '../../../../libs/inventory/src/index.js';
 
 /** This vnfm's instance id (its ownership mark in every domain). */
 export const INSTANCE_ID = Symbol('INSTANCE_ID');
@@ -24,6 +24,7 @@ export const storageProviders: Provider[] = [
   { provide: INSTANCE_ID, inject: [Database], useFactory: (db: Database) => loadInstanceId(db) },
   { provide: VnfRepository, inject: [Database], useFactory: (db: Database) => new VnfRepository(db) },
   { provide: VnfEventRepository, inject: [Database], useFactory: (db: Database) => new VnfEventRepository(db) },
+  { provide: ChangeLog, inject: [Database], useFactory: (db: Database) => new ChangeLog(db) },
   { provide: IdempotencyKeys, inject: [Database], useFactory: (db: Database) => new IdempotencyKeys(db) },
   { provide: HostDeviceRepository, inject: [Database], useFactory: (db: Database) => new HostDeviceRepository(db) },
 ];

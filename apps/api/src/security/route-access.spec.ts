@@ -7,9 +7,10 @@ import { HostDevicesController } from '../host-devices/host-devices.controller.j
 import { HostController } from '../host/host.controller.js';
 import { ReconcileController } from '../reconciler/reconcile.controller.js';
 import { VnfsController } from '../vnfs/vnfs.controller.js';
+import { WatchController } from '../vnfs/watch.controller.js';
 import { ACCESS_METADATA } from './access.js';
 
-const CONTROLLERS = [VnfsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController];
+const CONTROLLERS = [VnfsController, WatchController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'ALL', 'OPTIONS', 'HEAD', 'SEARCH'];
 
 /** Every route with the access rule it declares (its own or its controller's). */
@@ -41,6 +42,7 @@ describe('every route says who may use it', () => {
       'POST /vnfs/:name/reboot': 'write',
       'GET /vnfs/:name/events': 'read',
       'GET /vnfs/:name/domain.xml': 'read',
+      'GET /events': 'read',
       'GET /host-devices': 'read',
       'POST /host-devices/rescan': 'admin',
       'GET /host': 'admin',

@@ -1,32 +1,20 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { VnfmError } from '../../../../libs/core/src/index.js';
-import { LABEL_KEY, LABEL_VALUE, VNF_NAME } from '../../../../libs/vnf/src/index.js';
+import { VNF_NAME } from '../../../../libs/vnf/src/index.js';
+import { labelSelectors } from './label-selectors.js';
 import { idempotencyKeyOf, ifMatchOf, setEtag } from '../common/preconditions.js';
 import { QueryParams, RequestChecks, repeatable } from '../common/query-params.js';
 import { Access, requireScope } from '../security/access.js';
 import { AuditInterceptor } from '../security/audit.js';
 import { RedactionInterceptor } from '../security/redaction.interceptor.js';
-import { VnfUseCases, type LabelSelector } from '../../../../libs/use-cases/src/index.js';
+import { VnfUseCases } from '../../../../libs/use-cases/src/index.js';
 
 /** `?flag=true|false` (absent: false); anything else is a 400 naming the parameter. */
 function booleanQuery(parameter: string, value: string | undefined): boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   throw VnfmError.invalid([{ field: parameter, reason: 'must be true or false' }]);
-}
-
-/** `?label=site=edge-1&label=tier` -> [[site, edge-1], [tier, undefined]] (every one must match). */
-function labelSelectors(value: string | string[] | undefined): LabelSelector[] {
-  const items = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  return items.map((item) => {
-    const [key = '', ...rest] = item.split('=');
-    const wanted = rest.length === 0 ? undefined : rest.join('=');
-    if (!LABEL_KEY.test(key) || (wanted !== undefined && !LABEL_VALUE.test(wanted))) {
-      throw VnfmError.invalid([{ field: 'label', reason: `'${item.slice(0, 80)}' is not key or key=value with a valid label key and value` }]);
-    }
-    return [key, wanted];
-  });
 }
 
 function withEtag<T extends Parameters<typeof setEtag>[1]>(response: Response, vnf: T): T {
