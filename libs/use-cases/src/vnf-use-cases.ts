@@ -67,10 +67,7 @@ export class VnfUseCases {
       const replay = claim && this.replayOf(claim);
       if (replay) return replay;
       const draft = await this.draftNew(request);
-      if (options.dryRun) {
-        const domain = this.vnfs.preview((state) => draftDomain(draft, 1, state, this.context));
-        return { dryRun: { dryRun: true, spec: draft.spec, domainXml: domain.xml, devices: domain.allocations } };
-      }
+      if (options.dryRun) return { dryRun: this.preview(draft, 1) };
       const created = await this.insertAndApply(draft, claim);
       if (claim) await this.idempotency.recordResponse(claim.key, created).catch(() => undefined);
       return { created, replayed: false };
@@ -90,17 +87,33 @@ export class VnfUseCases {
   }
 
   /** `PUT /vnfs/{name}`: creates the VNF, or replaces its spec with every check a create makes. */
-  async put(name: string, body: unknown, options: { ifMatch?: IfMatch } = {}): Promise<{ created: VnfView } | { replaced: VnfView }> {
+  async put(name: string, body: unknown, options: { ifMatch?: IfMatch; dryRun?: boolean } = {}): Promise<{ created: VnfView } | { replaced: VnfView } | { dryRun: DryRunResult }> {
     const withName = body !== null && typeof body === 'object' && !Array.isArray(body) && !Object.hasOwn(body, 'name') ? { ...body, name } : body;
     const request: VnfRequest = validateBody(this.requestSchema, withName);
     if (request.name !== name) throw VnfmError.invalid([{ field: 'name', reason: `must be '${name}', the name in the URL (a VNF cannot be renamed)` }]);
     return this.locks.run(name, async () => {
       const existing = this.vnfs.findByName(name);
       requireMatch(options.ifMatch, existing, `VNF '${name}'`);
+      if (options.dryRun) return { dryRun: existing ? this.previewReplace(existing, request) : this.preview(await this.draftNew(request), 1) };
       if (!existing) return { created: await this.insertAndApply(await this.draftNew(request)) };
       if (existing.pendingOperation === 'delete') throw new VnfmError('vnf-deleting', `VNF '${name}' is being deleted`, { field: 'name' });
       return { replaced: await this.replace(existing, request) };
     });
+  }
+
+  /** What a write of this draft would store and define at `generation`; writes nothing. */
+  private preview(draft: SpecDraft, generation: number): DryRunResult {
+    const domain = this.vnfs.preview((state) => draftDomain(draft, generation, state, this.context));
+    return { dryRun: true, spec: draft.spec, domainXml: domain.xml, devices: domain.allocations };
+  }
+
+  /** A replace's dry run: the same checks and draft as `replace`, the generation it would get. */
+  private previewReplace(existing: VnfRecord, request: VnfRequest): DryRunResult {
+    const macOwners = this.vnfs.macOwners(existing.id);
+    refuseTakenMacs(request, macOwners);
+    const draft = draftSpec(existing.id, request, new Set(macOwners.keys()), this.context.host, existing.spec ?? undefined);
+    const same = existing.spec !== null && canonicalJson(draft.spec) === canonicalJson(existing.spec);
+    return this.preview(draft, same ? existing.generation : existing.generation + 1);
   }
 
   private async insertAndApply(draft: SpecDraft, idempotency?: IdempotencyClaim): Promise<VnfView> {

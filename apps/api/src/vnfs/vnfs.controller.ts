@@ -50,12 +50,17 @@ export class VnfsController {
     return result.created;
   }
 
-  /** Create (201) or replace (200) with the same validation as POST. */
+  /** Create (201) or replace (200) with the same validation as POST; `?dryRun=true`: what it would store and define (200), nothing written. */
   @Put(':name')
   @Access('write')
-  async put(@Param('name') name: string, @Body() body: unknown, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+  @QueryParams('dryRun')
+  async put(@Param('name') name: string, @Body() body: unknown, @Query('dryRun') dryRun: string | undefined, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const ifMatch = ifMatchOf(request);
-    const result = await this.vnfs.put(checkedName(name), body, ifMatch === undefined ? {} : { ifMatch });
+    const result = await this.vnfs.put(checkedName(name), body, { dryRun: booleanQuery('dryRun', dryRun), ...(ifMatch === undefined ? {} : { ifMatch }) });
+    if ('dryRun' in result) {
+      response.status(200);
+      return result.dryRun;
+    }
     if ('created' in result) {
       response.status(201).location(`/api/v1/vnfs/${result.created.name}`);
       setEtag(response, result.created);
