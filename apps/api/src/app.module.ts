@@ -7,6 +7,7 @@ import { StateMetrics } from './metrics/state-metrics.js';
 import { VnfmMetrics } from './metrics/vnfm-metrics.js';
 import { ChangeLog, IdempotencyKeys, VnfEventRepository, VnfRepository } from '../../../libs/inventory/src/index.js';
 import { WatchController } from './vnfs/watch.controller.js';
+import { DocsController } from './docs/docs.controller.js';
 import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
 import { Failpoints, Reconciler } from '../../../libs/reconciler/src/index.js';
 import { VnfUseCases, VnfWatch } from '../../../libs/use-cases/src/index.js';
@@ -39,7 +40,7 @@ export class AppModule {
   static forRoot(config: VnfmConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [VnfsController, WatchController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController],
+      controllers: [VnfsController, WatchController, DocsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController],
       providers: [
         { provide: VNFM_CONFIG, useValue: config },
         { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }) },

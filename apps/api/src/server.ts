@@ -48,7 +48,7 @@ export async function createApp(config: VnfmConfig, options: AppOptions = {}): P
     app.enableCors({ origin: config.VNFM_CORS_ORIGINS, allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key', 'x-request-id', 'last-event-id'], exposedHeaders: ['etag', 'location', 'idempotent-replayed', 'x-request-id'], maxAge: 600 });
   }
   for (const handler of app.get(AccessControl).middleware()) app.use(handler);
-  app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics', 'docs', 'docs/openapi.json', 'docs/init.js', 'docs/swagger-ui.css', 'docs/swagger-ui-bundle.js'] });
   app.useBodyParser('json', { limit: '256kb', strict: true });
   await app.init();
   // What no route matched, outside /api/v1 too, is a problem like every other answer.

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
+
 import { LOCAL_OPERATOR, RateLimiter, TokenStore, bootstrapTokens, defaultTokenPaths } from '../../../../libs/auth/src/index.js';
 import { VNFM_CONFIG, type VnfmConfig } from '../../../../libs/config/src/index.js';
 import { VnfmError } from '../../../../libs/core/src/index.js';
@@ -12,6 +13,9 @@ import { authenticate } from './authentication.js';
 import { SAFE_METHODS, allowedHostCheck, asMiddleware, jsonBodiesOnly, sameOriginCheck } from './http-hygiene.js';
 import { forCaller } from './redaction.js';
 import { identityOf, setIdentity } from './request-identity.js';
+
+/** The API's documentation: public (it says what the source says). */
+const DOCS_PATHS = ['/docs', '/docs/openapi.json', '/docs/init.js', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js'];
 
 /** With authentication off, browsers on this machine must still not be turned against it (DNS rebinding). */
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
@@ -45,7 +49,7 @@ export class AccessControl {
       this.tokens = new TokenStore(config.VNFM_TOKENS_FILE ?? defaultTokenPaths(config.VNFM_DB_PATH).tokensFile);
     }
     this.limiter = config.VNFM_AUTH === 'on' && config.VNFM_WRITE_RATE_PER_SECOND > 0 ? new RateLimiter(config.VNFM_WRITE_RATE_PER_SECOND, config.VNFM_WRITE_BURST) : null;
-    this.publicPaths = new Set(['/healthz', '/readyz', ...(config.VNFM_METRICS_PUBLIC ? ['/metrics'] : [])]);
+    this.publicPaths = new Set(['/healthz', '/readyz', ...DOCS_PATHS, ...(config.VNFM_METRICS_PUBLIC ? ['/metrics'] : [])]);
   }
 
   /** Reads the tokens file again; on a bad file keeps the current tokens and throws. */

@@ -8,9 +8,10 @@ import { HostController } from '../host/host.controller.js';
 import { ReconcileController } from '../reconciler/reconcile.controller.js';
 import { VnfsController } from '../vnfs/vnfs.controller.js';
 import { WatchController } from '../vnfs/watch.controller.js';
+import { DocsController } from '../docs/docs.controller.js';
 import { ACCESS_METADATA } from './access.js';
 
-const CONTROLLERS = [VnfsController, WatchController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController];
+const CONTROLLERS = [VnfsController, WatchController, DocsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'ALL', 'OPTIONS', 'HEAD', 'SEARCH'];
 
 /** Every route with the access rule it declares (its own or its controller's). */
@@ -43,6 +44,11 @@ describe('every route says who may use it', () => {
       'GET /vnfs/:name/events': 'read',
       'GET /vnfs/:name/domain.xml': 'read',
       'GET /events': 'read',
+      'GET /docs/openapi.json': 'public',
+      'GET /docs': 'public',
+      'GET /docs/init.js': 'public',
+      'GET /docs/swagger-ui.css': 'public',
+      'GET /docs/swagger-ui-bundle.js': 'public',
       'GET /host-devices': 'read',
       'POST /host-devices/rescan': 'admin',
       'GET /host': 'admin',
