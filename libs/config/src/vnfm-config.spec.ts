@@ -42,7 +42,7 @@ describe('loadConfig', () => {
     expect(config.VNFM_IMAGE_DIRS).toEqual(['/srv/images', '/data/vm']);
     expect(config.VNFM_BLOCK_DEVICES).toEqual(['/dev/sdb']);
     expect(config.VNFM_VHOST_SOCKET_DIRS).toEqual(['/run/vhu']);
-    for (const [name, value] of [['VNFM_IMAGE_DIRS', 'images'], ['VNFM_IMAGE_DIRS', '/srv/../etc'], ['VNFM_IMAGE_DIRS', '/proc/self'], ['VNFM_IMAGE_DIRS', '/srv:/dev'], ['VNFM_BLOCK_DEVICES', 'sdb'], ['VNFM_VHOST_SOCKET_DIRS', '/run/a b']]) {
+    for (const [name, value] of <Array<[string, string]>>[['VNFM_IMAGE_DIRS', 'images'], ['VNFM_IMAGE_DIRS', '/srv/../etc'], ['VNFM_IMAGE_DIRS', '/proc/self'], ['VNFM_IMAGE_DIRS', '/srv:/dev'], ['VNFM_BLOCK_DEVICES', 'sdb'], ['VNFM_VHOST_SOCKET_DIRS', '/run/a b']]) {
       expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(name);
     }
   });
