@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { errnoOf } from './allowed-roots.js';
 import { checkImagePath, readBytes, type ResolvedImagePolicy } from './image-file.js';
 import { QCOW2_HEADER_READ, Qcow2HeaderError, isQcow2, parseQcow2Names } from './qcow2-header.js';
 import { chainFilesOf, type QemuImgInfo } from './qemu-img.js';
@@ -18,8 +19,9 @@ export async function backingChainProblem(path: string, resolved: string, policy
   let json: string;
   try {
     json = await qemuImgInfo(path);
-  } catch {
-    return 'is not a readable qcow2 image';
+  } catch (error) {
+    // Fail closed: a chain vnfm cannot read is a chain it cannot vouch for.
+    return errnoOf(error) === 'ENOENT' ? 'is a qcow2 image vnfm cannot check: qemu-img (qemu-utils) is not installed' : 'is not a readable qcow2 image';
   }
   let files;
   try {

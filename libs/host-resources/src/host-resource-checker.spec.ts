@@ -143,6 +143,8 @@ describe('HostResourceChecker on real files', () => {
     const liar = async () => JSON.stringify([{ filename: join(images, 'backed-in.qcow2'), 'full-backing-filename': join(outside, 'base.raw') }]);
     expect(await reasonOf(join(images, 'backed-in.qcow2'), { qemuImgInfo: liar })).toBe('its qcow2 backing file is outside the image directories');
     expect(await reasonOf(join(images, 'plain.raw'), { qemuImgInfo: liar })).toBeUndefined();
+    const missing = async () => Promise.reject(Object.assign(new Error('spawn qemu-img ENOENT'), { code: 'ENOENT' }));
+    expect(await reasonOf(join(images, 'backed-in.qcow2'), { qemuImgInfo: missing })).toMatch(/qemu-img \(qemu-utils\) is not installed/);
   });
 
   it('checks kernel, initrd and dtb as files under the image directories', async () => {
