@@ -7,6 +7,7 @@ import { ImageDir } from './support/image-dir.js';
 import { HostFixture } from './support/sysfs-fixture.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_DRIVER_URI, listAll, uniqueName } from './support/virsh.js';
+import { virtXmlValidate } from './support/xml-validate.js';
 
 const URI = TEST_DRIVER_URI;
 type Body = Record<string, unknown>;
@@ -115,7 +116,16 @@ describe('host resources from allow-lists only (test+unix:///default)', () => {
     const listed = uniqueName('res-blk-ok');
     const created = await t.http.post('/api/v1/vnfs').send({ ...base(listed), ...disk(images.path('listed-blk')) });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
+    // A listed block device is a block disk, which QEMU opens as a host device, and the XML is valid.
+    const xml = (await t.http.get(`/api/v1/vnfs/${listed}/domain.xml`).expect(200)).text;
+    expect(xml).toMatch(new RegExp(`<disk type="block" device="disk">[\\s\\S]*<source dev="${images.path('listed-blk')}"/>`));
+    const validation = await virtXmlValidate(xml);
+    expect(validation.valid, validation.output).toBe(true);
     await t.http.delete(`/api/v1/vnfs/${listed}`).expect(202);
+    // The same device by another name (a symlink to it) is not the listed path.
+    symlinkSync(images.path('listed-blk'), images.path('alias-blk'));
+    const alias = uniqueName('res-blk-alias');
+    await expectRefused(post({ ...base(alias), ...disk(images.path('alias-blk')) }), alias, 'disks[0].path');
   });
 
   it('kernel, initrd and dtb follow the same rules (each field named)', async () => {

@@ -40,7 +40,13 @@ export class AppModule {
       controllers: [VnfsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController],
       providers: [
         { provide: VNFM_CONFIG, useValue: config },
-        { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }) },
+        {
+          provide: HOST_FACTS,
+          useValue: {
+            ...detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }),
+            blockDevices: new Set(config.VNFM_BLOCK_DEVICES),
+          },
+        },
         { provide: DEVICE_ALLOW_LIST, useValue: parseDeviceAllowList(config.VNFM_DEVICE_ALLOW) },
         {
           provide: HOST_RESOURCES,

@@ -41,7 +41,8 @@ export async function checkImagePath(path: string, policy: ResolvedImagePolicy):
   } catch (error) {
     return { ok: false, refusal: isMissing(error) ? 'missing' : 'unreadable' };
   }
-  if (kind === 'block' && policy.listedResolved.has(resolved)) return { ok: true, resolved, kind };
+  // A block device is named by its listed path: the designer writes <disk type='block'> for exactly those.
+  if (kind === 'block' && listed && policy.listedResolved.has(resolved)) return { ok: true, resolved, kind };
   if (listed) return { ok: false, refusal: 'notBlock' };
   // Whatever a symlink out leads to, the answer is the same.
   if (!isBelowAny(resolved, policy.roots.resolved)) return { ok: false, refusal: 'symlinkOut' };
