@@ -23,9 +23,10 @@ describe('per-VNF domain figures in /metrics (qemu:///system)', () => {
   it('CPU time, memory and NIC counters of the running guest, labelled with the VNF name, and CPU time grows', async () => {
     await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 128, arch: 'x86_64', interfaces: [{ type: 'user' }] }).expect(201);
     const scrape = async () => (await t.http.get('/metrics').expect(200)).text;
-    const first = await scrape();
+    // Right after the start the domain may still be busy (a job held): the scrape does not wait for it.
+    let first = '';
+    await eventually(async () => sample((first = await scrape()), `vnfm_domain_cpu_time_seconds_total{vnf="${name}"}`) !== null, 30_000, 'CPU time in /metrics');
     const cpu = sample(first, `vnfm_domain_cpu_time_seconds_total{vnf="${name}"}`);
-    expect(cpu).not.toBeNull();
     expect(sample(first, `vnfm_domain_memory_bytes{vnf="${name}"}`)).toBe(128 * 1024 * 1024);
     // What virsh says of the same domain: the figures are libvirt's.
     // (a user-mode NIC has no host device, so libvirt may report none: the sets must agree either way)

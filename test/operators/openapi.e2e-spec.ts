@@ -1,6 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../libs/core/src/index.js';
+import { ImageDir } from '../support/image-dir.js';
 import { ls2088aHost, x86Host, type HostFixture } from '../support/sysfs-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { TEST_DRIVER_URI } from '../support/virsh.js';
@@ -9,18 +13,39 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 describe('the OpenAPI 3.1 document (/docs/openapi.json) and Swagger UI (/docs)', () => {
   let host: HostFixture;
+  let images: ImageDir;
+  let sockets: string;
   let t: TestApp;
   let document: Json;
   beforeAll(async () => {
-    // One fixture host with both a Layerscape DPRC and x86 PCI / SR-IOV functions.
-    host = x86Host(ls2088aHost());
-    t = await startTestApp(TEST_DRIVER_URI, { VNFM_SYSFS_ROOT: host.sysfsRoot, VNFM_PROCFS_ROOT: host.procfsRoot });
+    // One fixture host with both a Layerscape DPRC and x86 PCI / SR-IOV functions, the examples'
+    // bridge, and real image files where the examples name them (their folders relocated).
+    host = x86Host(ls2088aHost()).netdev('br-mgmt', { kind: 'bridge' });
+    images = new ImageDir();
+    images.qcow2('fw-1.qcow2');
+    images.qcow2('router.qcow2');
+    images.raw('Image');
+    images.raw('initrd');
+    sockets = mkdtempSync(join(tmpdir(), 'vnfm-openapi-sockets-'));
+    mkdirSync(join(sockets, 'openvswitch'));
+    t = await startTestApp(TEST_DRIVER_URI, {
+      VNFM_SYSFS_ROOT: host.sysfsRoot,
+      VNFM_PROCFS_ROOT: host.procfsRoot,
+      VNFM_IMAGE_DIRS: images.dir,
+      VNFM_VHOST_SOCKET_DIRS: join(sockets, 'openvswitch'),
+    });
     document = (await t.http.get('/docs/openapi.json').expect(200)).body as Json;
   });
   afterAll(async () => {
     await t?.close();
     host?.remove();
+    images?.remove();
+    rmSync(sockets, { recursive: true, force: true });
   });
+
+  /** The example with its host folders moved to this test's (the document names the defaults). */
+  const relocated = (value: Json): Json =>
+    JSON.parse(JSON.stringify(value).replaceAll('/var/lib/vnfm/images', images.dir).replaceAll('/var/run/openvswitch', join(sockets, 'openvswitch'))) as Json;
 
   it('is a valid OpenAPI 3.1 document', async () => {
     const validator = new Validator();
@@ -51,7 +76,7 @@ describe('the OpenAPI 3.1 document (/docs/openapi.json) and Swagger UI (/docs)',
     const examples = document.paths['/api/v1/vnfs'].post.requestBody.content['application/json'].examples as Record<string, { value: Json }>;
     expect(Object.keys(examples).sort()).toEqual(['dpaa2', 'ovsDpdk', 'pci', 'sriov']);
     for (const [kind, example] of Object.entries(examples)) {
-      const answer = await t.http.post('/api/v1/vnfs?dryRun=true').send(example.value);
+      const answer = await t.http.post('/api/v1/vnfs?dryRun=true').send(relocated(example.value));
       expect(answer.status, `${kind}: ${JSON.stringify(answer.body).slice(0, 400)}`).toBe(200);
       expect(answer.body).toMatchObject({ dryRun: true, spec: { name: example.value.name } });
       expect(answer.body.domainXml).toMatch(/^<domain /);

@@ -5,9 +5,10 @@ import type { HostFacts } from '../../../libs/designer/src/index.js';
 import { parseDeviceAllowList, type DeviceAllowList } from '../../../libs/host-devices/src/index.js';
 import { StateMetrics } from './metrics/state-metrics.js';
 import { VnfmMetrics } from './metrics/vnfm-metrics.js';
-import { ChangeLog, IdempotencyKeys, VnfEventRepository, VnfRepository } from '../../../libs/inventory/src/index.js';
 import { WatchController } from './vnfs/watch.controller.js';
 import { DocsController } from './docs/docs.controller.js';
+import { HOST_RESOURCES, HostResourceChecker, type HostResourcePort } from '../../../libs/host-resources/src/index.js';
+import { ChangeLog, IdempotencyKeys, VnfEventRepository, VnfRepository } from '../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
 import { Failpoints, Reconciler } from '../../../libs/reconciler/src/index.js';
 import { VnfUseCases, VnfWatch } from '../../../libs/use-cases/src/index.js';
@@ -43,10 +44,27 @@ export class AppModule {
       controllers: [VnfsController, WatchController, DocsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController],
       providers: [
         { provide: VNFM_CONFIG, useValue: config },
-        { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }) },
+        {
+          provide: HOST_FACTS,
+          useValue: {
+            ...detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }),
+            blockDevices: new Set(config.VNFM_BLOCK_DEVICES),
+          },
+        },
         { provide: DEVICE_ALLOW_LIST, useValue: parseDeviceAllowList(config.VNFM_DEVICE_ALLOW) },
         { provide: VnfmMetrics, useValue: new VnfmMetrics() },
         StateMetrics,
+        {
+          provide: HOST_RESOURCES,
+          useValue: new HostResourceChecker({
+            imageDirs: config.VNFM_IMAGE_DIRS,
+            blockDevices: config.VNFM_BLOCK_DEVICES,
+            vhostSocketDirs: config.VNFM_VHOST_SOCKET_DIRS,
+            sysfsRoot: config.VNFM_SYSFS_ROOT,
+            procfsRoot: config.VNFM_PROCFS_ROOT,
+            listenHost: config.VNFM_HOST,
+          }),
+        },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: AccessGuard },
         AccessControl,
@@ -57,9 +75,9 @@ export class AppModule {
         ...reconcilerProviders,
         {
           provide: VnfUseCases,
-          inject: [VnfRepository, VnfEventRepository, Reconciler, LIBVIRT_PORT, Failpoints, HOST_FACTS, DEVICE_ALLOW_LIST, INSTANCE_ID, IdempotencyKeys],
-          useFactory: (vnfs: VnfRepository, events: VnfEventRepository, reconciler: Reconciler, libvirt: LibvirtPort, failpoints: Failpoints, host: HostFacts, allowList: DeviceAllowList, instanceId: string, idempotency: IdempotencyKeys) =>
-            new VnfUseCases(vnfs, events, reconciler, libvirt, failpoints, { host, allowList, instanceId }, idempotency),
+          inject: [VnfRepository, VnfEventRepository, Reconciler, LIBVIRT_PORT, Failpoints, HOST_FACTS, DEVICE_ALLOW_LIST, INSTANCE_ID, HOST_RESOURCES, IdempotencyKeys],
+          useFactory: (vnfs: VnfRepository, events: VnfEventRepository, reconciler: Reconciler, libvirt: LibvirtPort, failpoints: Failpoints, host: HostFacts, allowList: DeviceAllowList, instanceId: string, hostResources: HostResourcePort, idempotency: IdempotencyKeys) =>
+            new VnfUseCases(vnfs, events, reconciler, libvirt, failpoints, { host, allowList, instanceId }, hostResources, idempotency),
         },
         { provide: VnfWatch, inject: [ChangeLog, VnfUseCases], useFactory: (changes: ChangeLog, vnfs: VnfUseCases) => new VnfWatch(changes, (id) => vnfs.viewById(id)) },
         HostDeviceInventory,

@@ -1,6 +1,7 @@
 import {
   LibvirtNativeError,
   NativeConnection,
+  virConnectGetAllDomainStatsFlags,
   virConnectListAllDomainsFlags,
   virDomainStatsTypes,
   virDomainUndefineFlagsValues,
@@ -156,7 +157,10 @@ export class LibvirtClient implements LibvirtPort {
   }
 
   async domainFigures(): Promise<DomainFigures[]> {
-    return this.withConnection('domainFigures', async (connection) => (await connection.getAllDomainStats(FIGURE_STATS, 0)).map(figuresOf));
+    // NOWAIT: a domain busy with a job reports what it can at once; a scrape never waits on it.
+    return this.withConnection('domainFigures', async (connection) =>
+      (await connection.getAllDomainStats(FIGURE_STATS, virConnectGetAllDomainStatsFlags.VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT)).map(figuresOf),
+    );
   }
 
   async defineDomain(xml: string): Promise<ObservedDomain> {

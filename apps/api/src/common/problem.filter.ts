@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { VnfmError } from '../../../../libs/core/src/index.js';
@@ -36,15 +37,12 @@ export class ProblemFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
       const detail = Array.isArray(message) ? message.join('; ') : String(message);
-      if (status === 404) {
-        // The router's own "no route" answer (under /api/v1) is the same problem as anywhere else.
-        return { type: `${PROBLEM_BASE}not-found`, title: 'Not found', status, detail: detail.replace(/^Cannot /, 'no route for ').slice(0, 300) };
-      }
       if (status === 400) {
         // Body-parser failures (malformed JSON, wrong content) arrive here.
         return { type: `${PROBLEM_BASE}invalid-request`, title: 'The request is not valid', status, detail, errors: [{ field: '(body)', reason: detail }] };
       }
-      return { type: `${PROBLEM_BASE}http-${status}`, title: exception.name.replace(/Exception$/, ''), status, detail };
+      if (status === 404) return { type: `${PROBLEM_BASE}not-found`, title: 'Not found', status, detail };
+      return { type: `${PROBLEM_BASE}http-${status}`, title: STATUS_CODES[status] ?? 'Error', status, detail };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { type: `${PROBLEM_BASE}internal`, title: 'Internal error', status: 500, detail: 'an unexpected error occurred; see the service log' };

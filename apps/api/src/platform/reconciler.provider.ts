@@ -2,6 +2,7 @@ import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type P
 import { VNFM_CONFIG, type VnfmConfig } from '../../../../libs/config/src/index.js';
 import type { HostFacts } from '../../../../libs/designer/src/index.js';
 import { Database, VnfEventRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
+import { HOST_RESOURCES, type HostResourcePort } from '../../../../libs/host-resources/src/index.js';
 import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
 import { ActionExecutor, DomainObserver, Failpoints, Reconciler, VnfEventLog } from '../../../../libs/reconciler/src/index.js';
 import { HOST_FACTS } from '../host/detect-host-facts.js';
@@ -30,14 +31,14 @@ export const reconcilerProviders: Provider[] = [
   { provide: Failpoints, inject: [VNFM_CONFIG], useFactory: (config: VnfmConfig) => new Failpoints(config.VNFM_FAILPOINT) },
   {
     provide: Reconciler,
-    inject: [VNFM_CONFIG, VnfRepository, VnfEventRepository, Database, LIBVIRT_PORT, HOST_FACTS, INSTANCE_ID, Failpoints, VnfmMetrics],
-    useFactory: (config: VnfmConfig, vnfs: VnfRepository, eventStore: VnfEventRepository, db: Database, libvirt: LibvirtPort, host: HostFacts, instanceId: string, failpoints: Failpoints, metrics: VnfmMetrics) => {
+    inject: [VNFM_CONFIG, VnfRepository, VnfEventRepository, Database, LIBVIRT_PORT, HOST_FACTS, INSTANCE_ID, Failpoints, HOST_RESOURCES, VnfmMetrics],
+    useFactory: (config: VnfmConfig, vnfs: VnfRepository, eventStore: VnfEventRepository, db: Database, libvirt: LibvirtPort, host: HostFacts, instanceId: string, failpoints: Failpoints, hostResources: HostResourcePort, metrics: VnfmMetrics) => {
       const logger = new Logger('Reconciler');
       const log = (level: 'log' | 'warn' | 'error', message: string, fields: { vnf?: string } = {}) => logger[level](fields.vnf === undefined ? message : { msg: message, vnf: fields.vnf });
       const eventLogger = new Logger('VnfEvents');
       const events = new VnfEventLog(eventStore, (level, message, fields = {}) => eventLogger[level](fields.vnf === undefined ? message : { msg: message, vnf: fields.vnf }));
       const onAction = (kind: string, outcome: 'ok' | 'error', seconds: number) => metrics.actionSeconds.observe({ kind, outcome }, seconds);
-      return new ManagedReconciler(vnfs, eventStore, db, new DomainObserver(libvirt), new ActionExecutor(libvirt, vnfs, events, failpoints, onAction), events, libvirt, {
+      return new ManagedReconciler(vnfs, eventStore, db, new DomainObserver(libvirt), new ActionExecutor(libvirt, vnfs, events, failpoints, hostResources, onAction), events, libvirt, {
         instanceId,
         host,
         intervalMs: config.VNFM_RECONCILE_INTERVAL_MS,
