@@ -1,3 +1,5 @@
+import { parseEventBlock } from '../../apps/vnfctl/src/watch.js';
+
 /** One Server-Sent Event as a client sees it. */
 export interface SseEvent {
   id: string | null;
@@ -11,23 +13,6 @@ export interface SseStream {
   /** The next event that passes `accept` (earlier ones are dropped); rejects after `timeoutMs`. */
   next(accept: (event: SseEvent) => boolean, timeoutMs?: number, what?: string): Promise<SseEvent>;
   close(): void;
-}
-
-/** Parses `text/event-stream` (the HTML spec's rules, enough for tests: no CR-only lines). */
-function parseBlock(block: string): SseEvent | null {
-  let id: string | null = null;
-  let type = 'message';
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line === '' || line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'id') id = value;
-    else if (field === 'event') type = value;
-    else if (field === 'data') data.push(value);
-  }
-  return data.length === 0 && id === null ? null : { id, type, data: data.join('\n') };
 }
 
 /** Opens an SSE stream with fetch and reads it as it comes. */
@@ -48,7 +33,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
         buffer += value;
         let split: number;
         while ((split = buffer.indexOf('\n\n')) >= 0) {
-          const event = parseBlock(buffer.slice(0, split));
+          const event = parseEventBlock(buffer.slice(0, split));
           buffer = buffer.slice(split + 2);
           if (event) queue.push(event);
         }

@@ -8,7 +8,8 @@ export interface StreamEvent {
   data: { type: string; name: string | null; object: unknown };
 }
 
-function parse(block: string): StreamEvent | null {
+/** One `text/event-stream` block (the HTML spec's fields: id, event, data); null for comments only. */
+export function parseEventBlock(block: string): { id: string | null; type: string; data: string } | null {
   let id: string | null = null;
   let type = 'message';
   const data: string[] = [];
@@ -21,8 +22,13 @@ function parse(block: string): StreamEvent | null {
     else if (field === 'event') type = value;
     else if (field === 'data') data.push(value);
   }
-  if (data.length === 0) return null;
-  return { id, type, data: JSON.parse(data.join('\n')) as StreamEvent['data'] };
+  return data.length === 0 && id === null ? null : { id, type, data: data.join('\n') };
+}
+
+function parse(block: string): StreamEvent | null {
+  const event = parseEventBlock(block);
+  if (!event || event.data === '') return null;
+  return { ...event, data: JSON.parse(event.data) as StreamEvent['data'] };
 }
 
 /**
