@@ -2,7 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * `vnf_change`: one row for every committed change of a VNF's row (spec, status, claims, its
- * deletion), written in the same unit as the change. Its AUTOINCREMENT id is the watch stream's
+ * deletion), written in the same unit as the change; a deletion keeps the VNF's labels, so a
+ * watcher filtering by label can tell whether the gone VNF was one of its own. Its AUTOINCREMENT id is the watch stream's
  * event id: durable and never reused, so `Last-Event-ID` resumes after a restart too.
  */
 export class VnfChanges1764430000000 implements MigrationInterface {
@@ -15,6 +16,7 @@ export class VnfChanges1764430000000 implements MigrationInterface {
         "vnf_id" text NOT NULL,
         "vnf_name" text NOT NULL,
         "kind" text NOT NULL CHECK ("kind" IN ('created', 'modified', 'deleted')),
+        "labels" text,
         "at" text NOT NULL
       )`);
   }

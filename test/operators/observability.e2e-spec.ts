@@ -94,6 +94,21 @@ describe('operators follow a VNF: request ids in JSON logs, the watch stream, hi
     watch.close();
   });
 
+  it('a watch filtered by label is told of the deletion of a VNF that matched before it started', async () => {
+    const labelled = uniqueName('lblw');
+    await t.http.post('/api/v1/vnfs').send({ name: labelled, vcpus: 1, memoryMiB: 64, labels: { team: labelled } }).expect(201);
+    const other = uniqueName('lblw');
+    await t.http.post('/api/v1/vnfs').send({ name: other, vcpus: 1, memoryMiB: 64, labels: { team: 'someone-else' } }).expect(201);
+    const filtered = await openSse(`${base}/api/v1/events?label=team=${labelled}`);
+    await filtered.next((event) => event.type === 'BOOKMARK', 10_000, 'the bookmark');
+    await t.http.delete(`/api/v1/vnfs/${other}`).expect(202);
+    await t.http.delete(`/api/v1/vnfs/${labelled}`).expect(202);
+    const deleted = await filtered.next((event) => event.type === 'DELETED', 20_000, 'DELETED');
+    // The other VNF's deletion (first) is not this watcher's.
+    expect(JSON.parse(deleted.data)).toEqual({ type: 'DELETED', name: labelled, object: null });
+    filtered.close();
+  });
+
   it('resumes after Last-Event-ID from the durable change log', async () => {
     const resumed = await openSse(`${base}/api/v1/events`, { 'last-event-id': String(addedId) });
     await resumed.next((event) => event.type === 'BOOKMARK' && Number(event.id) === addedId, 10_000, 'the bookmark at the given id');

@@ -9,14 +9,18 @@ export interface VnfChange {
   vnfName: string;
   kind: ChangeKind;
   at: string;
+  /** A deleted VNF's labels (null for other changes). */
+  labels: Record<string, string> | null;
 }
 
 /** How many changes are kept for resuming watchers; older ones are pruned as new ones come. */
 export const CHANGES_KEPT = 10_000;
 
 /** Inside the unit that changes the VNF: records the change (and forgets the oldest beyond CHANGES_KEPT). */
-export function recordChange(sql: Sql, vnf: { id: string; name: string }, kind: ChangeKind): void {
-  const { lastInsertRowid } = sql.prepare(`INSERT INTO "vnf_change" ("vnf_id", "vnf_name", "kind", "at") VALUES (?, ?, ?, ?)`).run(vnf.id, vnf.name, kind, new Date().toISOString());
+export function recordChange(sql: Sql, vnf: { id: string; name: string }, kind: ChangeKind, labels: string | null = null): void {
+  const { lastInsertRowid } = sql
+    .prepare(`INSERT INTO "vnf_change" ("vnf_id", "vnf_name", "kind", "at", "labels") VALUES (?, ?, ?, ?, ?)`)
+    .run(vnf.id, vnf.name, kind, new Date().toISOString(), labels);
   if (Number(lastInsertRowid) % 100 === 0) sql.prepare(`DELETE FROM "vnf_change" WHERE "id" <= ?`).run(Number(lastInsertRowid) - CHANGES_KEPT);
 }
 
@@ -26,6 +30,17 @@ interface ChangeRow {
   vnf_name: string;
   kind: ChangeKind;
   at: string;
+  labels: string | null;
+}
+
+function labelsOf(text: string | null): Record<string, string> | null {
+  if (text === null) return null;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Reads the change log (the watch stream's source). */
@@ -35,7 +50,7 @@ export class ChangeLog {
   /** Changes after `id`, oldest first, at most `limit`. */
   after(id: number, limit = 500): VnfChange[] {
     const rows = this.db.read((sql) => sql.prepare(`SELECT * FROM "vnf_change" WHERE "id" > ? ORDER BY "id" LIMIT ?`).all(id, limit) as ChangeRow[]);
-    return rows.map((row) => ({ id: row.id, vnfId: row.vnf_id, vnfName: row.vnf_name, kind: row.kind, at: row.at }));
+    return rows.map((row) => ({ id: row.id, vnfId: row.vnf_id, vnfName: row.vnf_name, kind: row.kind, at: row.at, labels: row.kind === 'deleted' ? (labelsOf(row.labels) ?? {}) : null }));
   }
 
   /** The newest change's id (0 when there is none yet). */

@@ -153,9 +153,11 @@ export class VnfRepository {
   /** Forgets the VNF: its row, MACs, claims (cascade) and its events, in one unit. */
   delete(id: string): Promise<void> {
     return this.db.write((sql) => {
-      const row = sql.prepare(`SELECT "id", "name" FROM "vnf" WHERE "id" = ?`).get(id) as { id: string; name: string } | undefined;
+      const row = sql
+        .prepare(`SELECT "id", "name", CASE WHEN json_valid("spec") THEN json_extract("spec", '$.labels') END AS "labels" FROM "vnf" WHERE "id" = ?`)
+        .get(id) as { id: string; name: string; labels: string | null } | undefined;
       sql.prepare(`DELETE FROM "vnf" WHERE "id" = ?`).run(id);
-      if (row) recordChange(sql, row, 'deleted');
+      if (row) recordChange(sql, row, 'deleted', row.labels ?? '{}');
       sql.prepare(`DELETE FROM "vnf_event" WHERE "vnf_id" = ?`).run(id);
       forgetDecoded(id);
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { coalesce } from './vnf-watch.js';
 
-const change = (id: number, vnfId: string, kind: 'created' | 'modified' | 'deleted') => ({ id, vnfId, vnfName: vnfId, kind, at: '' });
+const change = (id: number, vnfId: string, kind: 'created' | 'modified' | 'deleted') => ({ id, vnfId, vnfName: vnfId, kind, at: '', labels: null });
 
 describe('coalesce', () => {
   it('keeps the newest change of each VNF, in change order, remembering a create', () => {

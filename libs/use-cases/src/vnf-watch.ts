@@ -17,8 +17,8 @@ export interface WatchEvent {
 export interface WatchOptions {
   /** Resume after this change id (`Last-Event-ID`); absent: from now. */
   since?: number;
-  /** Only VNFs this accepts (labels); a deleted one is told if it was accepted before. */
-  accepts?: (view: VnfView) => boolean;
+  /** Only VNFs whose labels this accepts; a deleted one by the labels it had. */
+  accepts?: (labels: Readonly<Record<string, string>>) => boolean;
 }
 
 const BATCH = 500;
@@ -50,6 +50,7 @@ export class VnfWatch {
     let cursor = options.since === undefined || options.since > latest ? latest : options.since;
     const oldest = this.changes.oldest();
     const accepts = options.accepts ?? (() => true);
+    const labelsOf = (view: VnfView) => view.spec?.labels ?? {};
     const seen = new Set<string>();
     let stopped = false;
     let draining = false;
@@ -78,8 +79,9 @@ export class VnfWatch {
               if (stopped) return;
               const view = change.kind === 'deleted' ? null : await this.viewById(change.vnfId);
               if (view === null) {
-                if (options.accepts === undefined || seen.delete(change.vnfId)) send({ id: change.id, type: 'DELETED', name: change.vnfName, object: null });
-              } else if (accepts(view)) {
+                // Gone: told if it was this watcher's, by what it sent or by the labels it had.
+                if (seen.delete(change.vnfId) || accepts(change.labels ?? {})) send({ id: change.id, type: 'DELETED', name: change.vnfName, object: null });
+              } else if (accepts(labelsOf(view))) {
                 send({ id: change.id, type: change.created && !seen.has(change.vnfId) ? 'ADDED' : 'MODIFIED', name: view.name, object: view });
                 seen.add(change.vnfId);
               } else if (seen.delete(change.vnfId)) {

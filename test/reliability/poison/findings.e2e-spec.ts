@@ -102,7 +102,7 @@ describe('fault-campaign findings: XML 1.0 text, reserved keys, query parameters
     const routes: Array<[method: 'get' | 'post' | 'put' | 'delete', path: (name: string) => string, known: string]> = [
       ['post', () => '/api/v1/vnfs', 'known: dryRun'],
       ['get', () => '/api/v1/vnfs', 'known: label'],
-      ['put', (n) => `/api/v1/vnfs/${n}`, 'this route takes none'],
+      ['put', (n) => `/api/v1/vnfs/${n}`, 'known: dryRun'],
       ['get', (n) => `/api/v1/vnfs/${n}`, 'this route takes none'],
       ['delete', (n) => `/api/v1/vnfs/${n}`, 'this route takes none'],
       ['post', (n) => `/api/v1/vnfs/${n}/start`, 'this route takes none'],

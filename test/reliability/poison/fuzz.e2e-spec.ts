@@ -429,8 +429,8 @@ describe('fuzz: generated requests against the running API', () => {
             const replace: FuzzCase = { kind: 'near-valid', label: `replace with poison at ${fieldName(path)}`, route: 'put', query: [], urlName: name, valid: false, body: { kind: 'json', value: withValueAt(spec, path, poison) }, expect400: { why: 'poison string', fields: [fieldName(path)] } };
             await check(replace, await send('PUT', `/api/v1/vnfs/${name}`, replace.body));
           }
-          const unknownQuery: FuzzCase = { kind: 'near-valid', label: 'replace with an unknown query parameter', route: 'put', query: ['dryRun=true'], urlName: name, valid: false, body: { kind: 'json', value: spec }, expect400: { why: 'bad query', fields: ['dryRun'] } };
-          await check(unknownQuery, await send('PUT', `/api/v1/vnfs/${name}?dryRun=true`, unknownQuery.body));
+          const unknownQuery: FuzzCase = { kind: 'near-valid', label: 'replace with an unknown query parameter', route: 'put', query: ['force=true'], urlName: name, valid: false, body: { kind: 'json', value: spec }, expect400: { why: 'bad query', fields: ['force'] } };
+          await check(unknownQuery, await send('PUT', `/api/v1/vnfs/${name}?force=true`, unknownQuery.body));
         }
         const deleted = await send('DELETE', `/api/v1/vnfs/${name}`, { kind: 'none' });
         requests += 1;

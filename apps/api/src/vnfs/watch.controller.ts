@@ -39,7 +39,7 @@ export class WatchController {
     const identity = identityOf(request);
     return new Observable<MessageEvent>((subscriber) => {
       const stop = this.watch.watch(
-        { ...(from === undefined ? {} : { since: from }), ...(selectors.length === 0 ? {} : { accepts: (view) => VnfUseCases.matches(view, selectors) }) },
+        { ...(from === undefined ? {} : { since: from }), ...(selectors.length === 0 ? {} : { accepts: (labels) => VnfUseCases.matches({ spec: { labels: { ...labels } } }, selectors) }) },
         (event) => subscriber.next({ id: String(event.id), type: event.type, data: { type: event.type, name: event.name, object: redactBody(event.object, identity) } }),
       );
       const keepalive = setInterval(() => subscriber.next({ comment: 'keepalive' }), KEEPALIVE_MS);
