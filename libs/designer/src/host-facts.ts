@@ -8,6 +8,8 @@ export interface HostFacts {
   kvmArches: ReadonlySet<GuestArch>;
   /** QEMU binaries to name in <emulator> per guest architecture (e.g. NXP's build for DPAA2). */
   emulators?: Partial<Record<GuestArch, string>>;
+  /** Whether container VNFs can run (a libvirt LXC connection is configured); default true. */
+  containers?: boolean;
 }
 
 export function domainTypeFor(arch: GuestArch, host: HostFacts): DomainType {

@@ -74,7 +74,7 @@ export interface VnfRow {
 const PHASES: ReadonlySet<string> = new Set(['Pending', 'Provisioning', 'Running', 'Stopped', 'Failed', 'Deleting']);
 const OPERATIONS: ReadonlySet<string> = new Set(['create', 'update', 'delete']);
 // A stored spec is a normalised request: every default explicit, so the request schema accepts it as it is.
-const storedSpecSchema = makeVnfSpecSchema({ defaultArch: 'x86_64' });
+const storedSpecSchema = makeVnfSpecSchema({ defaultArch: 'x86_64', normalised: true });
 
 /** Decoded specs by row id, reused while the stored text is the same. */
 const decodedSpecs = new Map<string, { text: string; spec: VnfSpec | null; problem: string | null }>();
@@ -193,5 +193,5 @@ export function columnsOf(changes: VnfChanges): { assignments: string[]; values:
 
 /** The MACs a spec uses (lower case). */
 export function macsOfSpec(spec: VnfSpec): string[] {
-  return spec.interfaces.map((nic) => nic.mac.toLowerCase());
+  return spec.interfaces.flatMap((nic) => ('mac' in nic ? [nic.mac.toLowerCase()] : []));
 }

@@ -277,8 +277,9 @@ export class VnfUseCases {
 
 function refuseTakenMacs(request: VnfRequest, macOwners: ReadonlyMap<string, string>): void {
   request.interfaces.forEach((nic, index) => {
-    const owner = nic.mac ? macOwners.get(nic.mac) : undefined;
-    if (owner) throw new VnfmError('mac-in-use', `interfaces[${index}].mac ${nic.mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
+    const mac = 'mac' in nic ? nic.mac : undefined;
+    const owner = mac ? macOwners.get(mac) : undefined;
+    if (owner) throw new VnfmError('mac-in-use', `interfaces[${index}].mac ${mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
   });
 }
 

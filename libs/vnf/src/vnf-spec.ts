@@ -1,7 +1,8 @@
 import { createHash, randomInt } from 'node:crypto';
 import { DEFAULT_MACHINE, type GuestArch, type InterfaceRequest, type VnfRequest } from './vnf-spec.schema.js';
 
-type WithMac<T> = T extends unknown ? Omit<T, 'mac'> & { mac: string } : never;
+/** Every NIC but a moved host NIC (`netdev`, which keeps its own MAC) gets a stable MAC. */
+type WithMac<T> = T extends { type: 'netdev' } ? T : T extends unknown ? Omit<T, 'mac'> & { mac: string } : never;
 export type InterfaceSpec = WithMac<InterfaceRequest>;
 
 /**
@@ -9,9 +10,16 @@ export type InterfaceSpec = WithMac<InterfaceRequest>;
  * (arch, machine, MAC addresses), so the XML built from it is stable across passes.
  */
 export interface VnfSpec extends Omit<VnfRequest, 'interfaces' | 'machine' | 'arch'> {
+  /** A container's is the host's. */
   arch: GuestArch;
-  machine: string;
+  /** Absent for containers. */
+  machine?: string;
   interfaces: InterfaceSpec[];
+}
+
+/** A NIC's MAC; a moved host NIC (`netdev`) has its own, which vnfm neither sets nor stores. */
+export function macOf(nic: { type: string; mac?: string }): string | undefined {
+  return nic.type === 'netdev' ? undefined : nic.mac;
 }
 
 /** Locally administered MACs in QEMU's 52:54:00 range, never one already taken. */
@@ -35,15 +43,20 @@ export function normalizeSpec(
   previous?: VnfSpec,
   random: (max: number) => number = randomInt,
 ): VnfSpec {
-  const taken = new Set([...takenMacs, ...request.interfaces.flatMap((nic) => (nic.mac ? [nic.mac] : []))]);
+  const taken = new Set([...takenMacs, ...request.interfaces.flatMap((nic) => ('mac' in nic && nic.mac ? [nic.mac] : []))]);
   const interfaces = request.interfaces.map((nic, index) => {
-    if (nic.mac) return nic as InterfaceSpec;
+    if (nic.type === 'netdev' || nic.mac) return nic as InterfaceSpec;
     const before = previous?.interfaces[index];
-    const kept = before && before.type === nic.type && !taken.has(before.mac) ? before.mac : undefined;
+    const kept = before && before.type === nic.type && 'mac' in before && !taken.has(before.mac) ? before.mac : undefined;
     const mac = kept ?? allocateMac(taken, random);
     taken.add(mac);
     return { ...nic, mac } as InterfaceSpec;
   });
+  if (request.kind === 'container') {
+    // No VM field is stored for a container but the arch (the host's) and the empty device lists.
+    const { machine: _machine, ...container } = request;
+    return { ...container, interfaces };
+  }
   return { ...request, machine: request.machine ?? DEFAULT_MACHINE[request.arch], interfaces };
 }
 

@@ -4,14 +4,14 @@ import type { HostDeviceKind } from '../../../../libs/host-devices/src/index.js'
 import { QueryParams, RequestChecks } from '../common/query-params.js';
 import { HostDeviceInventory } from './host-device-inventory.service.js';
 
-const KINDS: readonly HostDeviceKind[] = ['pci', 'platform', 'fsl-mc'];
+const KINDS: readonly HostDeviceKind[] = ['pci', 'platform', 'fsl-mc', 'netdev'];
 
 @Controller('host-devices')
 @RequestChecks()
 export class HostDevicesController {
   constructor(private readonly inventory: HostDeviceInventory) {}
 
-  /** `?type=pci|platform|fsl-mc`, `?assignable=true|false`. */
+  /** `?type=pci|platform|fsl-mc|netdev`, `?assignable=true|false`. */
   @Get()
   @QueryParams('type', 'assignable')
   async list(@Query('type') type: string | undefined, @Query('assignable') assignable: string | undefined) {
