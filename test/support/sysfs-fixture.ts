@@ -128,6 +128,24 @@ export class HostFixture {
     return this;
   }
 
+  /**
+   * A network interface in `class/net`: on a PCI function (its `net/NAME` directory, which
+   * pci() made) or virtual (`devices/virtual/net/NAME`), with what the host uses it for.
+   */
+  netdev(name: string, facts: { pci?: string; operstate?: string; driver?: string; bridge?: boolean; brport?: boolean; loopback?: boolean } = {}): this {
+    const dir = facts.pci
+      ? join(this.sysfsRoot, 'devices', `pci${facts.pci.slice(0, 7)}`, facts.pci, 'net', name)
+      : join(this.sysfsRoot, 'devices', 'virtual', 'net', name);
+    mkdirSync(dir, { recursive: true });
+    this.attributes(dir, { operstate: facts.operstate ?? 'down', type: facts.loopback ? '772' : '1' });
+    if (facts.bridge) mkdirSync(join(dir, 'bridge'), { recursive: true });
+    if (facts.brport) mkdirSync(join(dir, 'brport'), { recursive: true });
+    if (facts.pci) this.link(join(dir, 'device'), join(this.sysfsRoot, 'devices', `pci${facts.pci.slice(0, 7)}`, facts.pci));
+    mkdirSync(join(this.sysfsRoot, 'class', 'net'), { recursive: true });
+    this.link(join(this.sysfsRoot, 'class', 'net', name), dir);
+    return this;
+  }
+
   defaultRoute(iface: string): this {
     this.routes.push(iface);
     this.writeRoutes();

@@ -16,11 +16,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real application (real migrations on a fresh SQLite file, real libvirtd at `libvirtUri`). */
+/**
+ * The real application (real migrations on a fresh SQLite file, real libvirtd at `libvirtUri`).
+ * No container connection unless `env` names one (`VNFM_LXC_URI: LXC_URI`).
+ */
 export async function startTestApp(libvirtUri: string, env: Record<string, string> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'vnfm-e2e-'));
   const dbPath = join(dir, 'vnfm.db');
-  const config = loadConfig({ VNFM_LIBVIRT_URI: libvirtUri, VNFM_DB_PATH: dbPath, VNFM_DOMAIN_TYPE: 'qemu', ...env });
+  const config = loadConfig({ VNFM_LIBVIRT_URI: libvirtUri, VNFM_DB_PATH: dbPath, VNFM_DOMAIN_TYPE: 'qemu', VNFM_LXC_URI: 'off', ...env });
   const app = await createApp(config, { logger: false });
   return {
     app,

@@ -4,7 +4,7 @@ import { VNFM_CONFIG, type VnfmConfig } from '../../../libs/config/src/index.js'
 import type { HostFacts } from '../../../libs/designer/src/index.js';
 import { parseDeviceAllowList, type DeviceAllowList } from '../../../libs/host-devices/src/index.js';
 import { VnfEventRepository, VnfRepository } from '../../../libs/inventory/src/index.js';
-import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
+import { CompositeLibvirt, LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
 import { Failpoints, Reconciler } from '../../../libs/reconciler/src/index.js';
 import { VnfUseCases } from '../../../libs/use-cases/src/index.js';
 import { ProblemFilter } from './common/problem.filter.js';
@@ -24,7 +24,7 @@ import { VnfsController } from './vnfs/vnfs.controller.js';
 class LibvirtLifecycle implements OnApplicationShutdown {
   constructor(@Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort) {}
   async onApplicationShutdown(): Promise<void> {
-    if (this.libvirt instanceof LibvirtClient) await this.libvirt.close();
+    if (this.libvirt instanceof LibvirtClient || this.libvirt instanceof CompositeLibvirt) await this.libvirt.close();
   }
 }
 
@@ -36,7 +36,10 @@ export class AppModule {
       controllers: [VnfsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController],
       providers: [
         { provide: VNFM_CONFIG, useValue: config },
-        { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }) },
+        {
+          provide: HOST_FACTS,
+          useValue: { ...detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }), containers: config.VNFM_LXC_URI !== 'off' },
+        },
         { provide: DEVICE_ALLOW_LIST, useValue: parseDeviceAllowList(config.VNFM_DEVICE_ALLOW) },
         { provide: APP_FILTER, useClass: ProblemFilter },
         ...storageProviders,

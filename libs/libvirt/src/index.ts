@@ -4,3 +4,5 @@ export * from './domain-state.js';
 export * from './libvirt.errors.js';
 export * from './libvirt.port.js';
 export * from './libvirt-client.js';
+export * from './composite-libvirt.js';
+export * from './netdev-handback.js';

@@ -20,7 +20,7 @@ import {
   LibvirtTimeoutError,
   errorMessage,
 } from './libvirt.errors.js';
-import type { DomainEventHint, LibvirtPort } from './libvirt.port.js';
+import type { AvailableDomains, ConnectionState, DomainEventHint, LibvirtPort } from './libvirt.port.js';
 
 export interface LibvirtClientOptions {
   uri: string;
@@ -143,6 +143,14 @@ export class LibvirtClient implements LibvirtPort {
         persistent: !transientIds.has(record.uuid),
       }));
     });
+  }
+
+  async listAvailableDomains(): Promise<AvailableDomains> {
+    return { domains: await this.listDomains(), complete: true };
+  }
+
+  connectionStates(): ConnectionState[] {
+    return [{ uri: this.uri, kind: 'vm', connected: this.isConnected() }];
   }
 
   async defineDomain(xml: string): Promise<ObservedDomain> {

@@ -5,12 +5,18 @@ export interface LibvirtPort {
   readonly uri: string;
   /** Whether the driver keeps <qemu:commandline> in a definition (libvirt's test driver drops it). */
   readonly keepsQemuCommandline: boolean;
+  /** Whether libvirt can be worked with: at least one connection is up. */
   isConnected(): boolean;
   /** null when no domain has that name (decided on a live connection). */
   lookupDomain(name: string): Promise<ObservedDomain | null>;
   /** The same by UUID: a VNF's own domain whatever it is called now. */
   lookupDomainByUuid(uuid: string): Promise<ObservedDomain | null>;
+  /** Every domain; fails unless every connection answered (never a partial list as "all"). */
   listDomains(): Promise<ObservedDomain[]>;
+  /** The domains of every connection that answered; `complete` when that was all of them. */
+  listAvailableDomains(): Promise<AvailableDomains>;
+  /** Each libvirt connection and whether it is up (for /readyz and /metrics). */
+  connectionStates(): ConnectionState[];
   /** Defines (or redefines) a persistent domain. */
   defineDomain(xml: string): Promise<ObservedDomain>;
   // Every action after a decision names the domain by UUID, never by name: a foreign domain
@@ -34,6 +40,19 @@ export interface LibvirtPort {
   setAutostart(uuid: string, autostart: boolean): Promise<void>;
   /** Domain events (a hint to look again; the periodic full list stays the truth). */
   onDomainEvent(listener: (event: DomainEventHint) => void): () => void;
+}
+
+export interface AvailableDomains {
+  domains: ObservedDomain[];
+  /** Every connection answered. */
+  complete: boolean;
+}
+
+export interface ConnectionState {
+  uri: string;
+  /** What the connection serves: `vm` or `container` domains. */
+  kind: string;
+  connected: boolean;
 }
 
 /** What changed, as far as vnfm needs to know: which domain, and a word for what happened. */

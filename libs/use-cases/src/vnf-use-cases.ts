@@ -86,6 +86,9 @@ export class VnfUseCases {
   }
 
   private async replace(existing: VnfRecord, request: VnfRequest): Promise<VnfView> {
+    if (existing.spec && (existing.spec.kind ?? 'vm') !== request.kind) {
+      throw VnfmError.invalid([{ field: 'kind', reason: `must stay '${existing.spec.kind ?? 'vm'}': a VNF cannot change between VM and container (delete it and create it again)` }]);
+    }
     const macOwners = this.vnfs.macOwners(existing.id);
     refuseTakenMacs(request, macOwners);
     // A damaged stored spec can be replaced: that is how an operator repairs it.
@@ -144,7 +147,10 @@ export class VnfUseCases {
     const claimsByVnf = new Map<string, DeviceClaim[]>();
     for (const claim of this.vnfs.allClaims()) claimsByVnf.set(claim.vnfId, [...(claimsByVnf.get(claim.vnfId) ?? []), claim]);
     return this.observeAll().then((observed) =>
-      rows.map((vnf) => vnfView(vnf, observed === 'unknown' ? 'unknown' : (observed.get(vnf.id) ?? observed.get(vnf.name) ?? null), claimsByVnf.get(vnf.id) ?? [])),
+      rows.map((vnf) => {
+        const seen = observed === 'unknown' ? 'unknown' : (observed.domains.get(vnf.id) ?? observed.domains.get(vnf.name) ?? (observed.complete ? null : 'unknown'));
+        return vnfView(vnf, seen, claimsByVnf.get(vnf.id) ?? []);
+      }),
     );
   }
 
@@ -255,11 +261,12 @@ export class VnfUseCases {
     }
   }
 
-  private async observeAll(): Promise<Map<string, ObservedDomain> | 'unknown'> {
+  /** What the connections that answer have; a VNF missing from an incomplete list is unknown, not absent. */
+  private async observeAll(): Promise<{ domains: Map<string, ObservedDomain>; complete: boolean } | 'unknown'> {
     try {
-      const domains = await this.libvirt.listDomains();
+      const { domains, complete } = await this.libvirt.listAvailableDomains();
       // By UUID first (a VNF's own domain, whatever it is called now), then by name.
-      return new Map([...domains.map((domain) => [domain.name, domain] as const), ...domains.map((domain) => [domain.uuid, domain] as const)]);
+      return { domains: new Map([...domains.map((domain) => [domain.name, domain] as const), ...domains.map((domain) => [domain.uuid, domain] as const)]), complete };
     } catch (error) {
       if (error instanceof LibvirtError) return 'unknown';
       throw error;

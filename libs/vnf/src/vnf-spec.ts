@@ -78,7 +78,9 @@ export function canonicalJson(value: unknown): string {
  */
 export function specHash(spec: VnfSpec, devices: ReadonlyArray<{ slot: string; name: string }> = []): string {
   // Runtime intent and bookkeeping: changing them must never restart a guest.
-  const { powerState: _power, autostart: _autostart, updateStrategy: _strategy, labels: _labels, ...definition } = spec;
+  const { powerState: _power, autostart: _autostart, updateStrategy: _strategy, labels: _labels, kind, ...rest } = spec;
+  // `kind: vm` is the default a VM spec had before containers existed: its hash stays the same.
+  const definition = kind === 'container' ? { kind, ...rest } : rest;
   const allocation = devices.map((device) => `${device.slot}=${device.name}`).sort();
   const hashed = allocation.length === 0 ? definition : { definition, allocation };
   return createHash('sha256').update(canonicalJson(hashed)).digest('hex');

@@ -19,14 +19,16 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready to act: the database takes writes and libvirtd is connected; if not, which and why. */
+  /** Ready to act: the database takes writes and every libvirt connection is up; if not, which and why. */
   @Get('readyz')
   readyz() {
-    const checks = { database: this.db.health.writable, libvirt: this.libvirt.isConnected() };
+    const connections = this.libvirt.connectionStates();
+    const down = connections.filter((connection) => !connection.connected);
+    const checks = { database: this.db.health.writable, libvirt: down.length === 0, connections };
     if (!checks.database || !checks.libvirt) {
       const reasons = [
         ...(checks.database ? [] : [`database unavailable${this.db.health.reason ? ` (${this.db.health.reason})` : ''}`]),
-        ...(checks.libvirt ? [] : [`libvirt unavailable (${this.libvirt.uri})`]),
+        ...(checks.libvirt ? [] : [`libvirt unavailable (${down.map((connection) => connection.uri).join(', ')})`]),
       ];
       throw new ProblemException({
         type: 'https://vnfm.dev/problems/not-ready',

@@ -2,7 +2,7 @@ import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type P
 import { VNFM_CONFIG, type VnfmConfig } from '../../../../libs/config/src/index.js';
 import type { HostFacts } from '../../../../libs/designer/src/index.js';
 import { Database, VnfEventRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
-import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
+import { CompositeLibvirt, LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
 import { ActionExecutor, DomainObserver, Failpoints, Reconciler, VnfEventLog } from '../../../../libs/reconciler/src/index.js';
 import { HOST_FACTS } from '../host/detect-host-facts.js';
 import { INSTANCE_ID } from './storage.provider.js';
@@ -43,7 +43,7 @@ export const reconcilerProviders: Provider[] = [
         retry: { baseMs: config.VNFM_START_BACKOFF_BASE_MS, maxMs: config.VNFM_START_BACKOFF_MAX_MS, jitter: 0.2 },
         domainEventHints: config.VNFM_DOMAIN_EVENT_HINTS === 'on',
         log,
-      }).withConnectionHook(libvirt instanceof LibvirtClient ? (listener) => libvirt.onConnected(listener) : undefined);
+      }).withConnectionHook(libvirt instanceof LibvirtClient || libvirt instanceof CompositeLibvirt ? (listener) => libvirt.onConnected(listener) : undefined);
     },
   },
 ];

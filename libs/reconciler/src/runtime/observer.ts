@@ -15,10 +15,20 @@ export class DomainObserver {
   constructor(private readonly libvirt: LibvirtPort) {}
 
   async observeAll(): Promise<ObservedDomainFacts[]> {
-    const domains = await this.libvirt.listDomains();
-    this.parsed.retain(new Set(domains.map((domain) => domain.uuid)));
+    const { facts, complete } = await this.observeAvailable();
+    if (!complete) await this.libvirt.listDomains(); // throws: some connection did not answer
+    return facts;
+  }
+
+  /**
+   * Every domain of every libvirt connection that answers; `complete` when all did. A domain
+   * missing from an incomplete list may be on the connection that is away.
+   */
+  async observeAvailable(): Promise<{ facts: ObservedDomainFacts[]; complete: boolean }> {
+    const { domains, complete } = await this.libvirt.listAvailableDomains();
+    if (complete) this.parsed.retain(new Set(domains.map((domain) => domain.uuid)));
     const facts = await Promise.all(domains.map((domain) => this.withDefinition(domain)));
-    return facts.filter((fact): fact is ObservedDomainFacts => fact !== null);
+    return { facts: facts.filter((fact): fact is ObservedDomainFacts => fact !== null), complete };
   }
 
   /**

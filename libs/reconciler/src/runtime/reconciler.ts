@@ -160,15 +160,16 @@ export class Reconciler {
   private async runPass(): Promise<PassReport> {
     const started = Date.now();
     this.refuseUnready();
-    const observed = await this.observer.observeAll();
+    const { facts: observed, complete } = await this.observer.observeAvailable();
     const byName = new Map(observed.map((facts) => [facts.name, facts]));
     const byUuid = new Map(observed.map((facts) => [facts.uuid, facts]));
     const rows = this.vnfs.list();
-    const vnfs = await Promise.all(
-      rows.map((row) =>
-        this.queue.run(row.id, { observed: byUuid.get(row.id) ?? byName.get(row.name) ?? null }).catch((error: unknown) => failedOutcome(row, error)),
-      ),
-    );
+    // Not in an incomplete list: maybe on the connection that is away; the run looks it up itself (and defers).
+    const hintFor = (row: VnfRecord): PassHint | undefined => {
+      const seen = byUuid.get(row.id) ?? byName.get(row.name);
+      return seen || complete ? { observed: seen ?? null } : undefined;
+    };
+    const vnfs = await Promise.all(rows.map((row) => this.queue.run(row.id, hintFor(row)).catch((error: unknown) => failedOutcome(row, error))));
     const known = new Set(rows.map((row) => row.id));
     this.desiredParses.retain(known);
     const orphans: OrphanReport[] = [];
