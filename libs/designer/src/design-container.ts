@@ -49,10 +49,24 @@ function containerFilesystems(container: NonNullable<VnfSpec['container']>): Fil
   return [root, ...container.mounts.map((mount) => ({ source: mount.source, target: mount.target, readonly: mount.readonly }))];
 }
 
-/** The host CPUs a container may use: every vCPU pin, merged in the order given. */
+/** The host CPUs a container may use: every vCPU pin merged, written as libvirt stores it (`2-3,5`). */
 function containerCpuset(spec: VnfSpec): string | undefined {
   const pins = spec.cpu?.vcpuPins ?? [];
-  return pins.length === 0 ? undefined : [...new Set(pins)].join(',');
+  if (pins.length === 0) return undefined;
+  const cpus = new Set<number>();
+  for (const part of pins.flatMap((pin) => pin.split(','))) {
+    const [first, last = first] = part.split('-').map(Number);
+    for (let cpu = first!; cpu <= last!; cpu += 1) cpus.add(cpu);
+  }
+  const sorted = [...cpus].sort((a, b) => a - b);
+  const ranges: string[] = [];
+  for (let index = 0; index < sorted.length; ) {
+    let end = index;
+    while (end + 1 < sorted.length && sorted[end + 1] === sorted[end]! + 1) end += 1;
+    ranges.push(end === index ? String(sorted[index]) : `${sorted[index]}-${sorted[end]}`);
+    index = end + 1;
+  }
+  return ranges.join(',');
 }
 
 function containerInterface(nic: Exclude<InterfaceSpec, { type: 'netdev' }>): InterfaceModel {

@@ -47,12 +47,12 @@ export function assessDevice(device: HostDeviceFacts, context: AssignabilityCont
  * function another VNF holds.
  */
 function assessNetdev(device: NetdevFacts, context: AssignabilityContext): Assignability {
-  if (!LINUX_IFNAME.test(device.name)) return no(`${device.name} is not a name vnfm writes into a domain`);
+  if (!LINUX_IFNAME.test(device.name)) return no('its name is not one vnfm writes into a domain');
   if (device.loopback) return no('the loopback interface belongs to the host');
-  if (device.carriesDefaultRoute) return no(`${device.name} carries the host's default route (the management NIC); moving it would cut the host off`);
-  if (device.bridge) return no(`${device.name} is a bridge; give the container a bridge interface into it instead`);
-  if (device.bond) return no(`${device.name} is a bond master`);
-  if (device.enslaved) return no(`${device.name} is a member of a bridge or a bond on the host`);
+  if (device.carriesDefaultRoute) return no("it carries the host's default route (the management NIC); moving it would cut the host off");
+  if (device.bridge) return no('it is a bridge; give the container a bridge interface into it instead');
+  if (device.bond) return no('it is a bond master');
+  if (device.enslaved) return no('it is a member of a bridge or a bond on the host');
   if (device.pciParent !== null) {
     const holder = context.otherHolder(`pci:${device.pciParent}`);
     if (holder !== undefined) return no(`its PCI function ${device.pciParent} is held by VNF '${holder}'`);

@@ -179,7 +179,7 @@ const containerSpec = z.strictObject({
       if (keys.length > 64) ctx.addIssue({ code: 'custom', message: 'at most 64 variables' });
       for (const key of keys) {
         if (!ENV_NAME.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'variable names are letters, digits and _, not starting with a digit, at most 128 characters' });
-        else if (!ENV_VALUE.test(entries[key]!)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be printable text on one line, at most 4096 characters, without leading or trailing white space' });
+        else if (!ENV_VALUE.test(entries[key]!)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be printable text on one line, at most 4096 characters, without & < > and without leading or trailing white space' });
       }
     })
     .default({}),
