@@ -127,14 +127,21 @@ export class LibvirtClient implements LibvirtPort {
     });
   }
 
-  /** Every domain with its state, in two calls whatever their number. */
+  /**
+   * Every domain with its state, in two calls whatever their number; on drivers without bulk
+   * stats (LXC), one list and a state call per domain.
+   */
   async listDomains(): Promise<ObservedDomain[]> {
     return this.withConnection('listDomains', async (connection) => {
       const [stats, transient] = await Promise.all([
-        connection.getAllDomainStats(virDomainStatsTypes.VIR_DOMAIN_STATS_STATE, 0),
+        connection.getAllDomainStats(virDomainStatsTypes.VIR_DOMAIN_STATS_STATE, 0).catch((error: unknown) => {
+          if (isCode(error, virErrorNumber.VIR_ERR_NO_SUPPORT)) return null;
+          throw error;
+        }),
         connection.listAllDomains(virConnectListAllDomainsFlags.VIR_CONNECT_LIST_DOMAINS_TRANSIENT),
       ]);
       const transientIds = new Set(transient.map((domain) => domain.uuid));
+      if (stats === null) return this.listDomainsOneByOne(connection, transientIds);
       return stats.map((record) => ({
         name: record.name,
         uuid: record.uuid,
@@ -219,6 +226,23 @@ export class LibvirtClient implements LibvirtPort {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  private async listDomainsOneByOne(connection: NativeConnection, transientIds: ReadonlySet<string>): Promise<ObservedDomain[]> {
+    const identities = await connection.listAllDomains(0);
+    const observed = await Promise.all(
+      identities.map(async (identity): Promise<ObservedDomain | null> => {
+        try {
+          const state = await connection.getState(identity.uuid);
+          return { name: identity.name, uuid: identity.uuid, id: identity.id, state: domainStateFromCode(state.state), persistent: !transientIds.has(identity.uuid) };
+        } catch (error) {
+          // Gone between the list and the question: not there.
+          if (isCode(error, virErrorNumber.VIR_ERR_NO_DOMAIN)) return null;
+          throw error;
+        }
+      }),
+    );
+    return observed.filter((domain): domain is ObservedDomain => domain !== null);
+  }
 
   private async observe(connection: NativeConnection, identity: DomainIdentity): Promise<ObservedDomain> {
     const [state, persistent] = await Promise.all([connection.getState(identity.uuid), connection.isPersistent(identity.uuid)]);
