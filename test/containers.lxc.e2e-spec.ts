@@ -38,6 +38,18 @@ describe('container VNFs on lxc:///', () => {
 
   const status = async (name: string) => (await t.http.get(`/api/v1/vnfs/${name}`).expect(200)).body.status;
 
+  it("preflight: the LXC driver is installed and answers; the host's NICs are in the inventory", async () => {
+    const host = (await t.http.get('/api/v1/host').expect(200)).body;
+    expect(host.checks).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'lxc-driver', ok: true }), expect.objectContaining({ name: 'lxc-connection', ok: true })]));
+    const netdevs = (await t.http.get('/api/v1/host-devices?type=netdev').expect(200)).body.items as Array<{ name: string; assignable: boolean; reason: string | null; facts: Record<string, unknown> }>;
+    const byName = new Map(netdevs.map((device) => [device.name, device]));
+    expect(byName.get(moved)).toMatchObject({ assignable: true, facts: { kind: 'netdev', driver: null, pciParent: null, operstate: 'down', carriesDefaultRoute: false } });
+    expect(byName.get(bridge)).toMatchObject({ assignable: false, facts: { bridge: true } });
+    expect(byName.get('lo')).toMatchObject({ assignable: false, facts: { loopback: true } });
+    const management = netdevs.find((device) => device.facts.carriesDefaultRoute === true);
+    expect(management?.reason).toContain('default route');
+  });
+
   it('runs with a veth in a bridge, a macvlan and a moved host NIC, seen from inside its namespace; the NIC is back on the host after delete', async () => {
     const name = uniqueName('ct');
     cleanup.push(name);

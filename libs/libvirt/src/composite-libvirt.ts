@@ -1,11 +1,11 @@
 import type { ObservedDomain } from './domain-state.js';
 import { DomainNotFoundError, LibvirtConnectionError } from './libvirt.errors.js';
 import type { LibvirtClient } from './libvirt-client.js';
-import type { AvailableDomains, ConnectionState, DomainEventHint, LibvirtPort } from './libvirt.port.js';
+import type { AvailableDomains, ConnectionState, DomainEventHint, DomainKind, LibvirtPort } from './libvirt.port.js';
 import type { NetdevHandback } from './netdev-handback.js';
 
 /** Which driver a connection serves: QEMU/KVM guests (or the test driver) and LXC containers. */
-export type ConnectionKind = 'vm' | 'container';
+export type ConnectionKind = DomainKind;
 
 export interface CompositeMember {
   kind: ConnectionKind;
@@ -71,12 +71,12 @@ export class CompositeLibvirt implements LibvirtPort {
     return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
   }
 
-  async lookupDomain(name: string): Promise<ObservedDomain | null> {
-    return this.first('lookupDomain', (client) => client.lookupDomain(name));
+  async lookupDomain(name: string, where?: DomainKind): Promise<ObservedDomain | null> {
+    return this.first('lookupDomain', (client) => client.lookupDomain(name), where);
   }
 
-  async lookupDomainByUuid(uuid: string): Promise<ObservedDomain | null> {
-    return this.first('lookupDomainByUuid', (client) => client.lookupDomainByUuid(uuid));
+  async lookupDomainByUuid(uuid: string, where?: DomainKind): Promise<ObservedDomain | null> {
+    return this.first('lookupDomainByUuid', (client) => client.lookupDomainByUuid(uuid), where);
   }
 
   /** Every domain of every connection; a connection that is away makes it fail (never a partial "all"). */
@@ -175,14 +175,16 @@ export class CompositeLibvirt implements LibvirtPort {
   }
 
   /**
-   * The first connection that has an answer; null only when every connection said "none".
-   * A connection that is away (or fails) while no other has it: that error, since it might.
+   * The first connection that has an answer; null only when every connection that must answer
+   * said "none" (all of them, or `where`'s). A connection that must answer but is away (or
+   * fails) while no other has it: that error, since it might have it.
    */
-  private async first(operation: string, ask: (client: LibvirtClient) => Promise<ObservedDomain | null>): Promise<ObservedDomain | null> {
+  private async first(operation: string, ask: (client: LibvirtClient) => Promise<ObservedDomain | null>, where?: DomainKind): Promise<ObservedDomain | null> {
     let failure: unknown;
     for (const member of this.members) {
+      const mustAnswer = where === undefined || member.kind === where;
       if (!member.client.isConnected()) {
-        failure ??= new LibvirtConnectionError(`not connected to libvirtd at ${member.client.uri}`, operation);
+        if (mustAnswer) failure ??= new LibvirtConnectionError(`not connected to libvirtd at ${member.client.uri}`, operation);
         continue;
       }
       try {
@@ -192,7 +194,7 @@ export class CompositeLibvirt implements LibvirtPort {
           return found;
         }
       } catch (error) {
-        failure ??= error;
+        if (mustAnswer) failure ??= error;
       }
     }
     if (failure !== undefined) throw failure;

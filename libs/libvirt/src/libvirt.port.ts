@@ -7,10 +7,13 @@ export interface LibvirtPort {
   readonly keepsQemuCommandline: boolean;
   /** Whether libvirt can be worked with: at least one connection is up. */
   isConnected(): boolean;
-  /** null when no domain has that name (decided on a live connection). */
-  lookupDomain(name: string): Promise<ObservedDomain | null>;
+  /**
+   * null when no domain has that name (decided on a live connection). `where`: the kind of
+   * domain looked for (`vm`, `container`); then only that kind's connection has to answer.
+   */
+  lookupDomain(name: string, where?: DomainKind): Promise<ObservedDomain | null>;
   /** The same by UUID: a VNF's own domain whatever it is called now. */
-  lookupDomainByUuid(uuid: string): Promise<ObservedDomain | null>;
+  lookupDomainByUuid(uuid: string, where?: DomainKind): Promise<ObservedDomain | null>;
   /** Every domain; fails unless every connection answered (never a partial list as "all"). */
   listDomains(): Promise<ObservedDomain[]>;
   /** The domains of every connection that answered; `complete` when that was all of them. */
@@ -41,6 +44,9 @@ export interface LibvirtPort {
   /** Domain events (a hint to look again; the periodic full list stays the truth). */
   onDomainEvent(listener: (event: DomainEventHint) => void): () => void;
 }
+
+/** What a libvirt connection serves: QEMU/KVM guests (or the test driver's), or LXC containers. */
+export type DomainKind = 'vm' | 'container';
 
 export interface AvailableDomains {
   domains: ObservedDomain[];

@@ -231,7 +231,7 @@ export class VnfUseCases {
   /** The VNF's own domain by UUID, whatever it is called now. */
   private async observeVnf(vnf: VnfRecord): Promise<ObservedDomain | null | 'unknown'> {
     try {
-      return await this.libvirt.lookupDomainByUuid(vnf.id);
+      return await this.libvirt.lookupDomainByUuid(vnf.id, vnf.spec?.kind);
     } catch (error) {
       if (error instanceof LibvirtError) return 'unknown';
       throw error;

@@ -20,7 +20,18 @@ export interface PreflightInput {
   aarch64Emulator: string;
   /** IOMMU groups of VFIO devices libvirt cannot see (fsl-mc, vfio-platform) that are ready for guests. */
   hiddenVfioGroups: number[];
+  /** The container side, when VNFM_LXC_URI is not off. */
+  lxc?: {
+    uri: string;
+    /** libvirt's LXC controller binary (Debian: libvirt-daemon-driver-lxc). */
+    controllerPath: string;
+    /** The LXC connection is up. */
+    connected: boolean;
+  };
 }
+
+/** Where Debian's libvirt-daemon-driver-lxc puts the per-container controller. */
+export const LIBVIRT_LXC_CONTROLLER = '/usr/lib/libvirt/libvirt_lxc';
 
 function nonEmptyDir(path: string): boolean {
   try {
@@ -62,6 +73,15 @@ export function hostPreflight(input: PreflightInput): PreflightCheck[] {
       supported,
       `${input.aarch64Emulator} has ${device}`,
       help === null ? `could not run ${input.aarch64Emulator} -device help` : `${input.aarch64Emulator} has no ${device} device${device === 'vfio-fsl-mc' ? ' (only NXP\'s QEMU fork does; set VNFM_EMULATOR_AARCH64)' : ' (removed in QEMU 10.2)'}`,
+    );
+  }
+  if (input.lxc) {
+    check('lxc-driver', existsSync(input.lxc.controllerPath), `libvirt's LXC driver is installed (${input.lxc.controllerPath})`, `${input.lxc.controllerPath} is missing: apt-get install libvirt-daemon-driver-lxc, then restart libvirtd (scripts/start-libvirtd.sh)`);
+    check(
+      'lxc-connection',
+      input.lxc.connected,
+      `${input.lxc.uri} answers`,
+      `${input.lxc.uri} does not answer: container VNFs wait (is libvirtd running with the LXC driver? see scripts/setup-host.sh)`,
     );
   }
   let acl: string[] | null = null;

@@ -1,6 +1,6 @@
 import { messageOf } from '../../../core/src/index.js';
 import { ParseCache } from './parse-cache.js';
-import { DomainNotFoundError, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
+import { DomainNotFoundError, type DomainKind, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
 import type { ObservedDomainFacts } from '../plan.js';
 
 /**
@@ -33,10 +33,11 @@ export class DomainObserver {
 
   /**
    * What libvirt has for a VNF: its own domain by UUID, whatever it is called now; failing
-   * that, whatever holds its name (another UUID's domain: a conflict).
+   * that, whatever holds its name (another UUID's domain: a conflict). `where`: the VNF's kind,
+   * so a connection of the other kind that is away does not keep it from being looked at.
    */
-  async observeOne(id: string, name: string): Promise<ObservedDomainFacts | null> {
-    const domain = (await this.libvirt.lookupDomainByUuid(id)) ?? (await this.libvirt.lookupDomain(name));
+  async observeOne(id: string, name: string, where?: DomainKind): Promise<ObservedDomainFacts | null> {
+    const domain = (await this.libvirt.lookupDomainByUuid(id, where)) ?? (await this.libvirt.lookupDomain(name, where));
     return domain ? this.withDefinition(domain) : null;
   }
 

@@ -221,7 +221,7 @@ export class Reconciler {
     const now = Date.now();
     let observed: ObservedDomainFacts | null;
     try {
-      observed = hint ? hint.observed : await this.observer.observeOne(vnf.id, vnf.name);
+      observed = hint ? hint.observed : await this.observer.observeOne(vnf.id, vnf.name, vnf.spec?.kind);
     } catch (error) {
       if (!(error instanceof LibvirtError)) throw error;
       if (vnf.lastError?.code !== 'libvirt-unavailable') await this.vnfs.updateIfUnchanged(id, vnf.updatedAt, { lastError: lastError('libvirt-unavailable', messageOf(error), now) });
