@@ -4,15 +4,31 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { VnfmConfig } from '../../../libs/config/src/index.js';
 import { AppModule } from './app.module.js';
+import { AccessControl } from './security/access-control.js';
+import { auditLog } from './security/audit.js';
+import { httpsOptionsOf } from './security/tls.js';
 
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
-/** Builds the HTTP application (routes under /api/v1; health probes at the root). */
+/**
+ * Builds the HTTP(S) application (routes under /api/v1; health probes at the root). Before any
+ * route: the audit log, CORS when configured, then AccessControl's chain (headers, Host, origin,
+ * authentication, write rate limit, JSON-only bodies), then the JSON body parser.
+ */
 export async function createApp(config: VnfmConfig, options: { logger?: boolean } = {}): Promise<INestApplication> {
+  const httpsOptions = httpsOptionsOf(config);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: options.logger === false ? false : LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.VNFM_LOG_LEVEL) + 1),
     abortOnError: false,
+    bodyParser: false,
+    ...(httpsOptions === undefined ? {} : { httpsOptions }),
   });
+  app.disable('x-powered-by');
+  app.use(auditLog());
+  if (config.VNFM_CORS_ORIGINS.length > 0) {
+    app.enableCors({ origin: config.VNFM_CORS_ORIGINS, allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'], maxAge: 600 });
+  }
+  for (const handler of app.get(AccessControl).middleware()) app.use(handler);
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
   app.useBodyParser('json', { limit: '256kb', strict: true });
   await app.init();

@@ -2,7 +2,10 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { Request, Response } from 'express';
 import { VnfmError } from '../../../../libs/core/src/index.js';
 import { LibvirtConnectionError, LibvirtTimeoutError } from '../../../../libs/libvirt/src/index.js';
+import { identityOf } from '../security/request-identity.js';
+import { forCaller } from '../security/redaction.js';
 import { problemOf } from './error-status.js';
+import { sendProblem } from './problem-response.js';
 import { PROBLEM_BASE, ProblemException, type ProblemDetails } from './problem.js';
 
 /** Every error leaves the service as application/problem+json (RFC 9457). */
@@ -16,7 +19,7 @@ export class ProblemFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const problem = this.toProblem(exception);
     problem.instance ??= request.originalUrl;
-    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    sendProblem(response, forCaller(problem, identityOf(request)));
   }
 
   private toProblem(exception: unknown): ProblemDetails {
