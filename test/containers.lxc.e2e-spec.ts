@@ -40,7 +40,7 @@ describe('container VNFs on lxc:///', () => {
 
   it("preflight: the LXC driver is installed and answers; the host's NICs are in the inventory", async () => {
     const host = (await t.http.get('/api/v1/host').expect(200)).body;
-    expect(host.checks).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'lxc-driver', ok: true }), expect.objectContaining({ name: 'lxc-connection', ok: true })]));
+    expect(host.checks).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'lxc-driver', ok: true }), expect.objectContaining({ name: 'lxc-connection', ok: true }), expect.objectContaining({ name: 'lxc-cgroup', ok: true })]));
     const netdevs = (await t.http.get('/api/v1/host-devices?type=netdev').expect(200)).body.items as Array<{ name: string; assignable: boolean; reason: string | null; facts: Record<string, unknown> }>;
     const byName = new Map(netdevs.map((device) => [device.name, device]));
     expect(byName.get(moved)).toMatchObject({ assignable: true, facts: { kind: 'netdev', driver: null, pciParent: null, operstate: 'down', carriesDefaultRoute: false } });

@@ -27,7 +27,28 @@ export interface PreflightInput {
     controllerPath: string;
     /** The LXC connection is up. */
     connected: boolean;
+    /**
+     * The local libvirtd's mount namespace still has the cgroup2 `unified` mount of a hybrid
+     * host, where libvirt_lxc cannot start containers (null: not known, e.g. a remote libvirtd).
+     */
+    libvirtdSeesUnifiedCgroup: boolean | null;
   };
+}
+
+/**
+ * Whether the system libvirtd (its pid in `pidFile`) runs with the cgroup2 `unified` mount of a
+ * hybrid cgroup host in its mount namespace; null when that cannot be read.
+ */
+export function libvirtdSeesUnifiedCgroup(procRoot: string, pidFile = '/run/libvirtd.pid', cgroupRoot = '/sys/fs/cgroup'): boolean | null {
+  try {
+    const pid = readFileSync(pidFile, 'utf8').trim();
+    if (!/^[0-9]+$/.test(pid)) return null;
+    const hasUnified = (mountinfo: string) => mountinfo.split('\n').some((line) => line.split(' ')[4] === '/sys/fs/cgroup/unified');
+    const hostHybrid = hasUnified(readFileSync(join(procRoot, '1', 'mountinfo'), 'utf8')) && existsSync(join(cgroupRoot, 'memory'));
+    return hostHybrid && hasUnified(readFileSync(join(procRoot, pid, 'mountinfo'), 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /** Where Debian's libvirt-daemon-driver-lxc puts the per-container controller. */
@@ -83,6 +104,14 @@ export function hostPreflight(input: PreflightInput): PreflightCheck[] {
       `${input.lxc.uri} answers`,
       `${input.lxc.uri} does not answer: container VNFs wait (is libvirtd running with the LXC driver? see scripts/setup-host.sh)`,
     );
+    if (input.lxc.libvirtdSeesUnifiedCgroup !== null) {
+      check(
+        'lxc-cgroup',
+        !input.lxc.libvirtdSeesUnifiedCgroup,
+        'libvirtd runs without the cgroup2 unified mount (containers can start)',
+        'libvirtd sees /sys/fs/cgroup/unified on this hybrid cgroup host: libvirt_lxc cannot start containers; restart it with scripts/start-libvirtd.sh (or run scripts/setup-host.sh)',
+      );
+    }
   }
   let acl: string[] | null = null;
   try {

@@ -5,7 +5,7 @@ import { HostDeviceRepository } from '../../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
 import { HostDeviceInventory } from '../host-devices/host-device-inventory.service.js';
 import { HOST_FACTS } from './detect-host-facts.js';
-import { LIBVIRT_LXC_CONTROLLER, deviceHelpOf, hostPreflight } from './host-preflight.js';
+import { LIBVIRT_LXC_CONTROLLER, deviceHelpOf, hostPreflight, libvirtdSeesUnifiedCgroup } from './host-preflight.js';
 
 const DEFAULT_AARCH64_EMULATOR = '/usr/bin/qemu-system-aarch64';
 
@@ -60,6 +60,8 @@ export class HostService implements OnApplicationBootstrap {
               uri: this.config.VNFM_LXC_URI,
               controllerPath: LIBVIRT_LXC_CONTROLLER,
               connected: this.libvirt.connectionStates().some((connection) => connection.kind === 'container' && connection.connected),
+              // Only the local system libvirtd's namespace can be looked at.
+              libvirtdSeesUnifiedCgroup: this.config.VNFM_LXC_URI === 'lxc:///' ? libvirtdSeesUnifiedCgroup('/proc') : null,
             },
           }),
     });
