@@ -38,7 +38,8 @@ describe('property: any valid spec designs to XML that parses back to the same m
       }),
       { numRuns: 300 },
     );
-  });
+    // 300 designs, builds and parses: a few seconds alone, more on a loaded 2-core CI machine.
+  }, 30_000);
 
   it('every generated XML passes libvirt domain.rng (xmllint --relaxng)', async () => {
     expect(files.length).toBeGreaterThan(100);
