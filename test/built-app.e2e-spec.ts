@@ -95,6 +95,26 @@ describe('the built service (node dist/apps/api/src/main.js)', () => {
     expect(open.output()).toMatch(/writable by group or others/);
   });
 
+  it('a SIGHUP while starting does not end the service; an unknown command is exit 2', async () => {
+    const port = await freePort();
+    const service = startBuilt({ VNFM_PORT: String(port), VNFM_DB_PATH: join(dir, 'hup.db'), VNFM_LIBVIRT_URI: TEST_DRIVER_URI });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    service.child.kill('SIGHUP');
+    try {
+      await waitReady(`http://127.0.0.1:${port}`);
+    } finally {
+      service.child.kill('SIGTERM');
+    }
+    expect(await service.exited).toBe(0);
+    const { spawnSync } = await import('node:child_process');
+    const typo = spawnSync(process.execPath, [MAIN, 'tokn', 'create', 'x'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain("unknown command 'tokn'");
+    const twice = spawnSync(process.execPath, [MAIN, 'token', 'create', 'x', '--scopes', 'read', '--scopes', 'admin'], { encoding: 'utf8' });
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toContain('--scopes given twice');
+  });
+
   it('plain HTTP on a non-loopback address with VNFM_ALLOW_PLAINTEXT=true', async () => {
     const port = await freePort();
     const service = startBuilt({ VNFM_PORT: String(port), VNFM_HOST: '0.0.0.0', VNFM_ALLOW_PLAINTEXT: 'true', VNFM_DB_PATH: join(dir, 'plain.db'), VNFM_LIBVIRT_URI: TEST_DRIVER_URI });

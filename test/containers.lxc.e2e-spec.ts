@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDomainXml } from '../libs/domain-xml/src/index.js';
 import { StandInNics, hostLinks, linksInside } from './support/containers.js';
@@ -19,6 +21,10 @@ describe('container VNFs on lxc:///', () => {
   const macvlanParent = `vnm${tag}`;
   const moved = `vnd${tag}`;
   const cleanup: string[] = [];
+  /** VNFM_IMAGE_DIRS: container roots and mount sources must lie below it. */
+  const images = mkdtempSync('/tmp/vnfm-ctimg-');
+  const data = join(images, 'data');
+  mkdirSync(data);
   /** An init that ends on SIGTERM (a shell as PID 1 ignores it otherwise). */
   const init = ['/bin/sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done'];
   const container = (name: string, extra: Record<string, unknown> = {}) => ({ name, kind: 'container', vcpus: 1, memoryMiB: 128, container: { init }, ...extra });
@@ -27,13 +33,14 @@ describe('container VNFs on lxc:///', () => {
     await nics.bridge(bridge);
     await nics.veth(macvlanParent, { up: true });
     await nics.veth(moved);
-    t = await startTestApp(QEMU_URI, { VNFM_LXC_URI: LXC_URI, VNFM_RECONCILE_INTERVAL_MS: '600000', VNFM_SHUTDOWN_TIMEOUT_MS: '5000' });
+    t = await startTestApp(QEMU_URI, { VNFM_LXC_URI: LXC_URI, VNFM_IMAGE_DIRS: images, VNFM_RECONCILE_INTERVAL_MS: '600000', VNFM_SHUTDOWN_TIMEOUT_MS: '5000' });
     await t.http.post('/api/v1/host-devices/rescan').expect(200);
   });
   afterAll(async () => {
     for (const name of cleanup) await t?.http.delete(`/api/v1/vnfs/${name}`);
     await t?.close();
     await nics.remove();
+    rmSync(images, { recursive: true, force: true });
   });
 
   const status = async (name: string) => (await t.http.get(`/api/v1/vnfs/${name}`).expect(200)).body.status;
@@ -57,7 +64,7 @@ describe('container VNFs on lxc:///', () => {
       .post('/api/v1/vnfs')
       .send(
         container(name, {
-          container: { init, env: { TZ: 'UTC' }, mounts: [{ source: '/tmp', target: '/mnt', readonly: true }] },
+          container: { init, env: { TZ: 'UTC' }, mounts: [{ source: data, target: '/mnt', readonly: true }] },
           interfaces: [
             { type: 'bridge', bridge, mac: '52:54:00:7c:00:01' },
             { type: 'direct', device: macvlanParent, mode: 'bridge', mac: '52:54:00:7c:00:02' },
@@ -162,5 +169,22 @@ describe('container VNFs on lxc:///', () => {
     }
     expect(t.countRows('vnf')).toBe(rows);
     expect(t.countRows('device_claim')).toBe(claims);
+  });
+
+  it('host resources from allow-lists only: a mount source or root outside VNFM_IMAGE_DIRS, a macvlan on the loopback -> 422, nothing written', async () => {
+    const rows = t.countRows('vnf');
+    const name = uniqueName('ctres');
+    const response = await t.http
+      .post('/api/v1/vnfs')
+      .send(container(name, { container: { init, rootfs: '/srv', mounts: [{ source: '/etc', target: '/mnt' }, { source: data, target: '/opt' }] }, interfaces: [{ type: 'direct', device: 'lo' }] }))
+      .expect(422);
+    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(response.body.errors).toEqual([
+      { field: 'interfaces[0].device', reason: expect.stringContaining('loopback'), code: 'resource-refused' },
+      { field: 'container.rootfs', reason: 'is not under an allowed image directory (VNFM_IMAGE_DIRS)', code: 'resource-refused' },
+      { field: 'container.mounts[0].source', reason: 'is not under an allowed image directory (VNFM_IMAGE_DIRS)', code: 'resource-refused' },
+    ]);
+    expect(t.countRows('vnf')).toBe(rows);
+    expect((await listAll(LXC_URI)).has(name)).toBe(false);
   });
 });

@@ -131,6 +131,28 @@ describe('authentication and scopes on the built service', () => {
     expect(service.output()).toMatch(/POST \/api\/v1\/vnfs by token 'writer' vnf=\S+ -> 201/);
   });
 
+  it('a path the audit cannot decode, or one carrying CR/LF, neither crashes the service nor forges a log line', async () => {
+    for (const method of ['DELETE', 'POST', 'PUT']) {
+      const answer = await send(method, '/api/v1/vnfs/%E0%A4%A', writer.token);
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect((await send(method, '/api/v1/vnfs/%E0%A4%A')).status).toBe(401);
+    }
+    const forged = '/api/v1/vnfs/x%0d%0a%5BNest%5D%201%20-%20LOG%20%5BAudit%5D%20DELETE%20%2Fapi%2Fv1%2Fvnfs%2Fprod%20by%20token%20forged/stop';
+    expect((await send('POST', forged)).status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(service.alive()).toBe(true);
+    expect((await send('GET', '/healthz')).status).toBe(200);
+    expect(service.output()).not.toMatch(/^.*\[Audit\] DELETE \/api\/v1\/vnfs\/prod by token forged/m);
+    expect(service.output()).toContain('x%0d%0a');
+  });
+
+  it('what no route matches is a problem+json 404 inside and outside /api/v1', async () => {
+    for (const path of ['/nothing', '/api', '/api/v1/nothing']) {
+      const answer = await send('GET', path, reader.token);
+      expectProblem(answer, 404, 'not-found');
+    }
+  });
+
   it('the tokens file is read again on SIGHUP; a broken file keeps the tokens in force', async () => {
     const late = testToken('late', 'read');
     expectProblem(await send('GET', '/api/v1/vnfs', late.token), 401, 'unauthenticated');

@@ -3,10 +3,19 @@
 // Set before anything touches the thread pool, hence the dynamic imports below.
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
-// `vnfm token create NAME --scopes ...` mints a token and exits; anything else serves.
+// SIGHUP re-reads the tokens file; until the service is up there is nothing to reload, and the
+// signal's default action (exit) must not end a starting service.
+let onSighup: () => void = () => process.stderr.write('vnfm: SIGHUP while starting: the tokens are read at start anyway\n');
+process.on('SIGHUP', () => onSighup());
+
+// `vnfm token create NAME --scopes ...` mints a token and exits; no argument serves.
 if (process.argv[2] === 'token') {
   const { runTokenCommand } = await import('./cli/token-command.js');
   process.exit(runTokenCommand(process.argv.slice(3), (text) => process.stdout.write(text), (text) => process.stderr.write(text)));
+}
+if (process.argv.length > 2) {
+  process.stderr.write(`vnfm: unknown command '${process.argv[2]}'\nusage: vnfm                   (serve; configured by VNFM_* variables)\n       vnfm token create NAME --scopes read[,write][,admin]\n`);
+  process.exit(2);
 }
 
 const { loadConfig, InvalidConfigError } = await import('../../../libs/config/src/index.js');
@@ -34,7 +43,8 @@ const { DatabaseDamagedError } = await import('../../../libs/inventory/src/index
 let app;
 try {
   app = await createApp(config);
-  await app.listen(config.VNFM_PORT, config.VNFM_HOST);
+  // `[::1]` is how a URL spells an IPv6 address; listen() wants it bare.
+  await app.listen(config.VNFM_PORT, config.VNFM_HOST.replace(/^\[(.*)\]$/, '$1'));
 } catch (error) {
   // A database that fails its integrity check is never served from: restore it first (exit 3).
   process.stderr.write(`vnfm: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -46,13 +56,13 @@ process.stdout.write(`vnfm listening on ${scheme}://${config.VNFM_HOST}:${config
 if (access.createdAdminToken) process.stdout.write(`vnfm: admin token written to ${access.createdAdminToken} (use it as: Authorization: Bearer $(cat ${access.createdAdminToken}))\n`);
 
 // SIGHUP: read the tokens file again; a bad file keeps the tokens in force.
-process.on('SIGHUP', () => {
+onSighup = () => {
   try {
     process.stdout.write(`vnfm: tokens reloaded (${access.reloadTokens()} entries)\n`);
   } catch (error) {
     process.stderr.write(`vnfm: tokens NOT reloaded, the previous ones stay in force: ${error instanceof Error ? error.message : String(error)}\n`);
   }
-});
+};
 
 // Stop cleanly: finish in-flight requests, close libvirt and the database, exit 0.
 let stopping = false;

@@ -3,7 +3,10 @@ import { type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { VnfmConfig } from '../../../libs/config/src/index.js';
+import type { Request, Response } from 'express';
 import { AppModule } from './app.module.js';
+import { PROBLEM_BASE } from './common/problem.js';
+import { sendProblem } from './common/problem-response.js';
 import { AccessControl } from './security/access-control.js';
 import { auditLog } from './security/audit.js';
 import { httpsOptionsOf } from './security/tls.js';
@@ -32,5 +35,9 @@ export async function createApp(config: VnfmConfig, options: { logger?: boolean 
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
   app.useBodyParser('json', { limit: '256kb', strict: true });
   await app.init();
+  // What no route matched, outside /api/v1 too, is a problem like every other answer.
+  app.use((request: Request, response: Response) =>
+    sendProblem(response, { type: `${PROBLEM_BASE}not-found`, title: 'Not found', status: 404, detail: `no route for ${request.method} ${request.path.slice(0, 200)}`, instance: request.originalUrl.slice(0, 300) }),
+  );
   return app;
 }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,8 @@ describe('tokens file', () => {
     [`ops read, ${hex('a')}`, /unknown scope/],
     ['ops read abc', /64 hex digits/],
     [`ops read ${hex('a')}\nops write ${hex('b')}`, /appears a second time/],
+    [`ops read ${hex('a')}\nOPS write ${hex('b')}`, /appears a second time/],
+    [`ops read ${hex('a')}\nother write ${hex('a')}`, /the same token hash as 'ops'/],
   ])('refuses %j', (text, reason) => {
     const { problems } = parseTokensFile(text);
     expect(problems.length).toBeGreaterThan(0);
@@ -93,6 +95,21 @@ describe('token store', () => {
     expect(store.reload()).toBe(1);
     expect(store.byToken('one')).toBeNull();
     expect(store.byName('b')).not.toBeNull();
+  });
+
+  it("refuses a file owned by another user (it could grant itself admin), and the first start never reuses a planted file", () => {
+    const path = join(dir, 'planted');
+    writeFileSync(path, `a admin ${hex('one')}\n`, { mode: 0o600 });
+    chownSync(path, 65534, 65534);
+    expect(() => new TokenStore(path)).toThrow(/owned by uid 65534/);
+    const db = join(dir, 'planted-db', 'vnfm.db');
+    mkdirSync(join(dir, 'planted-db'));
+    // Another user's file where admin.token goes: replaced (rename), not written through.
+    writeFileSync(join(dir, 'planted-db', 'admin.token'), 'theirs\n', { mode: 0o666 });
+    chownSync(join(dir, 'planted-db', 'admin.token'), 65534, 65534);
+    bootstrapTokens(db);
+    const made = statSync(join(dir, 'planted-db', 'admin.token'));
+    expect([made.uid, made.mode & 0o777]).toEqual([process.geteuid!(), 0o600]);
   });
 
   it('refuses a file that group or others can write, and a missing one', () => {

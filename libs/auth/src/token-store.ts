@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mintToken, matchToken, sha256 } from './tokens.js';
 import { parseTokensFile, tokensFileLine, type TokenEntry } from './tokens-file.js';
@@ -16,17 +17,29 @@ export function defaultTokenPaths(dbPath: string): { tokensFile: string; adminTo
   return { tokensFile: join(dir, 'tokens'), adminToken: join(dir, 'admin.token') };
 }
 
-/** Writes `text` to `path` with mode 0600 through a temporary file, synced before the rename. */
+/**
+ * Writes `text` to `path` with mode 0600 through a new temporary file (random name, created
+ * exclusively: never an existing file or a symlink someone planted), synced before the rename,
+ * which replaces whatever was at `path` without following it.
+ */
 function writePrivateFile(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
+  const temporary = `${path}.${randomBytes(12).toString('hex')}.tmp`;
+  const fd = openSync(temporary, 'wx', 0o600);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    unlinkSync(temporary);
+    throw error;
   }
+  closeSync(fd);
   renameSync(temporary, path);
+}
+
+/** The users whose files vnfm trusts for its tokens: root and the user it runs as. */
+function trustedOwner(uid: number): boolean {
+  return uid === 0 || uid === (process.geteuid?.() ?? uid);
 }
 
 /**
@@ -38,6 +51,7 @@ function writePrivateFile(path: string, text: string): void {
 export function bootstrapTokens(dbPath: string): string | null {
   const { tokensFile, adminToken } = defaultTokenPaths(dbPath);
   if (existsSync(tokensFile)) return null;
+  mkdirSync(dirname(tokensFile), { recursive: true });
   const token = mintToken();
   writePrivateFile(adminToken, `${token}\n`);
   writePrivateFile(
@@ -64,6 +78,7 @@ export class TokenStore {
     try {
       const stat = statSync(path);
       if (!stat.isFile()) throw new TokensFileError(path, ['is not a regular file']);
+      if (!trustedOwner(stat.uid)) throw new TokensFileError(path, [`is owned by uid ${stat.uid}, neither root nor the user vnfm runs as: whoever owns it can give themselves admin`]);
       if ((stat.mode & 0o022) !== 0) throw new TokensFileError(path, ['is writable by group or others (chmod go-w): anyone who can write it can give themselves admin']);
       text = readFileSync(path, 'utf8');
     } catch (error) {

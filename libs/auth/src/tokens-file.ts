@@ -26,6 +26,7 @@ export function parseTokensFile(text: string): { entries: TokenEntry[]; problems
   const entries: TokenEntry[] = [];
   const problems: TokensFileProblem[] = [];
   const names = new Set<string>();
+  const hashes = new Map<string, string>();
   text.split('\n').forEach((raw, index) => {
     const line = index + 1;
     const content = raw.replace(/#.*$/, '').trim();
@@ -34,13 +35,15 @@ export function parseTokensFile(text: string): { entries: TokenEntry[]; problems
     if (fields.length !== 3) return problems.push({ line, reason: `expected NAME SCOPES SHA256HEX, found ${fields.length} field(s)` });
     const [name, scopeList, hashText] = fields as [string, string, string];
     if (!TOKEN_NAME.test(name)) return problems.push({ line, reason: 'NAME must be 1-64 letters, digits and . _ @ - (starting with a letter or digit)' });
-    if (names.has(name)) return problems.push({ line, reason: `NAME '${name}' appears a second time` });
+    if (names.has(name.toLowerCase())) return problems.push({ line, reason: `NAME '${name}' appears a second time (names are compared without case)` });
     const scopes = scopeList.split(',');
     const unknown = scopes.filter((scope) => !isScope(scope));
     if (unknown.length > 0) return problems.push({ line, reason: `unknown scope(s) ${unknown.join(', ')} (known: read, write, admin)` });
     const lower = hashText.toLowerCase();
     if (lower !== '-' && !SHA256_HEX.test(lower)) return problems.push({ line, reason: 'SHA256HEX must be 64 hex digits (the SHA-256 of the token), or - for certificate only' });
-    names.add(name);
+    if (lower !== '-' && hashes.has(lower)) return problems.push({ line, reason: `the same token hash as '${hashes.get(lower)}': one token, one name` });
+    names.add(name.toLowerCase());
+    if (lower !== '-') hashes.set(lower, name);
     entries.push({ name, scopes: new Set(scopes as Scope[]), hash: lower === '-' ? null : Buffer.from(lower, 'hex') });
   });
   return { entries, problems };

@@ -10,6 +10,8 @@ export interface HostFacts {
   emulators?: Partial<Record<GuestArch, string>>;
   /** Whether container VNFs can run (a libvirt LXC connection is configured); default true. */
   containers?: boolean;
+  /** Block devices the operator lets guests use (VNFM_BLOCK_DEVICES): a disk with one of these paths is `<disk type='block'>`. */
+  blockDevices?: ReadonlySet<string>;
 }
 
 export function domainTypeFor(arch: GuestArch, host: HostFacts): DomainType {

@@ -77,11 +77,11 @@ describe('discovery on an LS2088A-like DPAA2 fixture', () => {
 describe('network interfaces (class/net) for containers', () => {
   const host = scan((fixture) =>
     x86Host(fixture)
-      .netdev('lo', { loopback: true, operstate: 'unknown' })
+      .netdev('lo', { kind: 'loopback', operstate: 'unknown' })
       .netdev('eno1', { pci: '0000:02:00.0', operstate: 'up' })
       .netdev('enp1s0f1', { pci: '0000:01:00.1' })
-      .netdev('br0', { bridge: true, operstate: 'up' })
-      .netdev('veth7', { brport: true })
+      .netdev('br0', { kind: 'bridge', operstate: 'up' })
+      .netdev('veth7', { master: 'br0' })
       .netdev('vnfmt0'),
   );
   const context: AssignabilityContext = { pciByAddress: new Map(), allowList: EMPTY_ALLOW_LIST, sameVnfKeys: new Set(), otherHolder: () => undefined };

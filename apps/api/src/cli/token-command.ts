@@ -17,6 +17,7 @@ export function runTokenCommand(args: readonly string[], out: (text: string) => 
     return 2;
   }
   let scopes: string[] = ['read'];
+  let scopesGiven = false;
   for (let index = 0; index < rest.length; index += 1) {
     const flag = rest[index]!;
     const inline = flag.startsWith('--scopes=') ? flag.slice('--scopes='.length) : undefined;
@@ -29,6 +30,11 @@ export function runTokenCommand(args: readonly string[], out: (text: string) => 
       err(`vnfm: --scopes needs a value\n${USAGE}\n`);
       return 2;
     }
+    if (scopesGiven) {
+      err(`vnfm: --scopes given twice; list them once, comma-separated\n${USAGE}\n`);
+      return 2;
+    }
+    scopesGiven = true;
     scopes = value.split(',').filter((scope) => scope !== '');
   }
   const unknown = scopes.filter((scope) => !isScope(scope));

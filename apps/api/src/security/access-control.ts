@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
@@ -35,7 +37,11 @@ export class AccessControl {
       this.tokens = null;
       this.logger.warn(`authentication is OFF (VNFM_AUTH=off): anyone who can reach ${config.VNFM_HOST}:${config.VNFM_PORT} is admin`);
     } else {
-      if (config.VNFM_TOKENS_FILE === undefined) this.createdAdminToken = bootstrapTokens(config.VNFM_DB_PATH);
+      if (config.VNFM_TOKENS_FILE === undefined) {
+        const dir = dirname(config.VNFM_DB_PATH);
+        this.createdAdminToken = bootstrapTokens(config.VNFM_DB_PATH);
+        if ((statSync(dir).mode & 0o022) !== 0) this.logger.warn(`${dir} (beside the database: tokens, admin.token) is writable by group or others; make it 0700 or 0755`);
+      }
       this.tokens = new TokenStore(config.VNFM_TOKENS_FILE ?? defaultTokenPaths(config.VNFM_DB_PATH).tokensFile);
     }
     this.limiter = config.VNFM_AUTH === 'on' && config.VNFM_WRITE_RATE_PER_SECOND > 0 ? new RateLimiter(config.VNFM_WRITE_RATE_PER_SECOND, config.VNFM_WRITE_BURST) : null;

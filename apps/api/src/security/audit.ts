@@ -3,21 +3,32 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { from, mergeMap, type Observable } from 'rxjs';
 import type { Identity } from '../../../../libs/auth/src/index.js';
 import { VnfEventRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
+import { VNF_NAME } from '../../../../libs/vnf/src/index.js';
 import { SAFE_METHODS } from './http-hygiene.js';
 import { identityOf } from './request-identity.js';
 
-const VNF_PATH = /^\/api\/v1\/vnfs\/([^/?]+)/;
+const VNF_PATH = /^\/api\/v1\/vnfs\/([^/?]+)/i;
 
 function callerOf(identity: Identity | null): string {
   return identity === null ? 'anonymous' : `${identity.via === 'certificate' ? 'certificate' : identity.via === 'token' ? 'token' : 'auth-off'} '${identity.name}'`;
 }
 
+/** A VNF name, if `text` is one (the path is the caller's: never decoded blindly, never logged raw). */
+function validName(text: string | undefined): string | null {
+  return text !== undefined && VNF_NAME.test(text) ? text : null;
+}
+
 /** The VNF a write is about: the name in its path, or the name of the VNF a POST created. */
 function vnfNameOf(request: Request, created?: unknown): string | null {
   const match = VNF_PATH.exec(request.path);
-  if (match) return decodeURIComponent(match[1]!);
+  if (match) return validName(match[1]);
   const name = (created as { name?: unknown } | undefined)?.name;
-  return typeof name === 'string' ? name : null;
+  return typeof name === 'string' ? validName(name) : null;
+}
+
+/** The request target as a log can carry it: printable ASCII only, at most 300 characters. */
+function loggable(text: string): string {
+  return text.slice(0, 300).replace(/[^\x21-\x7e]/g, (char) => `%${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /**
@@ -28,8 +39,8 @@ export function auditLog(logger = new Logger('Audit')): RequestHandler {
   return (request: Request, response: Response, next: NextFunction) => {
     if (!SAFE_METHODS.has(request.method)) {
       response.on('finish', () => {
-        const vnf = vnfNameOf(request) ?? (response.getHeader('location') as string | undefined)?.split('/').pop() ?? null;
-        const line = `${request.method} ${request.originalUrl.slice(0, 300)} by ${callerOf(identityOf(request))}${vnf ? ` vnf=${vnf.slice(0, 64)}` : ''} -> ${response.statusCode}`;
+        const vnf = vnfNameOf(request) ?? validName((response.getHeader('location') as string | undefined)?.split('/').pop());
+        const line = `${loggable(request.method)} ${loggable(request.originalUrl)} by ${callerOf(identityOf(request))}${vnf ? ` vnf=${vnf}` : ''} -> ${response.statusCode}`;
         if (response.statusCode >= 400) logger.warn(line);
         else logger.log(line);
       });
