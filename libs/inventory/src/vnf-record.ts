@@ -1,7 +1,8 @@
 import { isErrorCode, type ErrorCode } from '../../core/src/index.js';
 import { makeVnfSpecSchema, type VnfSpec } from '../../vnf/src/index.js';
 
-export type VnfPhase = 'Pending' | 'Provisioning' | 'Running' | 'Stopped' | 'Failed' | 'Deleting';
+export const VNF_PHASES = ['Pending', 'Provisioning', 'Running', 'Stopped', 'Failed', 'Deleting'] as const;
+export type VnfPhase = (typeof VNF_PHASES)[number];
 export type PendingOperation = 'create' | 'update' | 'delete';
 
 export interface VnfLastError {
@@ -71,7 +72,7 @@ export interface VnfRow {
   updated_at: string;
 }
 
-const PHASES: ReadonlySet<string> = new Set(['Pending', 'Provisioning', 'Running', 'Stopped', 'Failed', 'Deleting']);
+const PHASES: ReadonlySet<string> = new Set(VNF_PHASES);
 const OPERATIONS: ReadonlySet<string> = new Set(['create', 'update', 'delete']);
 // A stored spec is a normalised request: every default explicit, so the request schema accepts it as it is.
 const storedSpecSchema = makeVnfSpecSchema({ defaultArch: 'x86_64' });

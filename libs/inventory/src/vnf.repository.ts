@@ -3,7 +3,7 @@ import type { Allocation } from '../../host-devices/src/index.js';
 import type { VnfSpec } from '../../vnf/src/index.js';
 import type { Database, Sql } from './database.js';
 import { CLAIM_COLUMNS, claimsOfVnf, loadDeviceState, type DeviceClaim, type DeviceState } from './device-state.js';
-import { columnsOf, forgetDecoded, macsOfSpec, recordFromRow, type VnfChanges, type VnfRecord, type VnfRow } from './vnf-record.js';
+import { columnsOf, forgetDecoded, macsOfSpec, recordFromRow, type VnfChanges, type VnfPhase, type VnfRecord, type VnfRow } from './vnf-record.js';
 
 /**
  * Decides, from the inventory and claims as of this moment (inside the write), what to store:
@@ -39,16 +39,43 @@ export class VnfRepository {
     return this.db.read((sql) => (sql.prepare(`SELECT * FROM "vnf" ORDER BY "name"`).all() as VnfRow[]).map(recordFromRow));
   }
 
+  /**
+   * Up to `limit` VNFs by name after `afterName`, with that phase and every label selector
+   * matching (`[key, undefined]`: the label is present). Indexed by name (unique), so a page
+   * costs the same whatever the number of VNFs (label filters scan until the page is full).
+   */
+  page(query: { afterName?: string; limit: number; phase?: VnfPhase; labels: ReadonlyArray<readonly [string, string | undefined]> }): VnfRecord[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (query.afterName !== undefined) {
+      where.push(`"name" > ?`);
+      values.push(query.afterName);
+    }
+    if (query.phase !== undefined) {
+      where.push(`"phase" = ?`);
+      values.push(query.phase);
+    }
+    for (const [key, value] of query.labels) {
+      where.push(`EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid("spec") THEN "spec" ELSE '{}' END, '$.labels') l WHERE l."key" = ?${value === undefined ? '' : ` AND l."value" = ?`})`);
+      values.push(key, ...(value === undefined ? [] : [value]));
+    }
+    const sql = `SELECT * FROM "vnf"${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "name" LIMIT ?`;
+    return this.db.read((db) => (db.prepare(sql).all(...values, query.limit) as VnfRow[]).map(recordFromRow));
+  }
+
   ids(): Set<string> {
     return new Set(this.db.read((sql) => (sql.prepare(`SELECT "id" FROM "vnf"`).all() as Array<{ id: string }>).map((row) => row.id)));
   }
 
-  /** MAC -> the VNF name using it (other than `exceptId`). */
-  macOwners(exceptId?: string): Map<string, string> {
-    const rows = this.db.read(
-      (sql) => sql.prepare(`SELECT m."mac", v."name" FROM "vnf_mac" m JOIN "vnf" v ON v."id" = m."vnf_id" WHERE m."vnf_id" IS NOT ?`).all(exceptId ?? null) as Array<{ mac: string; name: string }>,
+  /** The name of the VNF (other than `exceptId`) using this MAC, or null (one indexed lookup). */
+  macOwner(mac: string, exceptId?: string): string | null {
+    const row = this.db.read(
+      (sql) =>
+        sql.prepare(`SELECT v."name" FROM "vnf_mac" m JOIN "vnf" v ON v."id" = m."vnf_id" WHERE m."mac" = ? AND m."vnf_id" IS NOT ?`).get(mac, exceptId ?? null) as
+          | { name: string }
+          | undefined,
     );
-    return new Map(rows.map((row) => [row.mac, row.name]));
+    return row?.name ?? null;
   }
 
   /**

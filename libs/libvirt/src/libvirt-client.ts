@@ -20,7 +20,7 @@ import {
   LibvirtTimeoutError,
   errorMessage,
 } from './libvirt.errors.js';
-import type { DomainEventHint, LibvirtPort } from './libvirt.port.js';
+import type { DomainEventHint, DomainWithDefinition, LibvirtPort } from './libvirt.port.js';
 
 export interface LibvirtClientOptions {
   uri: string;
@@ -141,6 +141,21 @@ export class LibvirtClient implements LibvirtPort {
         id: record.id,
         state: domainStateFromCode(Number(record.params['state.state'] ?? -1)),
         persistent: !transientIds.has(record.uuid),
+      }));
+    });
+  }
+
+  /** Every domain with its state and inactive definition, in one binding call (2 + N RPCs, no lookups). */
+  async listDomainsWithDefinitions(): Promise<DomainWithDefinition[]> {
+    return this.withConnection('listDomainsWithDefinitions', async (connection) => {
+      const domains = await connection.listDomainsWithXml(virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE);
+      return domains.map((domain) => ({
+        name: domain.name,
+        uuid: domain.uuid,
+        id: domain.id,
+        state: domainStateFromCode(domain.state),
+        persistent: domain.persistent,
+        inactiveXml: domain.xml,
       }));
     });
   }
@@ -305,7 +320,7 @@ export class LibvirtClient implements LibvirtPort {
 
   private dispatch(event: DomainEvent): void {
     const what = event.kind === 'lifecycle' ? event.type : event.kind;
-    for (const listener of this.eventListeners) listener({ name: event.name, uuid: event.uuid, what });
+    for (const listener of this.eventListeners) listener({ name: event.name, uuid: event.uuid, what, id: event.id });
   }
 
   private scheduleReconnect(): void {

@@ -11,6 +11,8 @@ export interface LibvirtPort {
   /** The same by UUID: a VNF's own domain whatever it is called now. */
   lookupDomainByUuid(uuid: string): Promise<ObservedDomain | null>;
   listDomains(): Promise<ObservedDomain[]>;
+  /** Every domain with its inactive definition, in one go (what a full reconcile pass reads). */
+  listDomainsWithDefinitions(): Promise<DomainWithDefinition[]>;
   /** Defines (or redefines) a persistent domain. */
   defineDomain(xml: string): Promise<ObservedDomain>;
   // Every action after a decision names the domain by UUID, never by name: a foreign domain
@@ -36,12 +38,19 @@ export interface LibvirtPort {
   onDomainEvent(listener: (event: DomainEventHint) => void): () => void;
 }
 
+/** A domain as listed, with its inactive (persistent) XML. */
+export interface DomainWithDefinition extends ObservedDomain {
+  inactiveXml: string;
+}
+
 /** What changed, as far as vnfm needs to know: which domain, and a word for what happened. */
 export interface DomainEventHint {
   name: string;
   uuid: string;
   /** `started`, `stopped`, `defined`, `undefined`, `suspended`, `resumed`, `crashed`, `reboot`, `device-removed`, ... */
   what: string;
+  /** libvirt's runtime id when the event was sent (null: not running). */
+  id?: number | null;
 }
 
 export const LIBVIRT_PORT = Symbol('LIBVIRT_PORT');

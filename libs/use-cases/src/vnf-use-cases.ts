@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { VnfmError, messageOf } from '../../core/src/index.js';
 import type { HostFacts } from '../../designer/src/index.js';
 import type { Allocation, DeviceAllowList } from '../../host-devices/src/index.js';
-import type { DeviceClaim, NewVnf, VnfChanges, VnfEventRepository, VnfRecord, VnfRepository } from '../../inventory/src/index.js';
+import type { NewVnf, VnfChanges, VnfEventRepository, VnfPhase, VnfRecord, VnfRepository } from '../../inventory/src/index.js';
 import { LibvirtError, type LibvirtPort, type ObservedDomain } from '../../libvirt/src/index.js';
 import { allocatedDevices, desiredXml, type Failpoints, type ReconcileOutcome, type Reconciler } from '../../reconciler/src/index.js';
 import { canonicalJson, makeVnfSpecSchema, validateBody, type VnfRequest, type VnfSpec } from '../../vnf/src/index.js';
 import { draftDomain, draftSpec, type DraftContext, type SpecDraft } from './draft.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { vnfView, type VnfView } from './vnf-view.js';
 
 /** What `POST /vnfs?dryRun=true` answers: what would be stored, defined and claimed. */
@@ -20,6 +21,22 @@ export interface DryRunResult {
 }
 
 export type LabelSelector = [key: string, value: string | undefined];
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+/** `GET /vnfs`: the page after `cursor` (opaque, from the last page's `nextCursor`), `limit` long. */
+export interface VnfListQuery {
+  limit?: number;
+  cursor?: string;
+  phase?: VnfPhase;
+  labels?: readonly LabelSelector[];
+}
+
+export interface VnfPage {
+  items: VnfView[];
+  nextCursor: string | null;
+}
 
 /**
  * The VNF use cases behind the HTTP API. Each write stores its intent durably first (a refused
@@ -77,7 +94,8 @@ export class VnfUseCases {
       return { vnf: newVnf(draft, domain.specHash), allocations: domain.allocations };
     });
     this.failpoints.hit('after-commit');
-    const outcome = await this.reconcileAcknowledged(vnf.id);
+    // draftNew has just made sure libvirt has no domain of that name, and the UUID is new.
+    const outcome = await this.reconcileAcknowledged(vnf.id, { knownAbsent: true });
     if (outcome?.result === 'rejected') {
       await this.vnfs.delete(vnf.id);
       throw new VnfmError('domain-rejected', `libvirt refused the domain definition: ${outcome.message}`);
@@ -86,10 +104,10 @@ export class VnfUseCases {
   }
 
   private async replace(existing: VnfRecord, request: VnfRequest): Promise<VnfView> {
-    const macOwners = this.vnfs.macOwners(existing.id);
-    refuseTakenMacs(request, macOwners);
+    const taken = this.takenMacs(existing.id);
+    refuseTakenMacs(request, taken);
     // A damaged stored spec can be replaced: that is how an operator repairs it.
-    const draft = draftSpec(existing.id, request, new Set(macOwners.keys()), this.context.host, existing.spec ?? undefined);
+    const draft = draftSpec(existing.id, request, taken, this.context.host, existing.spec ?? undefined);
     const generation = existing.generation + 1;
     const { changed } = await this.vnfs.replaceClaiming(existing.id, (state) => {
       const domain = draftDomain(draft, generation, state, this.context);
@@ -121,31 +139,35 @@ export class VnfUseCases {
   /** Every check a create makes before the write itself; writes nothing. */
   private async draftNew(request: VnfRequest): Promise<SpecDraft> {
     if (this.vnfs.findByName(request.name)) throw nameTaken(request.name);
-    const macOwners = this.vnfs.macOwners();
-    refuseTakenMacs(request, macOwners);
+    const taken = this.takenMacs();
+    refuseTakenMacs(request, taken);
     await this.refuseForeignDomain(request.name);
-    return draftSpec(randomUUID(), request, new Set(macOwners.keys()), this.context.host);
+    return draftSpec(randomUUID(), request, taken, this.context.host);
+  }
+
+  /** The MACs other VNFs use, asked of the store one MAC at a time (indexed), never read whole. */
+  private takenMacs(exceptId?: string): MacOwners {
+    return { owner: (mac) => this.vnfs.macOwner(mac, exceptId), has: (mac) => this.vnfs.macOwner(mac, exceptId) !== null };
   }
 
   /**
    * The write is committed: reconcile it now and wait. A reconcile that cannot run (libvirt or
    * the database away) does not undo the acknowledged write: the reconciler gets to it later.
    */
-  private async reconcileAcknowledged(id: string): Promise<ReconcileOutcome | null> {
-    return this.reconciler.reconcileNow(id).catch(() => null);
+  private async reconcileAcknowledged(id: string, options: { knownAbsent?: boolean } = {}): Promise<ReconcileOutcome | null> {
+    return this.reconciler.reconcileNow(id, options).catch(() => null);
   }
 
-  list(labels: readonly LabelSelector[] = []): Promise<VnfView[]> {
-    const rows = this.vnfs.list().filter((vnf) => {
-      if (labels.length === 0) return true;
-      const own = vnf.spec?.labels ?? {};
-      return labels.every(([key, value]) => Object.hasOwn(own, key) && (value === undefined || own[key] === value));
-    });
-    const claimsByVnf = new Map<string, DeviceClaim[]>();
-    for (const claim of this.vnfs.allClaims()) claimsByVnf.set(claim.vnfId, [...(claimsByVnf.get(claim.vnfId) ?? []), claim]);
-    return this.observeAll().then((observed) =>
-      rows.map((vnf) => vnfView(vnf, observed === 'unknown' ? 'unknown' : (observed.get(vnf.id) ?? observed.get(vnf.name) ?? null), claimsByVnf.get(vnf.id) ?? [])),
-    );
+  /**
+   * One page of VNFs by name, after the cursor's name; filtered by phase and labels (every
+   * selector must match). `nextCursor` is null on the last page. Domains as vnfm last knew them.
+   */
+  async list(query: VnfListQuery = {}): Promise<VnfPage> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = this.vnfs.page({ afterName: query.cursor === undefined ? undefined : decodeCursor(query.cursor), limit: limit + 1, phase: query.phase, labels: query.labels ?? [] });
+    const page = rows.slice(0, limit);
+    const items = await Promise.all(page.map(async (vnf) => vnfView(vnf, await this.observeVnf(vnf), this.vnfs.claimsOf(vnf.id))));
+    return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.name) : null };
   }
 
   get(name: string): Promise<VnfView> {
@@ -222,10 +244,14 @@ export class VnfUseCases {
     return vnfView(vnf, await this.observeVnf(vnf), this.vnfs.claimsOf(vnf.id));
   }
 
-  /** The VNF's own domain by UUID, whatever it is called now. */
+  /**
+   * The VNF's own domain by UUID, whatever it is called now, as vnfm last knew it (passes,
+   * events, its own actions); libvirt is asked only when that is not known.
+   */
   private async observeVnf(vnf: VnfRecord): Promise<ObservedDomain | null | 'unknown'> {
+    if (!this.libvirt.isConnected()) return 'unknown';
     try {
-      return await this.libvirt.lookupDomainByUuid(vnf.id);
+      return await this.reconciler.domainOf(vnf.id);
     } catch (error) {
       if (error instanceof LibvirtError) return 'unknown';
       throw error;
@@ -255,17 +281,6 @@ export class VnfUseCases {
     }
   }
 
-  private async observeAll(): Promise<Map<string, ObservedDomain> | 'unknown'> {
-    try {
-      const domains = await this.libvirt.listDomains();
-      // By UUID first (a VNF's own domain, whatever it is called now), then by name.
-      return new Map([...domains.map((domain) => [domain.name, domain] as const), ...domains.map((domain) => [domain.uuid, domain] as const)]);
-    } catch (error) {
-      if (error instanceof LibvirtError) return 'unknown';
-      throw error;
-    }
-  }
-
   /** A domain of that name that vnfm does not own must never be overwritten by a define. */
   private async refuseForeignDomain(name: string): Promise<void> {
     const observed = await this.observe(name);
@@ -275,9 +290,14 @@ export class VnfUseCases {
   }
 }
 
-function refuseTakenMacs(request: VnfRequest, macOwners: ReadonlyMap<string, string>): void {
+interface MacOwners {
+  has(mac: string): boolean;
+  owner(mac: string): string | null;
+}
+
+function refuseTakenMacs(request: VnfRequest, macOwners: MacOwners): void {
   request.interfaces.forEach((nic, index) => {
-    const owner = nic.mac ? macOwners.get(nic.mac) : undefined;
+    const owner = nic.mac ? macOwners.owner(nic.mac) : null;
     if (owner) throw new VnfmError('mac-in-use', `interfaces[${index}].mac ${nic.mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
   });
 }

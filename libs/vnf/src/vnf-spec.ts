@@ -14,8 +14,13 @@ export interface VnfSpec extends Omit<VnfRequest, 'interfaces' | 'machine' | 'ar
   interfaces: InterfaceSpec[];
 }
 
+/** Which MACs are in use: a Set, or a lookup that asks the store one MAC at a time. */
+export interface TakenMacs {
+  has(mac: string): boolean;
+}
+
 /** Locally administered MACs in QEMU's 52:54:00 range, never one already taken. */
-export function allocateMac(taken: ReadonlySet<string>, random: (max: number) => number = randomInt): string {
+export function allocateMac(taken: TakenMacs, random: (max: number) => number = randomInt): string {
   for (let attempt = 0; attempt < 1000; attempt += 1) {
     const tail = [random(256), random(256), random(256)].map((byte) => byte.toString(16).padStart(2, '0'));
     const mac = `52:54:00:${tail.join(':')}`;
@@ -31,11 +36,12 @@ export function allocateMac(taken: ReadonlySet<string>, random: (max: number) =>
  */
 export function normalizeSpec(
   request: VnfRequest,
-  takenMacs: ReadonlySet<string>,
+  takenMacs: TakenMacs,
   previous?: VnfSpec,
   random: (max: number) => number = randomInt,
 ): VnfSpec {
-  const taken = new Set([...takenMacs, ...request.interfaces.flatMap((nic) => (nic.mac ? [nic.mac] : []))]);
+  const own = new Set(request.interfaces.flatMap((nic) => (nic.mac ? [nic.mac] : [])));
+  const taken = { has: (mac: string) => own.has(mac) || takenMacs.has(mac), add: (mac: string) => own.add(mac) };
   const interfaces = request.interfaces.map((nic, index) => {
     if (nic.mac) return nic as InterfaceSpec;
     const before = previous?.interfaces[index];

@@ -3,7 +3,9 @@ import type { VnfRepository } from '../../../inventory/src/index.js';
 import { LibvirtConnectionError, LibvirtError, LibvirtTimeoutError, type LibvirtPort } from '../../../libvirt/src/index.js';
 import type { Action } from '../plan.js';
 import type { VnfEventLog } from './event-log.js';
+import { DomainStatusView } from './domain-status-view.js';
 import type { Failpoints } from './failpoints.js';
+import { OwnEvents } from './own-events.js';
 
 /** How executing a plan ended. */
 export type Execution =
@@ -48,6 +50,9 @@ export class ActionExecutor {
     private readonly vnfs: VnfRepository,
     private readonly events: VnfEventLog,
     private readonly failpoints: Failpoints,
+    private readonly view: DomainStatusView = new DomainStatusView(),
+    /** The events these actions will cause (the reconciler does not look again for those). */
+    readonly ownEvents: OwnEvents = new OwnEvents(),
   ) {}
 
   async execute(target: ActionTarget, actions: readonly Action[], xml: string | null, drift: readonly string[]): Promise<Execution> {
@@ -80,10 +85,14 @@ export class ActionExecutor {
     switch (action.kind) {
       case 'define': {
         if (xml === null) throw new Error('nothing to define');
-        await this.libvirt.defineDomain(xml);
+        this.ownEvents.expect(uuid, 'defined');
+        const mark = this.view.mark();
+        this.view.record(uuid, await this.libvirt.defineDomain(xml), mark);
         this.failpoints.hit('after-define');
         const autostart = Boolean(target.autostart);
-        if ((await this.libvirt.getAutostart(uuid)) !== autostart) await this.libvirt.setAutostart(uuid, autostart);
+        // A domain defined for the first time has autostart off: nothing to ask then.
+        const current = action.why === 'missing' ? false : await this.libvirt.getAutostart(uuid);
+        if (current !== autostart) await this.libvirt.setAutostart(uuid, autostart);
         const told: Record<typeof action.why, [string, string] | null> = {
           missing: ['Defined', `domain defined (generation ${target.generation})`],
           transient: ['Redefined', "the domain had been undefined behind vnfm's back; defined again"],
@@ -96,12 +105,16 @@ export class ActionExecutor {
         return;
       }
       case 'destroy':
+        this.ownEvents.expect(uuid, 'stopped');
         await this.libvirt.destroyDomain(uuid);
+        this.view.afterAction(uuid, 'destroy');
         this.failpoints.hit('after-destroy');
         await this.events.record(target, action.why === 'restart' ? 'Restarting' : 'Destroyed', DESTROY_REASONS[action.why]);
         return;
       case 'undefine':
+        this.ownEvents.expect(uuid, 'undefined');
         await this.libvirt.undefineDomain(uuid);
+        this.view.afterAction(uuid, 'undefine');
         this.failpoints.hit('after-undefine');
         await this.events.record(target, 'Undefined', 'domain undefined');
         return;
@@ -119,11 +132,15 @@ export class ActionExecutor {
         return;
       }
       case 'resume':
+        this.ownEvents.expect(uuid, 'resumed');
         await this.libvirt.resumeDomain(uuid);
+        this.view.afterAction(uuid, 'resume');
         await this.events.record(target, 'Resumed', "the guest was paused behind vnfm's back; resumed");
         return;
       case 'start':
+        this.ownEvents.expect(uuid, 'started');
         await this.libvirt.startDomain(uuid);
+        this.view.afterAction(uuid, 'start');
         this.failpoints.hit('after-start');
         await this.events.record(target, 'Started', START_REASONS[action.why]);
         return;

@@ -1,24 +1,30 @@
 import { messageOf } from '../../../core/src/index.js';
+import { DomainStatusView } from './domain-status-view.js';
 import { ParseCache } from './parse-cache.js';
 import { DomainNotFoundError, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
 import type { ObservedDomainFacts } from '../plan.js';
 
 /**
- * Reads what libvirt has: every domain in one list call, then each one's inactive definition by
- * UUID. A failed list throws (it is never read as "no domains"); a domain gone between the list
+ * Reads what libvirt has: every domain with its inactive definition in one binding call (from
+ * the listed handles, no lookups), or one domain by UUID. A failed list throws (it is never read as "no domains"); a domain gone between the list
  * and its XML is simply absent; a definition that cannot be parsed is observed as unreadable.
  */
 export class DomainObserver {
   /** The last parse of each domain's XML, reused while libvirt returns the same text. */
   private readonly parsed = new ParseCache();
 
-  constructor(private readonly libvirt: LibvirtPort) {}
+  constructor(
+    private readonly libvirt: LibvirtPort,
+    /** What every observation saw, for readers that must not call libvirt (GET). */
+    readonly view: DomainStatusView = new DomainStatusView(),
+  ) {}
 
   async observeAll(): Promise<ObservedDomainFacts[]> {
-    const domains = await this.libvirt.listDomains();
+    const mark = this.view.mark();
+    const domains = await this.libvirt.listDomainsWithDefinitions();
+    this.view.recordAll(domains, mark);
     this.parsed.retain(new Set(domains.map((domain) => domain.uuid)));
-    const facts = await Promise.all(domains.map((domain) => this.withDefinition(domain)));
-    return facts.filter((fact): fact is ObservedDomainFacts => fact !== null);
+    return Promise.all(domains.map((domain) => this.factsOf(domain, domain.inactiveXml)));
   }
 
   /**
@@ -26,8 +32,21 @@ export class DomainObserver {
    * that, whatever holds its name (another UUID's domain: a conflict).
    */
   async observeOne(id: string, name: string): Promise<ObservedDomainFacts | null> {
-    const domain = (await this.libvirt.lookupDomainByUuid(id)) ?? (await this.libvirt.lookupDomain(name));
+    const mark = this.view.mark();
+    const own = await this.libvirt.lookupDomainByUuid(id);
+    this.view.record(id, own, mark);
+    const domain = own ?? (await this.libvirt.lookupDomain(name));
     return domain ? this.withDefinition(domain) : null;
+  }
+
+  /** The VNF's own domain as last known, or read now when it is not known (GET's answer). */
+  async domainOf(id: string): Promise<ObservedDomain | null> {
+    const known = this.view.get(id);
+    if (known !== undefined) return known;
+    const mark = this.view.mark();
+    const domain = await this.libvirt.lookupDomainByUuid(id);
+    this.view.record(id, domain, mark);
+    return domain;
   }
 
   private async withDefinition(domain: ObservedDomain): Promise<ObservedDomainFacts | null> {
@@ -38,6 +57,10 @@ export class DomainObserver {
       if (error instanceof DomainNotFoundError) return null;
       throw error;
     }
+    return this.factsOf(domain, xml);
+  }
+
+  private async factsOf(domain: ObservedDomain, xml: string): Promise<ObservedDomainFacts> {
     const base = { uuid: domain.uuid, name: domain.name, state: domain.state, persistent: domain.persistent };
     try {
       return { ...base, definition: await this.parsed.parse(domain.uuid, xml) };

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { VnfmError, messageOf, type ErrorCode } from '../../../core/src/index.js';
 import type { HostFacts } from '../../../designer/src/index.js';
 import type { Database, VnfChanges, VnfEventRepository, VnfRecord, VnfRepository } from '../../../inventory/src/index.js';
-import { LibvirtConnectionError, LibvirtError, type LibvirtPort } from '../../../libvirt/src/index.js';
+import { LibvirtConnectionError, LibvirtError, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
 import type { RetryPolicy } from '../backoff.js';
 import { retryDelayMs } from '../backoff.js';
 import { afterBackoff, planDeletion, planOrphan, planVnf, type Action, type ObservedDomainFacts } from '../plan.js';
@@ -107,8 +107,22 @@ export class Reconciler {
   start(onConnected?: (listener: () => void) => () => void): void {
     this.timer = setInterval(() => this.tick(), this.options.intervalMs);
     this.timer.unref();
-    if (onConnected) this.unsubscribers.push(onConnected(() => this.tick()));
-    if (this.options.domainEventHints) this.unsubscribers.push(this.libvirt.onDomainEvent((event) => this.queue.add(event.uuid)));
+    if (onConnected) {
+      this.unsubscribers.push(
+        onConnected(() => {
+          // Events may have been missed while disconnected: the view is rebuilt by the pass.
+          this.observer.view.clear();
+          this.tick();
+        }),
+      );
+    }
+    this.unsubscribers.push(
+      this.libvirt.onDomainEvent((event) => {
+        this.observer.view.applyEvent(event);
+        // An event vnfm's own action caused needs no second look; any other one does.
+        if (this.options.domainEventHints && !this.executor.ownEvents.consume(event.uuid, event.what)) this.queue.add(event.uuid);
+      }),
+    );
     this.tick();
   }
 
@@ -118,9 +132,18 @@ export class Reconciler {
     this.queue.stop();
   }
 
-  /** Reconciles one VNF now and answers what that run did (API writes wait for this). */
-  reconcileNow(id: string): Promise<ReconcileOutcome> {
-    return this.queue.run(id);
+  /**
+   * Reconciles one VNF now and answers what that run did (API writes wait for this).
+   * `knownAbsent`: the caller has just made sure libvirt has no domain for it (a create), so the
+   * run does not ask again; a domain that appeared meanwhile makes libvirt refuse the define.
+   */
+  reconcileNow(id: string, options: { knownAbsent?: boolean } = {}): Promise<ReconcileOutcome> {
+    return this.queue.run(id, options.knownAbsent ? { observed: null } : undefined);
+  }
+
+  /** The VNF's domain as vnfm last knew it (from passes, events and its own actions); libvirt is asked only when that is unknown. */
+  domainOf(id: string): Promise<ObservedDomain | null> {
+    return this.observer.domainOf(id);
   }
 
   /** A full pass as soon as possible: the running one is waited for, then a new one runs. */

@@ -1,0 +1,254 @@
+/**
+ * `npm run bench`: every figure of vnfm's performance goals, each next to a baseline measured in
+ * the same run (interleaved, medians of PAIRS), on a private libvirtd (test driver) of its own.
+ * Writes bench/RESULTS.md and prints the same table.
+ *
+ * Usage: npm run bench [-- --vnfs 10000 --batch 1000 --pairs 5 --out bench/RESULTS.md]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection } from '../libs/libvirt-native/src/index.js';
+import { buildCFloor, runCFloor } from './c-floor.js';
+import { load, send } from './http-load.js';
+import { startBenchLibvirtd } from './private-libvirtd.js';
+import { startTrivialServer, startVnfm } from './service.js';
+import { interleaved, median, timed } from './stats.js';
+import { virshBatch } from './virsh-batch.js';
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 && process.argv[index + 1] !== undefined ? process.argv[index + 1]! : fallback;
+}
+const TOTAL = Number(option('vnfs', '10000'));
+const BATCH = Math.min(TOTAL, Number(option('batch', '1000')));
+const PAIRS = Number(option('pairs', '5'));
+const LOAD_MS = Number(option('load-ms', '2000'));
+const OUT = option('out', fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url)));
+const CONCURRENCY = 16;
+const VICTIMS = Math.min(20, BATCH);
+
+interface Row {
+  figure: string;
+  vnfm: string;
+  baseline: string;
+  ratio: string;
+  goal: string;
+  met: boolean | null;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+
+function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function record(figure: string, vnfm: string, baseline: string, ratio: string, goal: string, met: boolean | null): void {
+  rows.push({ figure, vnfm, baseline, ratio, goal, met });
+  progress(`${figure}: ${vnfm} | ${baseline} | ${ratio} | ${goal} ${met === null ? '' : met ? 'met' : 'MISSED'}`);
+}
+
+const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+
+function vnfBody(name: string): string {
+  return JSON.stringify({ name, vcpus: 1, memoryMiB: 64, interfaces: [{ type: 'user' }] });
+}
+
+async function main(): Promise<void> {
+  progress(`building the C floor; ${TOTAL} VNFs, batches of ${BATCH}, ${PAIRS} pairs`);
+  buildCFloor();
+  const libvirtd = await startBenchLibvirtd();
+  const dir = mkdtempSync(join(tmpdir(), 'vnfm-bench-'));
+  const keeper = await NativeConnection.open(libvirtd.uri);
+  const trivial = await startTrivialServer();
+  const vnfm = await startVnfm({
+    VNFM_LIBVIRT_URI: libvirtd.uri,
+    VNFM_DB_PATH: join(dir, 'vnfm.db'),
+    VNFM_DOMAIN_TYPE: 'qemu',
+    VNFM_RECONCILE_INTERVAL_MS: '86400000',
+    VNFM_LOG_LEVEL: 'error',
+  });
+  const api = (path: string) => new URL(`/api/v1${path}`, vnfm.base);
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const started: Map<string, number> = new Map();
+  await keeper.onDomainEvent((event) => {
+    if (event.kind === 'lifecycle' && event.type === 'started') started.set(event.uuid, performance.now());
+  });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const idleRss = vnfm.rssMiB();
+    record('RSS, idle (no VNFs)', `${idleRss.toFixed(0)} MiB`, '', '', '<= 120 MiB', idleRss <= 120);
+
+    // The baselines' own domains: the same definition vnfm makes, without vnfm's mark.
+    const dry = await send(agent, api('/vnfs?dryRun=true'), 'POST', vnfBody('bench-template'));
+    const template = (JSON.parse(dry.body) as { domainXml: string }).domainXml.replace(/<uuid>[^<]*<\/uuid>\s*/, '').replace(/<metadata>[\s\S]*<\/metadata>\s*/, '');
+    const xmlDir = join(dir, 'xml');
+    execFileSync('mkdir', ['-p', xmlDir]);
+    const baselineNames = Array.from({ length: BATCH }, (_, index) => `base-c-${index}`);
+    baselineNames.forEach((name) => writeFileSync(join(xmlDir, `${name}.xml`), template.replace(/<name>[^<]*<\/name>/, `<name>${name}</name>`)));
+    const repairNames = Array.from({ length: VICTIMS }, (_, index) => `base-r-${index}`);
+    repairNames.forEach((name) => writeFileSync(join(xmlDir, `${name}.xml`), template.replace(/<name>[^<]*<\/name>/, `<name>${name}</name>`)));
+    await virshBatch(libvirtd.uri, repairNames.flatMap((name) => [`define ${join(xmlDir, `${name}.xml`)}`, `start ${name}`]));
+
+    let created = 0;
+    const createMany = async (count: number): Promise<number> => {
+      const first = created;
+      let next = 0;
+      let failures = 0;
+      const elapsed = await timed(() =>
+        Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (next < count) {
+              const name = `vnf-${first + next++}`;
+              const { status, body } = await send(agent, api('/vnfs'), 'POST', vnfBody(name));
+              if (status !== 201) {
+                failures += 1;
+                if (failures <= 3) progress(`create ${name}: ${status} ${body.slice(0, 300)}`);
+              }
+            }
+          }),
+        ),
+      );
+      if (failures > 0) throw new Error(`${failures} creates failed`);
+      created += count;
+      return elapsed;
+    };
+    const virshCreates = async (): Promise<number> => {
+      const elapsed = await virshBatch(libvirtd.uri, baselineNames.flatMap((name) => [`define ${join(xmlDir, `${name}.xml`)}`, `start ${name}`]));
+      await virshBatch(libvirtd.uri, baselineNames.flatMap((name) => [`destroy ${name}`, `undefine ${name}`]));
+      return elapsed;
+    };
+    const createBatch: number[] = [];
+    const measureCreates = async () => {
+      const existing = created;
+      const before = await virshCreates();
+      const vnfmMs = await createMany(BATCH);
+      const after = await virshCreates();
+      const baseline = median([before, after]);
+      createBatch.push(vnfmMs);
+      const ratio = vnfmMs / baseline;
+      record(`${BATCH} POST /vnfs at concurrency ${CONCURRENCY}, ${existing} existing`, ms(vnfmMs), `one virsh process, ${BATCH} define + start: ${ms(baseline)}`, `${ratio.toFixed(2)}x`, '<= 3x', ratio <= 3);
+    };
+
+    const atScale = async () => {
+      const count = created;
+      const pass = await interleaved(
+        PAIRS,
+        async () => {
+          const elapsed = await timed(async () => {
+            const { status } = await send(agent, api('/reconcile'), 'POST');
+            if (status !== 200) throw new Error(`POST /reconcile answered ${status}`);
+          });
+          return elapsed;
+        },
+        async () => (await runCFloor(['read', libvirtd.uri, '1']))[0]!,
+      );
+      record(`in-sync POST /reconcile, ${count} VNFs`, ms(pass.vnfm), `C: list + inactive XML of each, ${ms(pass.baseline)}`, `${(pass.vnfm / pass.baseline).toFixed(2)}x`, '<= 1.5x', pass.vnfm / pass.baseline <= 1.5);
+
+      const ids = new Map<string, string>();
+      for (let index = 0; index < VICTIMS; index += 1) {
+        const name = `vnf-${index}`;
+        ids.set(name, (JSON.parse((await send(agent, api(`/vnfs/${name}`))).body) as { id: string }).id);
+      }
+      const repair = await interleaved(
+        PAIRS,
+        async () => {
+          const victims = [...ids.values()];
+          victims.forEach((uuid) => started.delete(uuid));
+          const began = performance.now();
+          for (const uuid of victims) await keeper.destroy(uuid);
+          const deadline = began + 60_000;
+          while (victims.some((uuid) => !started.has(uuid))) {
+            if (performance.now() > deadline) throw new Error('the destroyed VNFs were not started again within 60 s');
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+          return Math.max(...victims.map((uuid) => started.get(uuid)!)) - began;
+        },
+        async () => (await runCFloor(['destroy-start', libvirtd.uri, ...repairNames]))[0]!,
+      );
+      record(
+        `${VICTIMS} destroyed behind vnfm's back until all run again (events), ${count} VNFs`,
+        ms(repair.vnfm),
+        `C: destroy + start of ${VICTIMS}, ${ms(repair.baseline)}`,
+        `${(repair.vnfm / repair.baseline).toFixed(2)}x`,
+        '<= 2x',
+        repair.vnfm / repair.baseline <= 2,
+      );
+
+      const trivialUrl = new URL('/', trivial.base);
+      const names = Array.from({ length: count }, (_, index) => api(`/vnfs/vnf-${index}`));
+      const getOne = await interleaved(
+        Math.max(1, Math.min(PAIRS, 3)),
+        async () => (await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: (index) => ({ url: names[(index * 7919) % names.length]! }) })).perSecond,
+        async () => (await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: () => ({ url: trivialUrl }) })).perSecond,
+      );
+      const latency = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: (index) => ({ url: names[(index * 7919) % names.length]! }) });
+      record(
+        `GET /vnfs/{name}, ${CONCURRENCY} connections, ${count} VNFs`,
+        `${getOne.vnfm.toFixed(0)} req/s, p99 ${ms(latency.p99Ms)}`,
+        `trivial Node HTTP server: ${getOne.baseline.toFixed(0)} req/s`,
+        `${(getOne.vnfm / getOne.baseline).toFixed(3)}`,
+        '>= 0.2, p99 < 10 ms',
+        getOne.vnfm / getOne.baseline >= 0.2 && latency.p99Ms < 10,
+      );
+      const page = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: () => ({ url: api('/vnfs?limit=100') }) });
+      record(`GET /vnfs?limit=100 (a page of 100), ${count} VNFs`, `${page.perSecond.toFixed(0)} req/s, p99 ${ms(page.p99Ms)}`, '', '', '>= 1000 req/s', page.perSecond >= 1000 && page.errors === 0);
+      const dryRun = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: (index) => ({ url: api('/vnfs?dryRun=true'), method: 'POST', body: vnfBody(`dry-${index}`) }) });
+      record(`POST /vnfs?dryRun=true, ${count} VNFs`, `${dryRun.perSecond.toFixed(0)} req/s, p50 ${ms(dryRun.p50Ms)}`, '', '', '>= 1000 req/s', dryRun.perSecond >= 1000 && dryRun.errors === 0);
+      const rss = vnfm.rssMiB();
+      record(`RSS at ${count} VNFs`, `${rss.toFixed(0)} MiB`, '', '', '<= 180 MiB (at 10,000)', rss <= 180);
+    };
+
+    await measureCreates();
+    await atScale();
+    if (TOTAL > BATCH) {
+      const half = Math.floor(TOTAL / 2);
+      progress(`filling to ${half}`);
+      await createMany(half - created);
+      await measureCreates();
+      progress(`filling to ${TOTAL}`);
+      await createMany(TOTAL - created);
+      await atScale();
+      await measureCreates();
+      const spread = Math.max(...createBatch) / Math.min(...createBatch);
+      record(`${BATCH} creates: slowest / fastest batch (at ${[0, half, TOTAL].join(', ')} existing)`, `${(spread * 100 - 100).toFixed(0)}% apart`, '', '', 'within 20%', spread <= 1.2);
+    }
+  } finally {
+    agent.destroy();
+    await vnfm.stop();
+    await trivial.stop();
+    await keeper.close().catch(() => undefined);
+    await libvirtd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  writeResults();
+}
+
+function writeResults(): void {
+  const libvirt = execFileSync('virsh', ['-c', 'test:///default', 'version'], { encoding: 'utf8' }).split('\n').find((line) => line.includes('library')) ?? '';
+  const load1 = loadavg()[0]!;
+  const lines = [
+    '# vnfm performance: measured figures',
+    '',
+    `Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString()}.`,
+    '',
+    `- Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${libvirt.trim()}`,
+    `- Load average when the run ended: ${loadavg().map((value) => value.toFixed(2)).join(' ')}${load1 > cpus().length * 0.5 ? ' (a loaded machine: other work ran beside the bench; the ratios, measured against baselines in the same run, are what to read)' : ''}`,
+    `- libvirt: a private libvirtd (test driver, \`test+unix:///default?socket=...\`) started by the bench; vnfm is the built service (\`dist/apps/api/src/main.js\`) in its own process, driven over HTTP.`,
+    `- ${TOTAL} VNFs at most, batches of ${BATCH} creates, ${PAIRS} interleaved pairs (vnfm, baseline) per figure where a baseline is given; each figure is the median.`,
+    '',
+    '| figure | vnfm | baseline in the same run | ratio | goal | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((row) => `| ${row.figure} | ${row.vnfm} | ${row.baseline} | ${row.ratio} | ${row.goal} | ${row.met === null ? '' : row.met ? 'yes' : '**no**'} |`),
+    '',
+    ...notes,
+  ];
+  writeFileSync(OUT, `${lines.join('\n')}\n`);
+  console.log(lines.join('\n'));
+}
+
+await main();
