@@ -29,6 +29,9 @@ const BATCH = Math.min(TOTAL, Number(option('batch', '1000')));
 const PAIRS = Number(option('pairs', '5'));
 const LOAD_MS = Number(option('load-ms', '2000'));
 const OUT = option('out', fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url)));
+const ONLY = new Set(option('only', '').split(',').filter(Boolean));
+/** `--only pass,get`: just these figures (for profiling); every figure by default. */
+const want = (figure: 'creates' | 'pass' | 'repair' | 'get' | 'list' | 'dry') => ONLY.size === 0 || ONLY.has(figure);
 const CONCURRENCY = 16;
 const VICTIMS = Math.min(20, BATCH);
 
@@ -125,6 +128,10 @@ async function main(): Promise<void> {
     const createBatch: number[] = [];
     const measureCreates = async () => {
       const existing = created;
+      if (!want('creates')) {
+        await createMany(BATCH);
+        return;
+      }
       const before = await virshCreates();
       const vnfmMs = await createMany(BATCH);
       const after = await virshCreates();
@@ -136,6 +143,7 @@ async function main(): Promise<void> {
 
     const atScale = async () => {
       const count = created;
+      if (want('pass')) {
       const pass = await interleaved(
         PAIRS,
         async () => {
@@ -148,6 +156,8 @@ async function main(): Promise<void> {
         async () => (await runCFloor(['read', libvirtd.uri, '1']))[0]!,
       );
       record(`in-sync POST /reconcile, ${count} VNFs`, ms(pass.vnfm), `C: list + inactive XML of each, ${ms(pass.baseline)}`, `${(pass.vnfm / pass.baseline).toFixed(2)}x`, '<= 1.5x', pass.vnfm / pass.baseline <= 1.5);
+      }
+      if (want('repair')) {
 
       const ids = new Map<string, string>();
       for (let index = 0; index < VICTIMS; index += 1) {
@@ -178,9 +188,11 @@ async function main(): Promise<void> {
         '<= 2x',
         repair.vnfm / repair.baseline <= 2,
       );
+      }
 
       const trivialUrl = new URL('/', trivial.base);
       const names = Array.from({ length: count }, (_, index) => api(`/vnfs/vnf-${index}`));
+      if (want('get')) {
       const getOne = await interleaved(
         Math.max(1, Math.min(PAIRS, 3)),
         async () => (await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: (index) => ({ url: names[(index * 7919) % names.length]! }) })).perSecond,
@@ -195,10 +207,15 @@ async function main(): Promise<void> {
         '>= 0.2, p99 < 10 ms',
         getOne.vnfm / getOne.baseline >= 0.2 && latency.p99Ms < 10,
       );
+      }
+      if (want('list')) {
       const page = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: () => ({ url: api('/vnfs?limit=100') }) });
       record(`GET /vnfs?limit=100 (a page of 100), ${count} VNFs`, `${page.perSecond.toFixed(0)} req/s, p99 ${ms(page.p99Ms)}`, '', '', '>= 1000 req/s', page.perSecond >= 1000 && page.errors === 0);
+      }
+      if (want('dry')) {
       const dryRun = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: (index) => ({ url: api('/vnfs?dryRun=true'), method: 'POST', body: vnfBody(`dry-${index}`) }) });
       record(`POST /vnfs?dryRun=true, ${count} VNFs`, `${dryRun.perSecond.toFixed(0)} req/s, p50 ${ms(dryRun.p50Ms)}`, '', '', '>= 1000 req/s', dryRun.perSecond >= 1000 && dryRun.errors === 0);
+      }
       const rss = vnfm.rssMiB();
       record(`RSS at ${count} VNFs`, `${rss.toFixed(0)} MiB`, '', '', '<= 180 MiB (at 10,000)', rss <= 180);
     };

@@ -43,7 +43,8 @@ function wrap(child: ChildProcess): Process {
 export async function startVnfm(env: Record<string, string>): Promise<Process & { base: string }> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env, VNFM_PORT: String(port), VNFM_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = (process.env.VNFM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], { env: { PATH: process.env.PATH ?? '', ...env, VNFM_PORT: String(port), VNFM_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (chunk) => (output = (output + chunk).slice(-8000)));
   child.stderr?.on('data', (chunk) => (output = (output + chunk).slice(-8000)));
   const base = `http://127.0.0.1:${port}`;

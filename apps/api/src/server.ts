@@ -15,6 +15,8 @@ export async function createApp(config: VnfmConfig, options: { logger?: boolean 
   });
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
   app.useBodyParser('json', { limit: '256kb', strict: true });
+  // No ETag: every answer is computed fresh, and hashing each body cost more than it saved.
+  app.set('etag', false);
   await app.init();
   return app;
 }

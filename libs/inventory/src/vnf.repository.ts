@@ -3,7 +3,7 @@ import type { Allocation } from '../../host-devices/src/index.js';
 import type { VnfSpec } from '../../vnf/src/index.js';
 import type { Database, Sql } from './database.js';
 import { CLAIM_COLUMNS, claimsOfVnf, loadDeviceState, type DeviceClaim, type DeviceState } from './device-state.js';
-import { columnsOf, forgetDecoded, macsOfSpec, recordFromRow, type VnfChanges, type VnfPhase, type VnfRecord, type VnfRow } from './vnf-record.js';
+import { SELECT_VNF, columnsOf, forgetDecoded, macsOfSpec, recordFromRow, rowFromValues, type VnfChanges, type VnfPhase, type VnfRecord, type VnfRow } from './vnf-record.js';
 
 /**
  * Decides, from the inventory and claims as of this moment (inside the write), what to store:
@@ -25,18 +25,18 @@ export class VnfRepository {
   constructor(private readonly db: Database) {}
 
   findByName(name: string): VnfRecord | null {
-    const row = this.db.read((sql) => sql.prepare(`SELECT * FROM "vnf" WHERE "name" = ?`).get(name) as VnfRow | undefined);
+    const row = this.db.read((sql) => selectOne(sql, `WHERE "name" = ?`, name));
     return row ? recordFromRow(row) : null;
   }
 
   findById(id: string): VnfRecord | null {
-    const row = this.db.read((sql) => sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(id) as VnfRow | undefined);
+    const row = this.db.read((sql) => selectOne(sql, `WHERE "id" = ?`, id));
     return row ? recordFromRow(row) : null;
   }
 
   /** Every VNF, by name. A row that cannot be decoded is listed with its problem, never skipped. */
   list(): VnfRecord[] {
-    return this.db.read((sql) => (sql.prepare(`SELECT * FROM "vnf" ORDER BY "name"`).all() as VnfRow[]).map(recordFromRow));
+    return this.db.read((sql) => selectMany(sql, `ORDER BY "name"`).map(recordFromRow));
   }
 
   /**
@@ -59,8 +59,8 @@ export class VnfRepository {
       where.push(`EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid("spec") THEN "spec" ELSE '{}' END, '$.labels') l WHERE l."key" = ?${value === undefined ? '' : ` AND l."value" = ?`})`);
       values.push(key, ...(value === undefined ? [] : [value]));
     }
-    const sql = `SELECT * FROM "vnf"${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "name" LIMIT ?`;
-    return this.db.read((db) => (db.prepare(sql).all(...values, query.limit) as VnfRow[]).map(recordFromRow));
+    const rest = `${where.length > 0 ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY "name" LIMIT ?`;
+    return this.db.read((sql) => selectMany(sql, rest, ...values, query.limit).map(recordFromRow));
   }
 
   ids(): Set<string> {
@@ -102,7 +102,7 @@ export class VnfRepository {
       }
       writeMacs(sql, vnf.id, vnf.spec);
       writeClaims(sql, vnf.id, allocations, []);
-      return { vnf: recordFromRow(sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(vnf.id) as VnfRow), allocations };
+      return { vnf: recordFromRow(selectOne(sql, `WHERE "id" = ?`, vnf.id)!), allocations };
     });
   }
 
@@ -118,7 +118,7 @@ export class VnfRepository {
         if (changes.spec) writeMacs(sql, id, changes.spec);
         writeClaims(sql, id, allocations, claimsOfVnf(sql, id));
       }
-      const row = sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(id) as VnfRow | undefined;
+      const row = selectOne(sql, `WHERE "id" = ?`, id);
       if (!row) throw new VnfmError('not-found', `VNF ${id} is gone`);
       return { vnf: recordFromRow(row), allocations, changed: changes !== null };
     });
@@ -131,6 +131,16 @@ export class VnfRepository {
 
   allClaims(): DeviceClaim[] {
     return this.db.read((sql) => sql.prepare(`SELECT ${CLAIM_COLUMNS} FROM "device_claim" ORDER BY "device_key"`).all() as DeviceClaim[]);
+  }
+
+  /** The claims of each of these VNFs, in one query (a page of VNFs). */
+  claimsOfMany(vnfIds: readonly string[]): Map<string, DeviceClaim[]> {
+    const claims = this.db.read(
+      (sql) => sql.prepare(`SELECT ${CLAIM_COLUMNS} FROM "device_claim" WHERE "vnf_id" IN (SELECT "value" FROM json_each(?)) ORDER BY "device_key"`).all(JSON.stringify(vnfIds)) as DeviceClaim[],
+    );
+    const byVnf = new Map<string, DeviceClaim[]>(vnfIds.map((id) => [id, []]));
+    for (const claim of claims) byVnf.get(claim.vnfId)?.push(claim);
+    return byVnf;
   }
 
   claimsOf(vnfId: string): DeviceClaim[] {
@@ -150,7 +160,7 @@ export class VnfRepository {
   update(id: string, changes: VnfChanges): Promise<VnfRecord | null> {
     return this.db.write((sql) => {
       updateRow(sql, id, changes);
-      const row = sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(id) as VnfRow | undefined;
+      const row = selectOne(sql, `WHERE "id" = ?`, id);
       return row ? recordFromRow(row) : null;
     });
   }
@@ -171,6 +181,16 @@ export class VnfRepository {
       forgetDecoded(id);
     });
   }
+}
+
+/** One `vnf` row by `rest` (a WHERE clause), read in raw mode (see SELECT_VNF). */
+function selectOne(sql: Sql, rest: string, ...params: unknown[]): VnfRow | undefined {
+  const values = sql.prepare(`${SELECT_VNF} ${rest}`).raw(true).get(...params) as unknown[] | undefined;
+  return values ? rowFromValues(values) : undefined;
+}
+
+function selectMany(sql: Sql, rest: string, ...params: unknown[]): VnfRow[] {
+  return (sql.prepare(`${SELECT_VNF} ${rest}`).raw(true).all(...params) as unknown[][]).map(rowFromValues);
 }
 
 function updateRow(sql: Sql, id: string, changes: VnfChanges, ifUpdatedAt?: string): boolean {

@@ -166,7 +166,8 @@ export class VnfUseCases {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const rows = this.vnfs.page({ afterName: query.cursor === undefined ? undefined : decodeCursor(query.cursor), limit: limit + 1, phase: query.phase, labels: query.labels ?? [] });
     const page = rows.slice(0, limit);
-    const items = await Promise.all(page.map(async (vnf) => vnfView(vnf, await this.observeVnf(vnf), this.vnfs.claimsOf(vnf.id))));
+    const claims = this.vnfs.claimsOfMany(page.map((vnf) => vnf.id));
+    const items = await Promise.all(page.map(async (vnf) => vnfView(vnf, await this.observeVnf(vnf), claims.get(vnf.id) ?? [])));
     return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.name) : null };
   }
 

@@ -1,5 +1,5 @@
 import { designDomain, type AllocatedDevice, type HostFacts } from '../../../designer/src/index.js';
-import { buildDomainXml } from '../../../domain-xml/src/index.js';
+import { buildDomainXml, type ParsedDomain } from '../../../domain-xml/src/index.js';
 import type { DeviceClaim, VnfRecord } from '../../../inventory/src/index.js';
 import type { VnfSpec } from '../../../vnf/src/index.js';
 import type { DesiredVnf } from '../plan.js';
@@ -15,6 +15,36 @@ export function desiredXml(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'
   return buildDomainXml(designDomain({ id: vnf.id, instanceId, specHash: vnf.specHash, generation: vnf.generation }, spec, host, devices));
 }
 
+/**
+ * The desired XML of each VNF and its parse, by VNF id, reused while everything it is made of is
+ * the same: the decoded spec (the same object while the stored text is the same), spec hash,
+ * generation, devices, host and instance. An in-sync pass then builds and parses nothing.
+ * Designs are shared: nobody may change one.
+ */
+export class DesignCache {
+  private readonly entries = new Map<string, { spec: VnfSpec; specHash: string; generation: number; devices: string; host: HostFacts; instanceId: string; xml: string; definition: ParsedDomain }>();
+  private readonly parses = new ParseCache();
+
+  async design(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'>, spec: VnfSpec, devices: readonly AllocatedDevice[], host: HostFacts, instanceId: string): Promise<{ xml: string; definition: ParsedDomain }> {
+    const devicesKey = JSON.stringify(devices);
+    const hit = this.entries.get(vnf.id);
+    if (hit && hit.spec === spec && hit.specHash === vnf.specHash && hit.generation === vnf.generation && hit.devices === devicesKey && hit.host === host && hit.instanceId === instanceId) {
+      return hit;
+    }
+    const xml = desiredXml(vnf, spec, devices, host, instanceId);
+    // Parsed back as libvirt's XML is, so both sides are normalised alike.
+    const definition = await this.parses.parse(vnf.id, xml);
+    this.entries.set(vnf.id, { spec, specHash: vnf.specHash, generation: vnf.generation, devices: devicesKey, host, instanceId, xml, definition });
+    return { xml, definition };
+  }
+
+  /** Keeps only these VNFs. */
+  retain(ids: ReadonlySet<string>): void {
+    for (const id of this.entries.keys()) if (!ids.has(id)) this.entries.delete(id);
+    this.parses.retain(ids);
+  }
+}
+
 /** What the planner needs to know of a stored VNF, with the XML to define. */
 export async function desiredVnf(
   vnf: VnfRecord,
@@ -22,9 +52,9 @@ export async function desiredVnf(
   claims: readonly DeviceClaim[],
   host: HostFacts,
   instanceId: string,
-  parses: ParseCache = new ParseCache(),
+  designs: DesignCache = new DesignCache(),
 ): Promise<{ desired: DesiredVnf; xml: string }> {
-  const xml = desiredXml(vnf, spec, allocatedDevices(claims), host, instanceId);
+  const { xml, definition } = await designs.design(vnf, spec, allocatedDevices(claims), host, instanceId);
   return {
     xml,
     desired: {
@@ -33,8 +63,7 @@ export async function desiredVnf(
       instanceId,
       powerState: spec.powerState,
       updateStrategy: spec.updateStrategy ?? 'Restart',
-      // Parsed back as libvirt's XML is, so both sides are normalised alike.
-      definition: await parses.parse(vnf.id, xml),
+      definition,
       rebootRequested: vnf.rebootRequested,
       restartRequired: vnf.restartRequired,
       shutdownRequestedAt: vnf.shutdownRequestedAt,

@@ -7,8 +7,7 @@ import type { RetryPolicy } from '../backoff.js';
 import { retryDelayMs } from '../backoff.js';
 import { afterBackoff, planDeletion, planOrphan, planVnf, type Action, type ObservedDomainFacts } from '../plan.js';
 import { KeyedWorkQueue } from '../work-queue.js';
-import { desiredVnf } from './desired.js';
-import { ParseCache } from './parse-cache.js';
+import { DesignCache, desiredVnf } from './desired.js';
 import type { Log, VnfEventLog } from './event-log.js';
 import type { ActionExecutor } from './executor.js';
 import type { DomainObserver } from './observer.js';
@@ -76,8 +75,8 @@ export class Reconciler {
   private readonly unsubscribers: Array<() => void> = [];
   private readonly reportedOrphans = new Set<string>();
   private readonly orphanFailures = new Map<string, { failures: number; nextAttemptAt: number }>();
-  /** The desired XML parsed back, by VNF id, while it stays the same text. */
-  private readonly desiredParses = new ParseCache();
+  /** The desired XML and its parse, by VNF id, while what it is made of stays the same. */
+  private readonly designs = new DesignCache();
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<PassReport> | null = null;
   private queued: Promise<PassReport> | null = null;
@@ -193,7 +192,7 @@ export class Reconciler {
       ),
     );
     const known = new Set(rows.map((row) => row.id));
-    this.desiredParses.retain(known);
+    this.designs.retain(known);
     const orphans: OrphanReport[] = [];
     const foreign: PassReport['foreign'] = [];
     const orphanRuns: Array<Promise<void>> = [];
@@ -253,7 +252,7 @@ export class Reconciler {
     if (!vnf.spec) return this.markFailed(vnf, 'spec-unreadable', vnf.specProblem ?? 'the stored spec cannot be read', now);
     let designed: Awaited<ReturnType<typeof desiredVnf>>;
     try {
-      designed = await desiredVnf(vnf, vnf.spec, this.vnfs.claimsOf(id), this.options.host, this.options.instanceId, this.desiredParses);
+      designed = await desiredVnf(vnf, vnf.spec, this.vnfs.claimsOf(id), this.options.host, this.options.instanceId, this.designs);
     } catch (error) {
       return this.markFailed(vnf, 'design-failed', `vnfm cannot build this VNF's domain: ${messageOf(error)}`, now);
     }
