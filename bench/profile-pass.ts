@@ -12,6 +12,7 @@ import { createApp } from '../apps/api/src/server.js';
 import { loadConfig } from '../libs/config/src/index.js';
 import { Reconciler } from '../libs/reconciler/src/index.js';
 import { VnfUseCases } from '../libs/use-cases/src/index.js';
+import { Database } from '../libs/inventory/src/index.js';
 import { startBenchLibvirtd } from './private-libvirtd.js';
 
 const total = Number(process.argv[2] ?? 1000);
@@ -37,7 +38,7 @@ try {
   if (what === 'create') await session.post('Profiler.start');
   let started = performance.now();
   await createAll();
-  console.log(`created ${total} in ${(performance.now() - started).toFixed(0)} ms`);
+  console.log(`created ${total} in ${(performance.now() - started).toFixed(0)} ms; database ${JSON.stringify(app.get(Database).stats)}`);
   await reconciler.requestPass();
   if (what !== 'create') await session.post('Profiler.start');
   started = performance.now();

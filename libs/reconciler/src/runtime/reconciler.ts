@@ -266,12 +266,15 @@ export class Reconciler {
     const target = { id, name: vnf.name, generation: vnf.generation, autostart: Boolean(vnf.spec.autostart) };
     const execution = plan.actions.length > 0 ? await this.executor.execute(target, plan.actions, designed.xml, plan.drift) : null;
     const actions = describe(plan.actions);
-    if (execution?.kind === 'done' && execution.forgotten) return { id, name: vnf.name, actions, result: 'deleted' };
-    const { changes, outcome, retryInMs } = statusAfter(vnf, vnf.spec.powerState, plan, execution, now, this.options.retry);
-    if (plan.restartRequired && !vnf.restartRequired) {
-      await this.events.record(vnf, 'RestartRequired', 'the new definition waits for the guest to restart (update strategy OnRestart)');
+    if (execution?.kind === 'done' && execution.forgotten) {
+      await execution.recorded;
+      return { id, name: vnf.name, actions, result: 'deleted' };
     }
-    await this.writeStatus(vnf, changes);
+    const { changes, outcome, retryInMs } = statusAfter(vnf, vnf.spec.powerState, plan, execution, now, this.options.retry);
+    const restartRequired =
+      plan.restartRequired && !vnf.restartRequired ? this.events.record(vnf, 'RestartRequired', 'the new definition waits for the guest to restart (update strategy OnRestart)') : undefined;
+    // Queued together: the events and the status share one commit.
+    await Promise.all([execution?.recorded, restartRequired, this.writeStatus(vnf, changes)]);
     const recheckIn = retryInMs ?? (plan.recheckAt === undefined ? undefined : plan.recheckAt - now);
     if (recheckIn !== undefined && Number.isFinite(recheckIn)) this.queue.add(id, recheckIn);
     return { id, name: vnf.name, actions, ...outcome, ...(plan.drift.length > 0 ? { drift: plan.drift } : {}) };
@@ -286,9 +289,12 @@ export class Reconciler {
       return { id: vnf.id, name: vnf.name, actions, result: 'waiting' };
     }
     const execution = await this.executor.execute({ id: vnf.id, name: vnf.name }, plan.actions, null, []);
-    if (execution.kind === 'done') return { id: vnf.id, name: vnf.name, actions, result: 'deleted' };
+    if (execution.kind === 'done') {
+      await execution.recorded;
+      return { id: vnf.id, name: vnf.name, actions, result: 'deleted' };
+    }
     const { changes, outcome, retryInMs } = statusAfter(vnf, 'stopped', plan, execution, now, this.options.retry);
-    await this.writeStatus(vnf, changes);
+    await Promise.all([execution.recorded, this.writeStatus(vnf, changes)]);
     if (retryInMs !== undefined) this.queue.add(vnf.id, retryInMs);
     return { id: vnf.id, name: vnf.name, actions, ...outcome };
   }
@@ -336,6 +342,7 @@ export class Reconciler {
     const backoff = this.orphanFailures.get(uuid);
     if (backoff && backoff.nextAttemptAt > Date.now()) return { id: uuid, name: facts.name, actions: [], result: 'waiting', message: 'backing off after a failure' };
     const execution = await this.executor.execute(target, actions, null, []);
+    await execution.recorded;
     if (execution.kind === 'done') {
       this.orphanFailures.delete(uuid);
       this.reportedOrphans.delete(uuid);
