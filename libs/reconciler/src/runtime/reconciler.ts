@@ -31,6 +31,8 @@ export interface ReconcilerOptions {
 export interface ReconcilerStats {
   passes: number;
   failedPasses: number;
+  /** Reconciles of an existing VNF, whatever triggered them (pass, API write, event, recheck). */
+  runs: number;
   lastPassSeconds: number | null;
   lastPassAt: number | null;
   /** Failed reconciles by error code, whatever triggered them. */
@@ -80,7 +82,7 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<PassReport> | null = null;
   private queued: Promise<PassReport> | null = null;
-  readonly stats: ReconcilerStats = { passes: 0, failedPasses: 0, lastPassSeconds: null, lastPassAt: null, errors: new Map() };
+  readonly stats: ReconcilerStats = { passes: 0, failedPasses: 0, runs: 0, lastPassSeconds: null, lastPassAt: null, errors: new Map() };
 
   constructor(
     private readonly vnfs: VnfRepository,
@@ -239,6 +241,7 @@ export class Reconciler {
     if (!this.db.health.writable) throw new VnfmError('database-unavailable', `the database refuses writes: ${this.db.health.reason}`);
     const vnf = this.vnfs.findById(id);
     if (!vnf) return { id, name: '', actions: [], result: 'gone' };
+    this.stats.runs += 1;
     const now = Date.now();
     let observed: ObservedDomainFacts | null;
     try {
