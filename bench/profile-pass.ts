@@ -20,7 +20,7 @@ const what = process.argv[3] ?? 'pass';
 const libvirtd = await startBenchLibvirtd();
 const dir = mkdtempSync(join(tmpdir(), 'vnfm-prof-'));
 const app = await createApp(
-  loadConfig({ VNFM_LIBVIRT_URI: libvirtd.uri, VNFM_DB_PATH: join(dir, 'vnfm.db'), VNFM_DOMAIN_TYPE: 'qemu', VNFM_RECONCILE_INTERVAL_MS: '86400000', VNFM_LOG_LEVEL: 'error' }),
+  loadConfig({ VNFM_LIBVIRT_URI: libvirtd.uri, VNFM_DB_PATH: join(dir, 'vnfm.db'), VNFM_DOMAIN_TYPE: 'qemu', VNFM_RECONCILE_INTERVAL_MS: '86400000', VNFM_LOG_LEVEL: 'error', VNFM_AUTH: 'off', VNFM_WRITE_RATE_PER_SECOND: '0' }),
   { logger: false },
 );
 try {

@@ -14,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection } from '../libs/libvirt-native/src/index.js';
 import { buildCFloor, runCFloor } from './c-floor.js';
-import { load, send } from './http-load.js';
+import { load, send, type LoadResult } from './http-load.js';
+import { durableCommitMs, rssAfterLoading } from './limits.js';
 import { startBenchLibvirtd } from './private-libvirtd.js';
 import { startTrivialServer, startVnfm } from './service.js';
 import { interleaved, median, timed } from './stats.js';
@@ -74,6 +75,9 @@ async function main(): Promise<void> {
     VNFM_DOMAIN_TYPE: 'qemu',
     VNFM_RECONCILE_INTERVAL_MS: '86400000',
     VNFM_LOG_LEVEL: 'error',
+    // Loopback only: the bench measures the API's work, not token checks; and no write rate limit.
+    VNFM_AUTH: 'off',
+    VNFM_WRITE_RATE_PER_SECOND: '0',
   });
   const api = (path: string) => new URL(`/api/v1${path}`, vnfm.base);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -141,81 +145,88 @@ async function main(): Promise<void> {
       record(`${BATCH} POST /vnfs at concurrency ${CONCURRENCY}, ${existing} existing`, ms(vnfmMs), `one virsh process, ${BATCH} define + start: ${ms(baseline)}`, `${ratio.toFixed(2)}x`, '<= 3x', ratio <= 3);
     };
 
-    const atScale = async () => {
-      const count = created;
-      if (want('pass')) {
+    const passFigure = async (count: number) => {
       const pass = await interleaved(
         PAIRS,
-        async () => {
-          const elapsed = await timed(async () => {
+        () =>
+          timed(async () => {
             const { status } = await send(agent, api('/reconcile'), 'POST');
             if (status !== 200) throw new Error(`POST /reconcile answered ${status}`);
-          });
-          return elapsed;
-        },
+          }),
         async () => (await runCFloor(['read', libvirtd.uri, '1']))[0]!,
       );
-      record(`in-sync POST /reconcile, ${count} VNFs`, ms(pass.vnfm), `C: list + inactive XML of each, ${ms(pass.baseline)}`, `${(pass.vnfm / pass.baseline).toFixed(2)}x`, '<= 1.5x', pass.vnfm / pass.baseline <= 1.5);
-      }
-      if (want('repair')) {
+      const ratio = pass.vnfm / pass.baseline;
+      record(`in-sync POST /reconcile, ${count} VNFs`, ms(pass.vnfm), `C: list + inactive XML of each, ${ms(pass.baseline)}`, `${ratio.toFixed(2)}x`, '<= 1.5x', ratio <= 1.5);
+    };
 
-      const ids = new Map<string, string>();
-      for (let index = 0; index < VICTIMS; index += 1) {
-        const name = `vnf-${index}`;
-        ids.set(name, (JSON.parse((await send(agent, api(`/vnfs/${name}`))).body) as { id: string }).id);
-      }
+    const repairFigure = async (count: number) => {
+      const victims: string[] = [];
+      for (let index = 0; index < VICTIMS; index += 1) victims.push((JSON.parse((await send(agent, api(`/vnfs/vnf-${index}`))).body) as { id: string }).id);
       const repair = await interleaved(
         PAIRS,
         async () => {
-          const victims = [...ids.values()];
           victims.forEach((uuid) => started.delete(uuid));
           const began = performance.now();
           for (const uuid of victims) await keeper.destroy(uuid);
-          const deadline = began + 60_000;
           while (victims.some((uuid) => !started.has(uuid))) {
-            if (performance.now() > deadline) throw new Error('the destroyed VNFs were not started again within 60 s');
+            if (performance.now() > began + 60_000) throw new Error('the destroyed VNFs were not started again within 60 s');
             await new Promise((resolve) => setTimeout(resolve, 1));
           }
           return Math.max(...victims.map((uuid) => started.get(uuid)!)) - began;
         },
         async () => (await runCFloor(['destroy-start', libvirtd.uri, ...repairNames]))[0]!,
       );
-      record(
-        `${VICTIMS} destroyed behind vnfm's back until all run again (events), ${count} VNFs`,
-        ms(repair.vnfm),
-        `C: destroy + start of ${VICTIMS}, ${ms(repair.baseline)}`,
-        `${(repair.vnfm / repair.baseline).toFixed(2)}x`,
-        '<= 2x',
-        repair.vnfm / repair.baseline <= 2,
-      );
-      }
+      const ratio = repair.vnfm / repair.baseline;
+      record(`${VICTIMS} destroyed behind vnfm's back until all run again (events), ${count} VNFs`, ms(repair.vnfm), `C: destroy + start of ${VICTIMS}, ${ms(repair.baseline)}`, `${ratio.toFixed(2)}x`, '<= 2x', ratio <= 2);
+    };
 
+    const getFigure = async (count: number) => {
       const trivialUrl = new URL('/', trivial.base);
       const names = Array.from({ length: count }, (_, index) => api(`/vnfs/vnf-${index}`));
-      if (want('get')) {
-      const getOne = await interleaved(
+      const one = (index: number) => ({ url: names[(index * 7919) % names.length]! });
+      const results = { vnfm: [] as LoadResult[], trivial: [] as LoadResult[] };
+      const measure = async (into: LoadResult[], next: (index: number) => { url: URL }) => {
+        const result = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next });
+        into.push(result);
+        return result.perSecond;
+      };
+      await interleaved(
         Math.max(1, Math.min(PAIRS, 3)),
-        async () => (await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: (index) => ({ url: names[(index * 7919) % names.length]! }) })).perSecond,
-        async () => (await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: () => ({ url: trivialUrl }) })).perSecond,
+        () => measure(results.vnfm, one),
+        () => measure(results.trivial, () => ({ url: trivialUrl })),
       );
-      const latency = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: (index) => ({ url: names[(index * 7919) % names.length]! }) });
+      const perSecond = median(results.vnfm.map((result) => result.perSecond));
+      const p99 = median(results.vnfm.map((result) => result.p99Ms));
+      const trivialPerSecond = median(results.trivial.map((result) => result.perSecond));
+      const trivialP99 = median(results.trivial.map((result) => result.p99Ms));
+      const ratio = perSecond / trivialPerSecond;
       record(
         `GET /vnfs/{name}, ${CONCURRENCY} connections, ${count} VNFs`,
-        `${getOne.vnfm.toFixed(0)} req/s, p99 ${ms(latency.p99Ms)}`,
-        `trivial Node HTTP server: ${getOne.baseline.toFixed(0)} req/s`,
-        `${(getOne.vnfm / getOne.baseline).toFixed(3)}`,
+        `${perSecond.toFixed(0)} req/s, p99 ${ms(p99)}`,
+        `trivial Node HTTP server: ${trivialPerSecond.toFixed(0)} req/s, p99 ${ms(trivialP99)}`,
+        ratio.toFixed(3),
         '>= 0.2, p99 < 10 ms',
-        getOne.vnfm / getOne.baseline >= 0.2 && latency.p99Ms < 10,
+        ratio >= 0.2 && p99 < 10,
       );
-      }
-      if (want('list')) {
+    };
+
+    const listFigure = async (count: number) => {
       const page = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: () => ({ url: api('/vnfs?limit=100') }) });
       record(`GET /vnfs?limit=100 (a page of 100), ${count} VNFs`, `${page.perSecond.toFixed(0)} req/s, p99 ${ms(page.p99Ms)}`, '', '', '>= 1000 req/s', page.perSecond >= 1000 && page.errors === 0);
-      }
-      if (want('dry')) {
+    };
+
+    const dryRunFigure = async (count: number) => {
       const dryRun = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: (index) => ({ url: api('/vnfs?dryRun=true'), method: 'POST', body: vnfBody(`dry-${index}`) }) });
       record(`POST /vnfs?dryRun=true, ${count} VNFs`, `${dryRun.perSecond.toFixed(0)} req/s, p50 ${ms(dryRun.p50Ms)}`, '', '', '>= 1000 req/s', dryRun.perSecond >= 1000 && dryRun.errors === 0);
-      }
+    };
+
+    const atScale = async () => {
+      const count = created;
+      if (want('pass')) await passFigure(count);
+      if (want('repair')) await repairFigure(count);
+      if (want('get')) await getFigure(count);
+      if (want('list')) await listFigure(count);
+      if (want('dry')) await dryRunFigure(count);
       const rss = vnfm.rssMiB();
       record(`RSS at ${count} VNFs`, `${rss.toFixed(0)} MiB`, '', '', '<= 180 MiB (at 10,000)', rss <= 180);
     };
@@ -234,6 +245,7 @@ async function main(): Promise<void> {
       const spread = Math.max(...createBatch) / Math.min(...createBatch);
       record(`${BATCH} creates: slowest / fastest batch (at ${[0, half, TOTAL].join(', ')} existing)`, `${(spread * 100 - 100).toFixed(0)}% apart`, '', '', 'within 20%', spread <= 1.2);
     }
+    measureLimits(dir);
   } finally {
     agent.destroy();
     await vnfm.stop();
@@ -243,6 +255,23 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   writeResults();
+}
+
+/** Measured facts behind the goals that are missed (see the notes in RESULTS.md). */
+function measureLimits(dir: string): void {
+  const commit = durableCommitMs(dir);
+  const bare = rssAfterLoading([]);
+  const nest = rssAfterLoading(['reflect-metadata', '@nestjs/core', '@nestjs/common', '@nestjs/platform-express']);
+  const stores = rssAfterLoading(['better-sqlite3', 'typeorm']);
+  notes.push(
+    '## What limits the figures that miss their goal (measured in this run)',
+    '',
+    `- **Creates.** Every write vnfm acknowledges is committed with synchronous=FULL: one durable SQLite commit on this disk takes ${commit.toFixed(2)} ms (median of 50, measured beside the run), and better-sqlite3 runs it on vnfm's only JavaScript thread, so nothing else runs meanwhile. A create needs its intent committed before any libvirt call and its status (with its events, one commit since this work) after; group commit shares a commit between concurrent requests, but the fsyncs still serialize everything. virsh writes nothing durable. Tried and kept: events stored with the status in one commit (4 commits per create became 2 units in one or two batches), the create's reconcile told libvirt has no domain (no lookups by UUID and name), one reconcile per create (its own events are expected and consumed), handles cached on the lane (no lookup RPC before each domain call), the desired model used as designed (no parse of the XML back), indexed MAC lookups (the O(N) read of every MAC per create is gone).`,
+    `- **Passes.** The pass does what the C floor does (one listing RPC, one state RPC for all, one XML RPC per domain, from the listed handles, in one native call on the lane) plus, per VNF, one row read and a claims read, the plan and the drift comparison of two models; observed XML is parsed only when its text changed and the desired design is rebuilt only when what it is made of changed. What remains is that JavaScript work, and the JSON of POST /reconcile's per-VNF report.`,
+    `- **Request rates.** Absolute rates (1,000 req/s for a page of 100, for a dry run) are bounded by the machine: on this run even the trivial Node HTTP server answered the figures in the table above, with the load generator and vnfm sharing ${cpus().length} cores with other work. A page of 100 is 100 full views (about 150 KB of JSON); a dry run validates, asks libvirt whether a foreign domain has the name (one RPC) and designs the domain XML.`,
+    `- **RSS.** A Node process that has loaded nothing is ${bare.toFixed(0)} MiB resident here; with Nest and Express loaded, ${nest.toFixed(0)} MiB; better-sqlite3 and TypeORM (used only to run migrations) add ${(stores - bare).toFixed(0)} MiB on their own. Per VNF, vnfm keeps the last observed XML text and its parse (so an unchanged domain is not parsed again), the designed XML and model, the decoded spec and the domain's status.`,
+    '',
+  );
 }
 
 function writeResults(): void {

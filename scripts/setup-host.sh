@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
           qemu-system-arm qemu-system-x86 qemu-utils qemu-efi-aarch64 libxml2-utils docker-compose
-          pkg-config g++ make python3)
+          pkg-config g++ make python3 openssl)
 
 log() { printf 'setup-host: %s\n' "$*"; }
 

@@ -40,6 +40,7 @@ describe('crash consistency: SIGKILL at each failpoint, then restart', () => {
       VNFM_PROCFS_ROOT: host.procfsRoot,
       VNFM_RECONCILE_INTERVAL_MS: String(INTERVAL_MS),
       VNFM_LOG_LEVEL: 'warn',
+      VNFM_AUTH: 'off',
       ...(failpoint ? { VNFM_FAILPOINT: failpoint } : {}),
     };
     const started = startBuilt(env);

@@ -16,11 +16,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real application (real migrations on a fresh SQLite file, real libvirtd at `libvirtUri`). */
+/**
+ * The real application (real migrations on a fresh SQLite file, real libvirtd at `libvirtUri`).
+ * Authentication is off (loopback) unless `env` sets VNFM_AUTH: the access tests turn it on.
+ */
 export async function startTestApp(libvirtUri: string, env: Record<string, string> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'vnfm-e2e-'));
   const dbPath = join(dir, 'vnfm.db');
-  const config = loadConfig({ VNFM_LIBVIRT_URI: libvirtUri, VNFM_DB_PATH: dbPath, VNFM_DOMAIN_TYPE: 'qemu', ...env });
+  const config = loadConfig({ VNFM_LIBVIRT_URI: libvirtUri, VNFM_DB_PATH: dbPath, VNFM_DOMAIN_TYPE: 'qemu', VNFM_AUTH: 'off', ...env });
   const app = await createApp(config, { logger: false });
   return {
     app,

@@ -58,6 +58,8 @@ export async function startVnfm(options: StartOptions): Promise<VnfmProcess> {
     VNFM_DOMAIN_TYPE: 'qemu',
     VNFM_RECONCILE_INTERVAL_MS: '1000',
     VNFM_LOG_LEVEL: 'warn',
+    // Loopback only; the access tests set VNFM_AUTH=on and send tokens.
+    VNFM_AUTH: 'off',
     ...options.env,
   };
   const built = startBuilt(env, SERVICE_MAIN);

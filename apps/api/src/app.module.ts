@@ -1,5 +1,5 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { VNFM_CONFIG, type VnfmConfig } from '../../../libs/config/src/index.js';
 import type { HostFacts } from '../../../libs/designer/src/index.js';
 import { parseDeviceAllowList, type DeviceAllowList } from '../../../libs/host-devices/src/index.js';
@@ -19,6 +19,9 @@ import { libvirtProvider } from './platform/libvirt.provider.js';
 import { reconcilerProviders } from './platform/reconciler.provider.js';
 import { INSTANCE_ID, storageProviders } from './platform/storage.provider.js';
 import { ReconcileController } from './reconciler/reconcile.controller.js';
+import { AccessControl } from './security/access-control.js';
+import { AccessGuard } from './security/access.js';
+import { AuditInterceptor } from './security/audit.js';
 import { VnfsController } from './vnfs/vnfs.controller.js';
 
 class LibvirtLifecycle implements OnApplicationShutdown {
@@ -39,6 +42,9 @@ export class AppModule {
         { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }) },
         { provide: DEVICE_ALLOW_LIST, useValue: parseDeviceAllowList(config.VNFM_DEVICE_ALLOW) },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_GUARD, useClass: AccessGuard },
+        AccessControl,
+        AuditInterceptor,
         ...storageProviders,
         libvirtProvider,
         LibvirtLifecycle,

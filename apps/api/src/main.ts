@@ -1,14 +1,36 @@
+#!/usr/bin/env node
 // A hung libvirtd pins libuv worker threads; give file, DNS and crypto work room beside them.
-// Set before anything touches the thread pool, hence the dynamic import below.
+// Set before anything touches the thread pool, hence the dynamic imports below.
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
+// SIGHUP re-reads the tokens file; until the service is up there is nothing to reload, and the
+// signal's default action (exit) must not end a starting service.
+let onSighup: () => void = () => process.stderr.write('vnfm: SIGHUP while starting: the tokens are read at start anyway\n');
+process.on('SIGHUP', () => onSighup());
+
+// `vnfm token create NAME --scopes ...` mints a token and exits; no argument serves.
+if (process.argv[2] === 'token') {
+  const { runTokenCommand } = await import('./cli/token-command.js');
+  process.exit(runTokenCommand(process.argv.slice(3), (text) => process.stdout.write(text), (text) => process.stderr.write(text)));
+}
+if (process.argv.length > 2) {
+  process.stderr.write(`vnfm: unknown command '${process.argv[2]}'\nusage: vnfm                   (serve; configured by VNFM_* variables)\n       vnfm token create NAME --scopes read[,write][,admin]\n`);
+  process.exit(2);
+}
+
 const { loadConfig, InvalidConfigError } = await import('../../../libs/config/src/index.js');
+const { TokensFileError } = await import('../../../libs/auth/src/index.js');
+
+/** Exit 2: the configuration (environment, certificates, tokens file) is wrong; say what. */
+function isConfigurationError(error: unknown): error is Error {
+  return error instanceof InvalidConfigError || error instanceof TokensFileError;
+}
 
 let config;
 try {
   config = loadConfig();
 } catch (error) {
-  if (error instanceof InvalidConfigError) {
+  if (isConfigurationError(error)) {
     process.stderr.write(`vnfm: ${error.message}\n`);
     process.exit(2);
   }
@@ -16,17 +38,31 @@ try {
 }
 
 const { createApp } = await import('./server.js');
+const { AccessControl } = await import('./security/access-control.js');
 const { DatabaseDamagedError } = await import('../../../libs/inventory/src/index.js');
 let app;
 try {
   app = await createApp(config);
-  await app.listen(config.VNFM_PORT, config.VNFM_HOST);
+  // `[::1]` is how a URL spells an IPv6 address; listen() wants it bare.
+  await app.listen(config.VNFM_PORT, config.VNFM_HOST.replace(/^\[(.*)\]$/, '$1'));
 } catch (error) {
   // A database that fails its integrity check is never served from: restore it first (exit 3).
   process.stderr.write(`vnfm: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(error instanceof DatabaseDamagedError ? 3 : 1);
+  process.exit(isConfigurationError(error) ? 2 : error instanceof DatabaseDamagedError ? 3 : 1);
 }
-process.stdout.write(`vnfm listening on http://${config.VNFM_HOST}:${config.VNFM_PORT}/api/v1 (libvirt ${config.VNFM_LIBVIRT_URI}, db ${config.VNFM_DB_PATH})\n`);
+const access = app.get(AccessControl);
+const scheme = config.VNFM_TLS_CERT === undefined ? 'http' : 'https';
+process.stdout.write(`vnfm listening on ${scheme}://${config.VNFM_HOST}:${config.VNFM_PORT}/api/v1 (libvirt ${config.VNFM_LIBVIRT_URI}, db ${config.VNFM_DB_PATH})\n`);
+if (access.createdAdminToken) process.stdout.write(`vnfm: admin token written to ${access.createdAdminToken} (use it as: Authorization: Bearer $(cat ${access.createdAdminToken}))\n`);
+
+// SIGHUP: read the tokens file again; a bad file keeps the tokens in force.
+onSighup = () => {
+  try {
+    process.stdout.write(`vnfm: tokens reloaded (${access.reloadTokens()} entries)\n`);
+  } catch (error) {
+    process.stderr.write(`vnfm: tokens NOT reloaded, the previous ones stay in force: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+};
 
 // Stop cleanly: finish in-flight requests, close libvirt and the database, exit 0.
 let stopping = false;

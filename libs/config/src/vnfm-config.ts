@@ -9,6 +9,14 @@ import { ABSOLUTE_PATH } from '../../vnf/src/patterns.js';
 const port = z.coerce.number().int().min(1).max(65535);
 const absolutePath = z.string().regex(ABSOLUTE_PATH, 'must be an absolute normalised path');
 const positiveMs = z.coerce.number().int().min(100).max(86_400_000);
+const booleanText = z.enum(['true', 'false']).transform((text) => text === 'true');
+/** A comma-separated list, each item matching `item`; empty when unset. */
+const commaList = (item: RegExp, what: string) =>
+  z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+    .refine((entries) => entries.every((entry) => item.test(entry)), `must be a comma-separated list of ${what}`);
 
 export const vnfmEnvSchema = z.strictObject({
   VNFM_PORT: port.default(8080),
@@ -57,9 +65,56 @@ export const vnfmEnvSchema = z.strictObject({
   VNFM_LIBVIRT_MAX_INFLIGHT: z.coerce.number().int().min(1).max(64).default(4),
   VNFM_DOMAIN_TYPE: z.enum(['auto', 'kvm', 'qemu']).default('auto'),
   VNFM_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** Bearer-token (and client-certificate) authentication; `off` only on a loopback VNFM_HOST. */
+  VNFM_AUTH: z.enum(['on', 'off']).default('on'),
+  /** `NAME SCOPES SHA256HEX` per line; unset: `tokens` beside the database, made on first start. */
+  VNFM_TOKENS_FILE: absolutePath.optional(),
+  /** Serve /metrics without a token. */
+  VNFM_METRICS_PUBLIC: booleanText.default(false),
+  /** HTTPS: PEM certificate chain and key; with VNFM_TLS_CLIENT_CA, clients must show a certificate it signed. */
+  VNFM_TLS_CERT: absolutePath.optional(),
+  VNFM_TLS_KEY: absolutePath.optional(),
+  VNFM_TLS_CLIENT_CA: absolutePath.optional(),
+  /** Plain HTTP on a non-loopback address (behind a TLS-terminating proxy, say). */
+  VNFM_ALLOW_PLAINTEXT: booleanText.default(false),
+  /** `Host` headers served (`name` or `name:port`, comma-separated); unset: any. */
+  VNFM_ALLOWED_HOSTS: commaList(/^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/, 'a host name, an IPv4 address or a [bracketed] IPv6 address, each with an optional :port'),
+  /** Browser origins allowed to call the API (CORS), comma-separated; unset: none. */
+  VNFM_CORS_ORIGINS: commaList(/^https?:\/\/[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/, 'an origin such as https://ops.example.net:8443'),
+  /** Writes per second each caller may make, and how many at once (a token bucket); 0: no limit. */
+  VNFM_WRITE_RATE_PER_SECOND: z.coerce.number().min(0).max(100_000).default(20),
+  VNFM_WRITE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
 });
 
 export type VnfmConfig = z.infer<typeof vnfmEnvSchema>;
+
+/** Whether `host` only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+/**
+ * Settings that are each valid but unsafe together: what vnfm would expose, and to whom.
+ * Each problem names the variable to change.
+ */
+export function exposureProblems(config: VnfmConfig): string[] {
+  const problems: string[] = [];
+  const loopback = isLoopbackHost(config.VNFM_HOST);
+  if (config.VNFM_AUTH === 'off' && !loopback) {
+    problems.push(`VNFM_AUTH: 'off' is accepted only with a loopback VNFM_HOST (127.0.0.1, ::1, localhost), not ${config.VNFM_HOST}`);
+  }
+  if ((config.VNFM_TLS_CERT === undefined) !== (config.VNFM_TLS_KEY === undefined)) {
+    problems.push(`${config.VNFM_TLS_CERT === undefined ? 'VNFM_TLS_CERT' : 'VNFM_TLS_KEY'}: VNFM_TLS_CERT and VNFM_TLS_KEY go together`);
+  }
+  if (config.VNFM_TLS_CLIENT_CA !== undefined && config.VNFM_TLS_CERT === undefined) {
+    problems.push('VNFM_TLS_CLIENT_CA: mutual TLS needs VNFM_TLS_CERT and VNFM_TLS_KEY');
+  }
+  if (!loopback && config.VNFM_TLS_CERT === undefined && !config.VNFM_ALLOW_PLAINTEXT) {
+    problems.push(`VNFM_HOST: ${config.VNFM_HOST} is not loopback; serve it with VNFM_TLS_CERT and VNFM_TLS_KEY, or set VNFM_ALLOW_PLAINTEXT=true (behind a TLS proxy)`);
+  }
+  return problems;
+}
 
 export class InvalidConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -79,6 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VnfmConfig {
       result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
+  const exposure = exposureProblems(result.data);
+  if (exposure.length > 0) throw new InvalidConfigError(exposure);
   return result.data;
 }
 

@@ -13,6 +13,12 @@ export const ERROR_CODES = [
   'vnf-deleting',
   'vnf-stopped',
   'precondition-failed',
+  // who is asking, and how
+  'unauthenticated',
+  'forbidden',
+  'host-not-allowed',
+  'unsupported-media-type',
+  'rate-limited',
   // host devices
   'device-taken',
   'device-missing',

@@ -1,8 +1,12 @@
+import { STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { VnfmError } from '../../../../libs/core/src/index.js';
 import { LibvirtConnectionError, LibvirtTimeoutError } from '../../../../libs/libvirt/src/index.js';
+import { identityOf } from '../security/request-identity.js';
+import { forCaller } from '../security/redaction.js';
 import { problemOf } from './error-status.js';
+import { sendProblem } from './problem-response.js';
 import { PROBLEM_BASE, ProblemException, type ProblemDetails } from './problem.js';
 
 /** Every error leaves the service as application/problem+json (RFC 9457). */
@@ -16,7 +20,7 @@ export class ProblemFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const problem = this.toProblem(exception);
     problem.instance ??= request.originalUrl;
-    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    sendProblem(response, forCaller(problem, identityOf(request)));
   }
 
   private toProblem(exception: unknown): ProblemDetails {
@@ -37,7 +41,8 @@ export class ProblemFilter implements ExceptionFilter {
         // Body-parser failures (malformed JSON, wrong content) arrive here.
         return { type: `${PROBLEM_BASE}invalid-request`, title: 'The request is not valid', status, detail, errors: [{ field: '(body)', reason: detail }] };
       }
-      return { type: `${PROBLEM_BASE}http-${status}`, title: exception.name.replace(/Exception$/, ''), status, detail };
+      if (status === 404) return { type: `${PROBLEM_BASE}not-found`, title: 'Not found', status, detail };
+      return { type: `${PROBLEM_BASE}http-${status}`, title: STATUS_CODES[status] ?? 'Error', status, detail };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { type: `${PROBLEM_BASE}internal`, title: 'Internal error', status: 500, detail: 'an unexpected error occurred; see the service log' };

@@ -1,11 +1,16 @@
-import { Controller, Get, HttpCode, Inject } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { grants } from '../../../../libs/auth/src/index.js';
 import { Database } from '../../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
 import { ProblemException } from '../common/problem.js';
 import { RequestChecks } from '../common/query-params.js';
+import { Access } from '../security/access.js';
+import { identityOf } from '../security/request-identity.js';
 
 @Controller()
 @RequestChecks()
+@Access('public')
 export class HealthController {
   constructor(
     @Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort,
@@ -19,14 +24,19 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready to act: the database takes writes and libvirtd is connected; if not, which and why. */
+  /**
+   * Ready to act: the database takes writes and libvirtd is connected; if not, which. Public (a
+   * probe has no token), so the reasons (SQLite's text, the libvirt URI) go only to admin tokens.
+   */
   @Get('readyz')
-  readyz() {
+  readyz(@Req() request: Request) {
+    const identity = identityOf(request);
+    const admin = identity !== null && grants(identity.scopes, 'admin');
     const checks = { database: this.db.health.writable, libvirt: this.libvirt.isConnected() };
     if (!checks.database || !checks.libvirt) {
       const reasons = [
-        ...(checks.database ? [] : [`database unavailable${this.db.health.reason ? ` (${this.db.health.reason})` : ''}`]),
-        ...(checks.libvirt ? [] : [`libvirt unavailable (${this.libvirt.uri})`]),
+        ...(checks.database ? [] : [`database unavailable${admin && this.db.health.reason ? ` (${this.db.health.reason})` : ''}`]),
+        ...(checks.libvirt ? [] : [`libvirt unavailable${admin ? ` (${this.libvirt.uri})` : ''}`]),
       ];
       throw new ProblemException({
         type: 'https://vnfm.dev/problems/not-ready',
@@ -36,6 +46,6 @@ export class HealthController {
         checks,
       });
     }
-    return { status: 'ready', checks, libvirtUri: this.libvirt.uri };
+    return { status: 'ready', checks, ...(admin ? { libvirtUri: this.libvirt.uri } : {}) };
   }
 }

@@ -1,7 +1,10 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { VNFM_CONFIG, type VnfmConfig } from '../../../../libs/config/src/index.js';
 import { Database, HostDeviceRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
 import { RequestChecks } from '../common/query-params.js';
+import { Access, requireScope } from '../security/access.js';
 import { Reconciler } from '../../../../libs/reconciler/src/index.js';
 
 type Sample = [labels: Record<string, string>, value: number];
@@ -33,12 +36,16 @@ export class MetricsController {
     private readonly reconciler: Reconciler,
     private readonly db: Database,
     @Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort,
+    @Inject(VNFM_CONFIG) private readonly config: VnfmConfig,
   ) {}
 
   /** What an operator graphs and alerts on: VNFs by phase, sync, devices, libvirt, passes. */
   @Get('metrics')
+  @Access('public')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  async metrics(): Promise<string> {
+  async metrics(@Req() request: Request): Promise<string> {
+    // A read token, unless VNFM_METRICS_PUBLIC=true lets a scraper in without one.
+    if (!this.config.VNFM_METRICS_PUBLIC) requireScope(request, 'read');
     const rows = this.vnfs.list();
     const claims = this.vnfs.allClaims();
     const { devices } = this.devices.state();
@@ -61,7 +68,7 @@ export class MetricsController {
         return [{ kind, present }, count];
       })),
       family('vnfm_device_claims', 'gauge', 'Host devices held by VNFs.', [[{}, claims.length]]),
-      family('vnfm_libvirt_connected', 'gauge', '1 while the libvirt connection is up.', [[{ uri: this.libvirt.uri }, this.libvirt.isConnected() ? 1 : 0]]),
+      family('vnfm_libvirt_connected', 'gauge', '1 while the libvirt connection is up.', [[{}, this.libvirt.isConnected() ? 1 : 0]]),
       family('vnfm_reconcile_passes_total', 'counter', 'Full reconcile passes completed.', [[{}, stats.passes]]),
       family('vnfm_reconcile_runs_total', 'counter', 'Reconciles of one VNF, whatever triggered them.', [[{}, stats.runs]]),
       family('vnfm_reconcile_pass_failures_total', 'counter', 'Full reconcile passes that could not run (libvirt away, list failed).', [[{}, stats.failedPasses]]),

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { VnfmError } from '../../../../libs/core/src/index.js';
 import type { HostDeviceKind } from '../../../../libs/host-devices/src/index.js';
 import { QueryParams, RequestChecks } from '../common/query-params.js';
+import { Access } from '../security/access.js';
 import { HostDeviceInventory } from './host-device-inventory.service.js';
 
 const KINDS: readonly HostDeviceKind[] = ['pci', 'platform', 'fsl-mc'];
@@ -13,6 +14,7 @@ export class HostDevicesController {
 
   /** `?type=pci|platform|fsl-mc`, `?assignable=true|false`. */
   @Get()
+  @Access('read')
   @QueryParams('type', 'assignable')
   async list(@Query('type') type: string | undefined, @Query('assignable') assignable: string | undefined) {
     if (type !== undefined && !KINDS.includes(type as HostDeviceKind)) {
@@ -29,6 +31,7 @@ export class HostDevicesController {
   }
 
   @Post('rescan')
+  @Access('admin')
   @HttpCode(200)
   rescan() {
     return this.inventory.rescan();

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { RequestChecks } from '../common/query-params.js';
+import { Access } from '../security/access.js';
 import { HostService } from './host.service.js';
 
 @Controller('host')
@@ -7,7 +8,9 @@ import { HostService } from './host.service.js';
 export class HostController {
   constructor(private readonly host: HostService) {}
 
+  /** Host facts and preflight warnings: paths, emulators, drivers (admin). */
   @Get()
+  @Access('admin')
   describe() {
     return this.host.describe();
   }

@@ -1,9 +1,12 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { VnfmError } from '../../../../libs/core/src/index.js';
 import { LABEL_KEY, LABEL_VALUE, VNF_NAME } from '../../../../libs/vnf/src/index.js';
 import { QueryParams, RequestChecks, repeatable } from '../common/query-params.js';
 import { VNF_PHASES, type VnfPhase } from '../../../../libs/inventory/src/index.js';
+import { Access, requireScope } from '../security/access.js';
+import { AuditInterceptor } from '../security/audit.js';
+import { RedactionInterceptor } from '../security/redaction.interceptor.js';
 import { MAX_PAGE_SIZE, VnfUseCases, type LabelSelector } from '../../../../libs/use-cases/src/index.js';
 
 /** `?flag=true|false` (absent: false); anything else is a 400 naming the parameter. */
@@ -48,10 +51,13 @@ function checkedName(name: string): string {
 
 @Controller('vnfs')
 @RequestChecks()
+@Access('read')
+@UseInterceptors(AuditInterceptor, RedactionInterceptor)
 export class VnfsController {
   constructor(private readonly vnfs: VnfUseCases) {}
 
   @Post()
+  @Access('write')
   @QueryParams('dryRun')
   async create(@Body() body: unknown, @Query('dryRun') dryRun: string | undefined, @Res({ passthrough: true }) response: Response) {
     const result = await this.vnfs.create(body, { dryRun: booleanQuery('dryRun', dryRun) });
@@ -65,6 +71,7 @@ export class VnfsController {
 
   /** Create (201) or replace (200) with the same validation as POST. */
   @Put(':name')
+  @Access('write')
   async put(@Param('name') name: string, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
     const result = await this.vnfs.put(checkedName(name), body);
     if ('created' in result) {
@@ -97,24 +104,28 @@ export class VnfsController {
   }
 
   @Delete(':name')
+  @Access('write')
   @HttpCode(202)
   delete(@Param('name') name: string) {
     return this.vnfs.delete(checkedName(name));
   }
 
   @Post(':name/start')
+  @Access('write')
   @HttpCode(202)
   start(@Param('name') name: string) {
     return this.vnfs.setPowerState(checkedName(name), 'running');
   }
 
   @Post(':name/stop')
+  @Access('write')
   @HttpCode(202)
   stop(@Param('name') name: string) {
     return this.vnfs.setPowerState(checkedName(name), 'stopped');
   }
 
   @Post(':name/reboot')
+  @Access('write')
   @HttpCode(202)
   reboot(@Param('name') name: string) {
     return this.vnfs.reboot(checkedName(name));
@@ -129,7 +140,10 @@ export class VnfsController {
   @Get(':name/domain.xml')
   @QueryParams('live')
   @Header('Content-Type', 'application/xml; charset=utf-8')
-  domainXml(@Param('name') name: string, @Query('live') live: string | undefined) {
-    return booleanQuery('live', live) ? this.vnfs.liveXml(checkedName(name)) : this.vnfs.desiredXml(checkedName(name));
+  domainXml(@Param('name') name: string, @Query('live') live: string | undefined, @Req() request: Request) {
+    const wantsLive = booleanQuery('live', live);
+    // libvirt's own XML names host paths (sockets, logs, device nodes): admin only.
+    if (wantsLive) requireScope(request, 'admin');
+    return wantsLive ? this.vnfs.liveXml(checkedName(name)) : this.vnfs.desiredXml(checkedName(name));
   }
 }
