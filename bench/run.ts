@@ -150,8 +150,8 @@ async function main(): Promise<void> {
         PAIRS,
         () =>
           timed(async () => {
-            const { status } = await send(agent, api('/reconcile'), 'POST');
-            if (status !== 200) throw new Error(`POST /reconcile answered ${status}`);
+            const { status, body } = await send(agent, api('/reconcile'), 'POST');
+            if (status !== 200) throw new Error(`POST /reconcile answered ${status}: ${body.slice(0, 500)}\nvnfm said:\n${vnfm.output()}`);
           }),
         async () => (await runCFloor(['read', libvirtd.uri, '1']))[0]!,
       );

@@ -40,7 +40,7 @@ function wrap(child: ChildProcess): Process {
 }
 
 /** The built vnfm service (dist/apps/api/src/main.js) with exactly this environment. */
-export async function startVnfm(env: Record<string, string>): Promise<Process & { base: string }> {
+export async function startVnfm(env: Record<string, string>): Promise<Process & { base: string; output: () => string }> {
   const port = await freePort();
   let output = '';
   const nodeArgs = (process.env.VNFM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -51,7 +51,7 @@ export async function startVnfm(env: Record<string, string>): Promise<Process & 
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`vnfm exited ${child.exitCode}:\n${output}`);
-    if (await fetch(`${base}/readyz`).then((response) => response.ok, () => false)) return { ...wrap(child), base };
+    if (await fetch(`${base}/readyz`).then((response) => response.ok, () => false)) return { ...wrap(child), base, output: () => output };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
