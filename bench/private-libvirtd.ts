@@ -1,5 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -19,7 +19,11 @@ export async function startBenchLibvirtd(): Promise<BenchLibvirtd> {
   mkdirSync(drivers);
   const conf = join(dir, 'libvirtd.conf');
   writeFileSync(conf, [`unix_sock_dir = "${dir}"`, 'auth_unix_rw = "none"', 'auth_unix_ro = "none"', 'log_outputs = "1:stderr"', 'log_filters = "1:none"', 'max_client_requests = 64', ''].join('\n'));
-  const script = `mount -t tmpfs tmpfs /run/libvirt && exec libvirtd -f '${conf}' -p '${join(dir, 'libvirtd.pid')}'`;
+  // Under a name of its own: tests elsewhere on the host `pkill -x libvirtd` (to restart the system
+  // daemon), which must not end the bench's daemon in the middle of a run.
+  const binary = join(dir, 'vnfm-bench-libvirtd');
+  symlinkSync(execFileSync('sh', ['-c', 'command -v libvirtd'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } }).trim(), binary);
+  const script = `mount -t tmpfs tmpfs /run/libvirt && exec '${binary}' -f '${conf}' -p '${join(dir, 'libvirtd.pid')}'`;
   const child: ChildProcess = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LIBVIRT_DRIVER_DIR: drivers },
     stdio: ['ignore', 'ignore', 'pipe'],
