@@ -37,6 +37,8 @@ if [ -c /dev/kvm ]; then
 fi
 
 mkdir -p /var/log/libvirt /var/run/libvirt /var/lib/libvirt
+# vnfm's default image directory (VNFM_IMAGE_DIRS): disks, kernels, initrds and dtbs go here.
+install -d -m 0755 /var/lib/vnfm /var/lib/vnfm/images
 pgrep -x virtlogd >/dev/null || { log "starting virtlogd"; virtlogd -d; }
 if ! pgrep -x libvirtd >/dev/null; then
   log "starting libvirtd"

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImageDir } from './support/image-dir.js';
 import { eventually } from './support/libvirtd.js';
 import { defineEdited, defineXml, eventOf, eventsOf } from './support/sabotage.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -13,12 +14,15 @@ const URI = TEST_DRIVER_URI;
 /** Sabotage with virsh against the running service; the reconciler puts things back (test driver). */
 describe('reconciler against virsh sabotage (test+unix:///default)', () => {
   let t: TestApp;
+  const images = new ImageDir();
   beforeAll(async () => {
+    images.qcow2('a.qcow2');
     // A long interval: what is repaired here is repaired by events and POST /reconcile, not the schedule.
-    t = await startTestApp(URI, { VNFM_RECONCILE_INTERVAL_MS: '600000', VNFM_SHUTDOWN_TIMEOUT_MS: '2000' });
+    t = await startTestApp(URI, { VNFM_RECONCILE_INTERVAL_MS: '600000', VNFM_SHUTDOWN_TIMEOUT_MS: '2000', VNFM_IMAGE_DIRS: images.dir });
   });
   afterAll(async () => {
     await t?.close();
+    images.remove();
   });
 
   const create = async (body: Record<string, unknown>) => (await t.http.post('/api/v1/vnfs').send({ vcpus: 1, memoryMiB: 128, ...body }).expect(201)).body;
@@ -27,7 +31,7 @@ describe('reconciler against virsh sabotage (test+unix:///default)', () => {
 
   it('a freshly created VNF is in sync: a pass finds nothing to do', async () => {
     const name = uniqueName('sync');
-    await create({ name, interfaces: [{ type: 'user' }, { type: 'bridge', bridge: 'br-int', ovs: true, vlan: 7 }], disks: [{ path: '/var/lib/vnf/a.qcow2', format: 'qcow2', iothread: true }] });
+    await create({ name, interfaces: [{ type: 'user' }, { type: 'bridge', bridge: 'br-int', ovs: true, vlan: 7 }], disks: [{ path: images.path('a.qcow2'), format: 'qcow2', iothread: true }] });
     const report = await reconcile();
     expect(report.vnfs.find((outcome: { name: string }) => outcome.name === name)).toMatchObject({ result: 'in-sync', actions: [] });
     expect(await status(name)).toMatchObject({ inSync: true, drift: [], phase: 'Running' });

@@ -1,18 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDomainXml } from '../libs/domain-xml/src/index.js';
+import { ImageDir } from './support/image-dir.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { QEMU_URI, domstate, listAll, uniqueName, virsh } from './support/virsh.js';
 
 describe('VNF lifecycle on real QEMU under TCG (qemu:///system)', () => {
   let t: TestApp;
   const name = uniqueName('tcg');
+  const images = new ImageDir();
+  const boot = { kernel: images.path('Image'), initrd: images.path('initrd'), dtb: images.path('guest.dtb') };
 
   beforeAll(async () => {
-    t = await startTestApp(QEMU_URI);
+    for (const file of ['Image', 'initrd', 'guest.dtb']) images.raw(file, 4096);
+    t = await startTestApp(QEMU_URI, { VNFM_IMAGE_DIRS: images.dir });
   });
   afterAll(async () => {
     await t?.http.delete(`/api/v1/vnfs/${name}`);
     await t?.close();
+    images.remove();
   });
 
   it('an aarch64 virt VNF with a user NIC really starts, then is deleted', async () => {
@@ -52,7 +57,7 @@ describe('VNF lifecycle on real QEMU under TCG (qemu:///system)', () => {
         cpu: { vcpuPins: ['0', '1'], emulatorPin: '0-1' },
         numaNode: 0,
         hugepages: { pageSizeKiB: 2048 },
-        boot: { kernel: '/var/lib/vnf/Image', initrd: '/var/lib/vnf/initrd', cmdline: 'console=ttyAMA0 root=/dev/vda rw', dtb: '/var/lib/vnf/guest.dtb' },
+        boot: { ...boot, cmdline: 'console=ttyAMA0 root=/dev/vda rw' },
       })
       .expect(201);
     try {
@@ -62,12 +67,7 @@ describe('VNF lifecycle on real QEMU under TCG (qemu:///system)', () => {
       expect(inactive.numaNode).toBe(0);
       expect(inactive.memoryBacking).toEqual({ hugepageSizeKiB: 2048 });
       expect(inactive.cpu).toEqual({ mode: 'maximum' });
-      expect(inactive.os).toMatchObject({
-        kernel: '/var/lib/vnf/Image',
-        initrd: '/var/lib/vnf/initrd',
-        cmdline: 'console=ttyAMA0 root=/dev/vda rw',
-        dtb: '/var/lib/vnf/guest.dtb',
-      });
+      expect(inactive.os).toMatchObject({ ...boot, cmdline: 'console=ttyAMA0 root=/dev/vda rw' });
     } finally {
       await t.http.delete(`/api/v1/vnfs/${tuned}`).expect(202);
     }

@@ -128,6 +128,27 @@ export class HostFixture {
     return this;
   }
 
+  /**
+   * A network interface under `class/net/` (a symlink into `devices/virtual/net/`, as for
+   * virtual NICs): `bridge/` for a bridge, `bonding/` for a bond, `bonding_slave/` and a
+   * `master` link for a bond member, `type` 772 for a loopback.
+   */
+  netdev(name: string, facts: { kind?: 'ethernet' | 'loopback' | 'bridge' | 'bond'; master?: string } = {}): this {
+    const dir = join(this.sysfsRoot, 'devices', 'virtual', 'net', name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'type'), `${facts.kind === 'loopback' ? 772 : 1}\n`);
+    if (facts.kind === 'bridge') mkdirSync(join(dir, 'bridge'));
+    if (facts.kind === 'bond') mkdirSync(join(dir, 'bonding'));
+    if (facts.master) {
+      const masterDir = join(this.sysfsRoot, 'devices', 'virtual', 'net', facts.master);
+      if (existsSync(join(masterDir, 'bonding'))) mkdirSync(join(dir, 'bonding_slave'));
+      this.link(join(dir, 'master'), masterDir);
+    }
+    mkdirSync(join(this.sysfsRoot, 'class', 'net'), { recursive: true });
+    this.link(join(this.sysfsRoot, 'class', 'net', name), dir);
+    return this;
+  }
+
   defaultRoute(iface: string): this {
     this.routes.push(iface);
     this.writeRoutes();

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { VNFM_CONFIG, type VnfmConfig } from '../../../libs/config/src/index.js';
 import type { HostFacts } from '../../../libs/designer/src/index.js';
 import { parseDeviceAllowList, type DeviceAllowList } from '../../../libs/host-devices/src/index.js';
+import { HOST_RESOURCES, HostResourceChecker, type HostResourcePort } from '../../../libs/host-resources/src/index.js';
 import { VnfEventRepository, VnfRepository } from '../../../libs/inventory/src/index.js';
 import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
 import { Failpoints, Reconciler } from '../../../libs/reconciler/src/index.js';
@@ -39,8 +40,25 @@ export class AppModule {
       controllers: [VnfsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController],
       providers: [
         { provide: VNFM_CONFIG, useValue: config },
-        { provide: HOST_FACTS, useValue: detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }) },
+        {
+          provide: HOST_FACTS,
+          useValue: {
+            ...detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }),
+            blockDevices: new Set(config.VNFM_BLOCK_DEVICES),
+          },
+        },
         { provide: DEVICE_ALLOW_LIST, useValue: parseDeviceAllowList(config.VNFM_DEVICE_ALLOW) },
+        {
+          provide: HOST_RESOURCES,
+          useValue: new HostResourceChecker({
+            imageDirs: config.VNFM_IMAGE_DIRS,
+            blockDevices: config.VNFM_BLOCK_DEVICES,
+            vhostSocketDirs: config.VNFM_VHOST_SOCKET_DIRS,
+            sysfsRoot: config.VNFM_SYSFS_ROOT,
+            procfsRoot: config.VNFM_PROCFS_ROOT,
+            listenHost: config.VNFM_HOST,
+          }),
+        },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: AccessGuard },
         AccessControl,
@@ -51,9 +69,9 @@ export class AppModule {
         ...reconcilerProviders,
         {
           provide: VnfUseCases,
-          inject: [VnfRepository, VnfEventRepository, Reconciler, LIBVIRT_PORT, Failpoints, HOST_FACTS, DEVICE_ALLOW_LIST, INSTANCE_ID],
-          useFactory: (vnfs: VnfRepository, events: VnfEventRepository, reconciler: Reconciler, libvirt: LibvirtPort, failpoints: Failpoints, host: HostFacts, allowList: DeviceAllowList, instanceId: string) =>
-            new VnfUseCases(vnfs, events, reconciler, libvirt, failpoints, { host, allowList, instanceId }),
+          inject: [VnfRepository, VnfEventRepository, Reconciler, LIBVIRT_PORT, Failpoints, HOST_FACTS, DEVICE_ALLOW_LIST, INSTANCE_ID, HOST_RESOURCES],
+          useFactory: (vnfs: VnfRepository, events: VnfEventRepository, reconciler: Reconciler, libvirt: LibvirtPort, failpoints: Failpoints, host: HostFacts, allowList: DeviceAllowList, instanceId: string, hostResources: HostResourcePort) =>
+            new VnfUseCases(vnfs, events, reconciler, libvirt, failpoints, { host, allowList, instanceId }, hostResources),
         },
         HostDeviceInventory,
         HostService,

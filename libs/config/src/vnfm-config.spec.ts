@@ -32,6 +32,21 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the host resource allow-lists as colon-separated absolute paths', () => {
+    expect(loadConfig({})).toMatchObject({
+      VNFM_IMAGE_DIRS: ['/var/lib/vnfm/images', '/var/lib/libvirt/images'],
+      VNFM_BLOCK_DEVICES: [],
+      VNFM_VHOST_SOCKET_DIRS: ['/run/openvswitch', '/var/run/openvswitch'],
+    });
+    const config = loadConfig({ VNFM_IMAGE_DIRS: '/srv/images:/data/vm', VNFM_BLOCK_DEVICES: '/dev/sdb', VNFM_VHOST_SOCKET_DIRS: '/run/vhu' });
+    expect(config.VNFM_IMAGE_DIRS).toEqual(['/srv/images', '/data/vm']);
+    expect(config.VNFM_BLOCK_DEVICES).toEqual(['/dev/sdb']);
+    expect(config.VNFM_VHOST_SOCKET_DIRS).toEqual(['/run/vhu']);
+    for (const [name, value] of <Array<[string, string]>>[['VNFM_IMAGE_DIRS', 'images'], ['VNFM_IMAGE_DIRS', '/srv/../etc'], ['VNFM_IMAGE_DIRS', '/proc/self'], ['VNFM_IMAGE_DIRS', '/srv:/dev'], ['VNFM_BLOCK_DEVICES', 'sdb'], ['VNFM_VHOST_SOCKET_DIRS', '/run/a b']]) {
+      expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(name);
+    }
+  });
+
   it('ignores variables outside its VNFM_ prefix', () => {
     expect(() => loadConfig({ PATH: '/bin', VNFMX: 'y' })).not.toThrow();
   });

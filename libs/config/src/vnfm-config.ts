@@ -9,6 +9,20 @@ import { ABSOLUTE_PATH } from '../../vnf/src/patterns.js';
 const port = z.coerce.number().int().min(1).max(65535);
 const absolutePath = z.string().regex(ABSOLUTE_PATH, 'must be an absolute normalised path');
 const positiveMs = z.coerce.number().int().min(100).max(86_400_000);
+/** `/a:/b`: colon-separated absolute paths (empty: none). */
+function pathList(what: string, options: { noPseudoFs?: boolean } = {}) {
+  return z.string().transform((text, ctx) => {
+    const entries = text.split(':').filter((entry) => entry !== '');
+    for (const entry of entries) {
+      if (!ABSOLUTE_PATH.test(entry) || entry.split('/').some((segment) => segment === '.' || segment === '..')) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} is not an absolute normalised path (${what} are colon-separated absolute paths)` });
+      } else if (options.noPseudoFs && /^\/(proc|sys|dev)(\/|$)/.test(entry)) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} is under /proc, /sys or /dev, which hold no images` });
+      }
+    }
+    return entries;
+  });
+}
 const booleanText = z.enum(['true', 'false']).transform((text) => text === 'true');
 /** A comma-separated list, each item matching `item`; empty when unset. */
 const commaList = (item: RegExp, what: string) =>
@@ -64,6 +78,12 @@ export const vnfmEnvSchema = z.strictObject({
   VNFM_LIBVIRT_PROBE_INTERVAL_MS: positiveMs.default(5_000),
   VNFM_LIBVIRT_MAX_INFLIGHT: z.coerce.number().int().min(1).max(64).default(4),
   VNFM_DOMAIN_TYPE: z.enum(['auto', 'kvm', 'qemu']).default('auto'),
+  /** Where disk, kernel, initrd and dtb files (and qcow2 backing files) may live. */
+  VNFM_IMAGE_DIRS: pathList('image directories', { noPseudoFs: true }).default(['/var/lib/vnfm/images', '/var/lib/libvirt/images']),
+  /** The host block devices a disk may name, e.g. `/dev/disk/by-id/nvme-X:/dev/sdb`; none by default. */
+  VNFM_BLOCK_DEVICES: pathList('block devices').default([]),
+  /** Where vhost-user sockets may live. */
+  VNFM_VHOST_SOCKET_DIRS: pathList('vhost-user socket directories', { noPseudoFs: true }).default(['/run/openvswitch', '/var/run/openvswitch']),
   VNFM_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   /** Bearer-token (and client-certificate) authentication; `off` only on a loopback VNFM_HOST. */
   VNFM_AUTH: z.enum(['on', 'off']).default('on'),

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'device-missing',
   'device-unassignable',
   'unsupported-on-host',
+  // host files and interfaces outside the operator's allow-lists (VNFM_IMAGE_DIRS, ...)
+  'resource-refused',
   // what a VNF can fail with (lastError, events)
   'domain-rejected',
   'spec-unreadable',

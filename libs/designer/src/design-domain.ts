@@ -21,7 +21,7 @@ export function designDomain(vnf: VnfIdentity, spec: VnfSpec, host: HostFacts, d
   const { hostdevs, qemuCommandline, memoryHardLimitKiB } = designHostDevices(spec, devices);
   const emulator = host.emulators?.[spec.arch];
   const memoryBacking = designMemoryBacking(spec);
-  const { disks, iothreads } = designDisks(spec);
+  const { disks, iothreads } = designDisks(spec, host.blockDevices ?? new Set());
   return {
     type,
     name: spec.name,
@@ -79,11 +79,11 @@ function designMemoryBacking(spec: VnfSpec): MemoryBackingModel | undefined {
   };
 }
 
-/** virtio disks vda, vdb, ...; each disk that asks for one gets its own I/O thread, numbered from 1. */
-function designDisks(spec: VnfSpec): { disks: DiskModel[]; iothreads: number } {
+/** virtio disks vda, vdb, ...; a listed block device is a block disk; each disk that asks for one gets its own I/O thread, numbered from 1. */
+function designDisks(spec: VnfSpec, blockDevices: ReadonlySet<string>): { disks: DiskModel[]; iothreads: number } {
   let iothreads = 0;
   const disks = spec.disks.map((disk, index): DiskModel => {
-    const model: DiskModel = { path: disk.path, format: disk.format, target: `vd${String.fromCharCode(97 + index)}`, readonly: disk.readonly };
+    const model: DiskModel = { source: blockDevices.has(disk.path) ? 'block' : 'file', path: disk.path, format: disk.format, target: `vd${String.fromCharCode(97 + index)}`, readonly: disk.readonly };
     if (disk.iothread) {
       iothreads += 1;
       model.iothread = iothreads;

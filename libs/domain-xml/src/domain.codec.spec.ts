@@ -64,9 +64,9 @@ const cases: Record<string, DomainModel> = {
     memoryBacking: { memfd: true, shared: true },
     iothreads: 2,
     disks: [
-      { path: '/var/lib/vnf/r1.qcow2', format: 'qcow2', target: 'vda', readonly: false, iothread: 1 },
-      { path: '/var/lib/vnf/cfg.img', format: 'raw', target: 'vdb', readonly: true },
-      { path: '/var/lib/vnf/data.qcow2', format: 'qcow2', target: 'vdc', readonly: false, iothread: 2 },
+      { source: 'file', path: '/var/lib/vnf/r1.qcow2', format: 'qcow2', target: 'vda', readonly: false, iothread: 1 },
+      { source: 'file', path: '/var/lib/vnf/cfg.img', format: 'raw', target: 'vdb', readonly: true },
+      { source: 'block', path: '/dev/mapper/vnf-data', format: 'qcow2', target: 'vdc', readonly: false, iothread: 2 },
     ],
     interfaces: [
       { kind: 'vhostuser', mac: '52:54:00:00:00:06', socket: '/var/run/openvswitch/vhu-r1-0', mode: 'server', queues: 4 },

@@ -44,6 +44,8 @@ export interface MemoryBackingModel {
 
 /** A virtio-blk disk backed by a host file. */
 export interface DiskModel {
+  /** `file`: an image file (`<source file>`); `block`: a host block device (`<source dev>`). */
+  source: 'file' | 'block';
   path: string;
   format: 'qcow2' | 'raw';
   /** Guest device name: vda, vdb, ... */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { VnfmError, messageOf } from '../../core/src/index.js';
 import type { HostFacts } from '../../designer/src/index.js';
 import type { Allocation, DeviceAllowList } from '../../host-devices/src/index.js';
+import { refuseDisallowedResources, type HostResourcePort } from '../../host-resources/src/index.js';
 import type { NewVnf, VnfChanges, VnfEventRepository, VnfPhase, VnfRecord, VnfRepository } from '../../inventory/src/index.js';
 import { LibvirtError, type LibvirtPort, type ObservedDomain } from '../../libvirt/src/index.js';
 import { allocatedDevices, desiredXml, type Failpoints, type ReconcileOutcome, type Reconciler } from '../../reconciler/src/index.js';
@@ -54,6 +55,7 @@ export class VnfUseCases {
     private readonly libvirt: LibvirtPort,
     private readonly failpoints: Failpoints,
     private readonly context: DraftContext,
+    private readonly hostResources: HostResourcePort,
   ) {
     this.requestSchema = makeVnfSpecSchema({ defaultArch: context.host.arch });
   }
@@ -108,6 +110,7 @@ export class VnfUseCases {
     refuseTakenMacs(request, taken);
     // A damaged stored spec can be replaced: that is how an operator repairs it.
     const draft = draftSpec(existing.id, request, taken, this.context.host, existing.spec ?? undefined);
+    await refuseDisallowedResources(this.hostResources, draft.spec);
     const generation = existing.generation + 1;
     const { changed } = await this.vnfs.replaceClaiming(existing.id, (state) => {
       const domain = draftDomain(draft, generation, state, this.context);
@@ -136,13 +139,15 @@ export class VnfUseCases {
     return this.view(existing.name);
   }
 
-  /** Every check a create makes before the write itself; writes nothing. */
+  /** Every check a create makes before the write itself (host resources included); writes nothing. */
   private async draftNew(request: VnfRequest): Promise<SpecDraft> {
     if (this.vnfs.findByName(request.name)) throw nameTaken(request.name);
     const taken = this.takenMacs();
     refuseTakenMacs(request, taken);
     await this.refuseForeignDomain(request.name);
-    return draftSpec(randomUUID(), request, taken, this.context.host);
+    const draft = draftSpec(randomUUID(), request, taken, this.context.host);
+    await refuseDisallowedResources(this.hostResources, draft.spec);
+    return draft;
   }
 
   /** The MACs other VNFs use, asked of the store one MAC at a time (indexed), never read whole. */

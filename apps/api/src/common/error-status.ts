@@ -28,6 +28,7 @@ export const ERROR_STATUS = {
   'device-missing': { status: 422, title: UNPROCESSABLE },
   'device-unassignable': { status: 422, title: UNPROCESSABLE },
   'unsupported-on-host': { status: 422, title: UNPROCESSABLE },
+  'resource-refused': { status: 422, title: UNPROCESSABLE },
   'domain-rejected': { status: 422, title: UNPROCESSABLE },
   'spec-unreadable': { status: 422, title: VNF_FAILURE },
   'design-failed': { status: 422, title: VNF_FAILURE },

@@ -2,6 +2,7 @@ import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type P
 import { VNFM_CONFIG, type VnfmConfig } from '../../../../libs/config/src/index.js';
 import type { HostFacts } from '../../../../libs/designer/src/index.js';
 import { Database, VnfEventRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
+import { HOST_RESOURCES, type HostResourcePort } from '../../../../libs/host-resources/src/index.js';
 import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
 import { ActionExecutor, DomainObserver, DomainStatusView, Failpoints, OwnEvents, Reconciler, VnfEventLog } from '../../../../libs/reconciler/src/index.js';
 import { HOST_FACTS } from '../host/detect-host-facts.js';
@@ -29,13 +30,13 @@ export const reconcilerProviders: Provider[] = [
   { provide: Failpoints, inject: [VNFM_CONFIG], useFactory: (config: VnfmConfig) => new Failpoints(config.VNFM_FAILPOINT) },
   {
     provide: Reconciler,
-    inject: [VNFM_CONFIG, VnfRepository, VnfEventRepository, Database, LIBVIRT_PORT, HOST_FACTS, INSTANCE_ID, Failpoints],
-    useFactory: (config: VnfmConfig, vnfs: VnfRepository, eventStore: VnfEventRepository, db: Database, libvirt: LibvirtPort, host: HostFacts, instanceId: string, failpoints: Failpoints) => {
+    inject: [VNFM_CONFIG, VnfRepository, VnfEventRepository, Database, LIBVIRT_PORT, HOST_FACTS, INSTANCE_ID, Failpoints, HOST_RESOURCES],
+    useFactory: (config: VnfmConfig, vnfs: VnfRepository, eventStore: VnfEventRepository, db: Database, libvirt: LibvirtPort, host: HostFacts, instanceId: string, failpoints: Failpoints, hostResources: HostResourcePort) => {
       const logger = new Logger('Reconciler');
       const log = (level: 'log' | 'warn' | 'error', message: string) => logger[level](message);
       const events = new VnfEventLog(eventStore, (level, message) => new Logger('VnfEvents')[level](message));
       const observer = new DomainObserver(libvirt, new DomainStatusView());
-      const executor = new ActionExecutor(libvirt, vnfs, events, failpoints, observer.view, new OwnEvents());
+      const executor = new ActionExecutor(libvirt, vnfs, events, failpoints, hostResources, observer.view, new OwnEvents());
       return new ManagedReconciler(vnfs, eventStore, db, observer, executor, events, libvirt, {
         instanceId,
         host,

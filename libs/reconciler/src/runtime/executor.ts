@@ -1,4 +1,5 @@
-import { messageOf, type ErrorCode } from '../../../core/src/index.js';
+import { VnfmError, messageOf, type ErrorCode } from '../../../core/src/index.js';
+import { refuseDisallowedResources, type HostResourcePort, type ResourceSpec } from '../../../host-resources/src/index.js';
 import type { VnfRepository } from '../../../inventory/src/index.js';
 import { LibvirtConnectionError, LibvirtError, LibvirtTimeoutError, type LibvirtPort } from '../../../libvirt/src/index.js';
 import type { Action } from '../plan.js';
@@ -29,6 +30,8 @@ export interface ActionTarget {
   name: string;
   generation?: number;
   autostart?: boolean;
+  /** The host files and interfaces the domain uses: checked against the allow-lists before every define and start. */
+  resources?: ResourceSpec;
 }
 
 const FAILURE_CODES: Record<Action['kind'], ErrorCode> = {
@@ -55,6 +58,7 @@ export class ActionExecutor {
     private readonly vnfs: VnfRepository,
     private readonly events: VnfEventLog,
     private readonly failpoints: Failpoints,
+    private readonly hostResources: HostResourcePort,
     private readonly view: DomainStatusView = new DomainStatusView(),
     /** The events these actions will cause (the reconciler does not look again for those). */
     readonly ownEvents: OwnEvents = new OwnEvents(),
@@ -76,6 +80,10 @@ export class ActionExecutor {
       } catch (error) {
         const message = messageOf(error);
         if (error instanceof LibvirtConnectionError || error instanceof LibvirtTimeoutError) return { kind: 'deferred', step: action.kind, message };
+        if (error instanceof VnfmError && error.code === 'resource-refused') {
+          await this.events.record(target, error.code, `not ${action.kind === 'define' ? 'defined' : 'started'}: ${message}`);
+          return { kind: 'failed', step: action.kind, code: error.code, message };
+        }
         if (action.kind === 'define' && error instanceof LibvirtError) {
           told.record('domain-rejected', `libvirt refused the definition: ${message}`);
           return { kind: 'rejected', message };
@@ -93,6 +101,8 @@ export class ActionExecutor {
 
   private async perform(target: ActionTarget, action: Action, xml: string | null, drift: readonly string[], told: EventBatch): Promise<void> {
     const uuid = target.id;
+    // A file can be swapped after the request was checked: look again before libvirt opens (and chowns) it.
+    if ((action.kind === 'define' || action.kind === 'start') && target.resources) await refuseDisallowedResources(this.hostResources, target.resources);
     switch (action.kind) {
       case 'define': {
         if (xml === null) throw new Error('nothing to define');
