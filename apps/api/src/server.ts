@@ -34,6 +34,8 @@ export async function createApp(config: VnfmConfig, options: { logger?: boolean 
   for (const handler of app.get(AccessControl).middleware()) app.use(handler);
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
   app.useBodyParser('json', { limit: '256kb', strict: true });
+  // No ETag: every answer is computed fresh, and hashing each body cost more than it saved.
+  app.set('etag', false);
   await app.init();
   // What no route matched, outside /api/v1 too, is a problem like every other answer.
   app.use((request: Request, response: Response) =>

@@ -18,6 +18,10 @@ function fakeConnection(uri: string, domains: ObservedDomain[] = []) {
       if (!state.up) throw new LibvirtConnectionError(`${uri} down`, 'listDomains');
       return [...domains];
     },
+    listDomainsWithDefinitions: async () => {
+      if (!state.up) throw new LibvirtConnectionError(`${uri} down`, 'listDomainsWithDefinitions');
+      return domains.map((found) => ({ ...found, inactiveXml: `<domain><name>${found.name}</name></domain>` }));
+    },
     defineDomain: async (xml: string) => {
       calls.push(`define ${/<name>([^<]*)<\/name>/.exec(xml)?.[1]}`);
       return domain('defined', 'u-new');
@@ -61,7 +65,7 @@ describe('CompositeLibvirt: two connections behind one port', () => {
     const { lxc, port } = setup();
     lxc.state.up = false;
     expect(port.isConnected()).toBe(true);
-    expect(await port.listAvailableDomains()).toEqual({ domains: [domain('fw-1', 'u-vm')], complete: false });
+    expect(await port.listAvailableDomains()).toEqual({ domains: [{ ...domain('fw-1', 'u-vm'), inactiveXml: '<domain><name>fw-1</name></domain>' }], complete: false });
     await expect(port.listDomains()).rejects.toBeInstanceOf(LibvirtConnectionError);
     // A VM's absent domain is absent; a container's (or an unknown kind's) cannot be decided.
     expect(await port.lookupDomainByUuid('u-missing', 'vm')).toBeNull();

@@ -1,7 +1,7 @@
 import type { ObservedDomain } from './domain-state.js';
 import { DomainNotFoundError, LibvirtConnectionError } from './libvirt.errors.js';
 import type { LibvirtClient } from './libvirt-client.js';
-import type { AvailableDomains, ConnectionState, DomainEventHint, DomainKind, LibvirtPort } from './libvirt.port.js';
+import type { AvailableDomains, ConnectionState, DomainEventHint, DomainKind, DomainWithDefinition, LibvirtPort } from './libvirt.port.js';
 import type { NetdevHandback } from './netdev-handback.js';
 
 /** Which driver a connection serves: QEMU/KVM guests (or the test driver) and LXC containers. */
@@ -89,8 +89,8 @@ export class CompositeLibvirt implements LibvirtPort {
   async listAvailableDomains(): Promise<AvailableDomains> {
     const up = this.members.filter((member) => member.client.isConnected());
     if (up.length === 0) throw new LibvirtConnectionError(`not connected to ${this.unavailable().join(', ')}`, 'listDomains');
-    const lists = await Promise.allSettled(up.map(async (member) => ({ member, domains: await member.client.listDomains() })));
-    const domains: ObservedDomain[] = [];
+    const lists = await Promise.allSettled(up.map(async (member) => ({ member, domains: await member.client.listDomainsWithDefinitions() })));
+    const domains: DomainWithDefinition[] = [];
     let complete = up.length === this.members.length;
     for (const result of lists) {
       if (result.status === 'rejected') {

@@ -20,7 +20,7 @@ import {
   LibvirtTimeoutError,
   errorMessage,
 } from './libvirt.errors.js';
-import type { AvailableDomains, ConnectionState, DomainEventHint, LibvirtPort } from './libvirt.port.js';
+import type { AvailableDomains, ConnectionState, DomainEventHint, DomainWithDefinition, LibvirtPort } from './libvirt.port.js';
 
 export interface LibvirtClientOptions {
   uri: string;
@@ -153,11 +153,45 @@ export class LibvirtClient implements LibvirtPort {
   }
 
   async listAvailableDomains(): Promise<AvailableDomains> {
-    return { domains: await this.listDomains(), complete: true };
+    return { domains: await this.listDomainsWithDefinitions(), complete: true };
   }
 
   connectionStates(): ConnectionState[] {
     return [{ uri: this.uri, kind: 'vm', connected: this.isConnected() }];
+  }
+
+  /**
+   * Every domain with its state and inactive definition, in one binding call (2 + N RPCs, no
+   * lookups); on a driver without bulk domain stats (LXC), the list and then each definition.
+   */
+  async listDomainsWithDefinitions(): Promise<DomainWithDefinition[]> {
+    const listed = await this.withConnection('listDomainsWithDefinitions', async (connection) => {
+      const domains = await connection.listDomainsWithXml(virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE).catch((error: unknown) => {
+        if (isCode(error, virErrorNumber.VIR_ERR_NO_SUPPORT)) return null;
+        throw error;
+      });
+      if (domains === null) return null;
+      return domains.map((domain) => ({
+        name: domain.name,
+        uuid: domain.uuid,
+        id: domain.id,
+        state: domainStateFromCode(domain.state),
+        persistent: domain.persistent,
+        inactiveXml: domain.xml,
+      }));
+    });
+    if (listed !== null) return listed;
+    const definitions = await Promise.all(
+      (await this.listDomains()).map(async (domain) => {
+        try {
+          return { ...domain, inactiveXml: await this.getDomainXml(domain.uuid, { inactive: true }) };
+        } catch (error) {
+          if (error instanceof DomainNotFoundError) return null;
+          throw error;
+        }
+      }),
+    );
+    return definitions.filter((domain): domain is DomainWithDefinition => domain !== null);
   }
 
   async defineDomain(xml: string): Promise<ObservedDomain> {
@@ -337,7 +371,7 @@ export class LibvirtClient implements LibvirtPort {
 
   private dispatch(event: DomainEvent): void {
     const what = event.kind === 'lifecycle' ? event.type : event.kind;
-    for (const listener of this.eventListeners) listener({ name: event.name, uuid: event.uuid, what });
+    for (const listener of this.eventListeners) listener({ name: event.name, uuid: event.uuid, what, id: event.id });
   }
 
   private scheduleReconnect(): void {

@@ -16,7 +16,7 @@ export interface LibvirtPort {
   lookupDomainByUuid(uuid: string, where?: DomainKind): Promise<ObservedDomain | null>;
   /** Every domain; fails unless every connection answered (never a partial list as "all"). */
   listDomains(): Promise<ObservedDomain[]>;
-  /** The domains of every connection that answered; `complete` when that was all of them. */
+  /** The domains, each with its inactive definition, of every connection that answered; `complete` when that was all of them (what a full pass reads). */
   listAvailableDomains(): Promise<AvailableDomains>;
   /** Each libvirt connection and whether it is up (for /readyz and /metrics). */
   connectionStates(): ConnectionState[];
@@ -48,8 +48,13 @@ export interface LibvirtPort {
 /** What a libvirt connection serves: QEMU/KVM guests (or the test driver's), or LXC containers. */
 export type DomainKind = 'vm' | 'container';
 
+/** A domain as listed, with its inactive (persistent) XML. */
+export interface DomainWithDefinition extends ObservedDomain {
+  inactiveXml: string;
+}
+
 export interface AvailableDomains {
-  domains: ObservedDomain[];
+  domains: DomainWithDefinition[];
   /** Every connection answered. */
   complete: boolean;
 }
@@ -67,6 +72,8 @@ export interface DomainEventHint {
   uuid: string;
   /** `started`, `stopped`, `defined`, `undefined`, `suspended`, `resumed`, `crashed`, `reboot`, `device-removed`, ... */
   what: string;
+  /** libvirt's runtime id when the event was sent (null: not running). */
+  id?: number | null;
 }
 
 export const LIBVIRT_PORT = Symbol('LIBVIRT_PORT');

@@ -3,12 +3,13 @@ import { VnfmError, messageOf } from '../../core/src/index.js';
 import type { HostFacts } from '../../designer/src/index.js';
 import type { Allocation, DeviceAllowList } from '../../host-devices/src/index.js';
 import { refuseDisallowedResources, type HostResourcePort } from '../../host-resources/src/index.js';
-import type { DeviceClaim, NewVnf, VnfChanges, VnfEventRepository, VnfRecord, VnfRepository } from '../../inventory/src/index.js';
+import type { NewVnf, VnfChanges, VnfEventRepository, VnfPhase, VnfRecord, VnfRepository } from '../../inventory/src/index.js';
 import { LibvirtError, type LibvirtPort, type ObservedDomain } from '../../libvirt/src/index.js';
 import { allocatedDevices, desiredXml, type Failpoints, type ReconcileOutcome, type Reconciler } from '../../reconciler/src/index.js';
 import { canonicalJson, makeVnfSpecSchema, validateBody, type VnfRequest, type VnfSpec } from '../../vnf/src/index.js';
 import { draftDomain, draftSpec, type DraftContext, type SpecDraft } from './draft.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { vnfView, type VnfView } from './vnf-view.js';
 
 /** What `POST /vnfs?dryRun=true` answers: what would be stored, defined and claimed. */
@@ -21,6 +22,22 @@ export interface DryRunResult {
 }
 
 export type LabelSelector = [key: string, value: string | undefined];
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+/** `GET /vnfs`: the page after `cursor` (opaque, from the last page's `nextCursor`), `limit` long. */
+export interface VnfListQuery {
+  limit?: number;
+  cursor?: string;
+  phase?: VnfPhase;
+  labels?: readonly LabelSelector[];
+}
+
+export interface VnfPage {
+  items: VnfView[];
+  nextCursor: string | null;
+}
 
 /**
  * The VNF use cases behind the HTTP API. Each write stores its intent durably first (a refused
@@ -79,7 +96,8 @@ export class VnfUseCases {
       return { vnf: newVnf(draft, domain.specHash), allocations: domain.allocations };
     });
     this.failpoints.hit('after-commit');
-    const outcome = await this.reconcileAcknowledged(vnf.id);
+    // draftNew has just made sure libvirt has no domain of that name, and the UUID is new.
+    const outcome = await this.reconcileAcknowledged(vnf.id, { knownAbsent: true });
     if (outcome?.result === 'rejected') {
       await this.vnfs.delete(vnf.id);
       throw new VnfmError('domain-rejected', `libvirt refused the domain definition: ${outcome.message}`);
@@ -91,10 +109,10 @@ export class VnfUseCases {
     if (existing.spec && (existing.spec.kind ?? 'vm') !== request.kind) {
       throw VnfmError.invalid([{ field: 'kind', reason: `must stay '${existing.spec.kind ?? 'vm'}': a VNF cannot change between VM and container (delete it and create it again)` }]);
     }
-    const macOwners = this.vnfs.macOwners(existing.id);
-    refuseTakenMacs(request, macOwners);
+    const taken = this.takenMacs(existing.id);
+    refuseTakenMacs(request, taken);
     // A damaged stored spec can be replaced: that is how an operator repairs it.
-    const draft = draftSpec(existing.id, request, new Set(macOwners.keys()), this.context.host, existing.spec ?? undefined);
+    const draft = draftSpec(existing.id, request, taken, this.context.host, existing.spec ?? undefined);
     await refuseDisallowedResources(this.hostResources, draft.spec);
     const generation = existing.generation + 1;
     const { changed } = await this.vnfs.replaceClaiming(existing.id, (state) => {
@@ -127,36 +145,38 @@ export class VnfUseCases {
   /** Every check a create makes before the write itself (host resources included); writes nothing. */
   private async draftNew(request: VnfRequest): Promise<SpecDraft> {
     if (this.vnfs.findByName(request.name)) throw nameTaken(request.name);
-    const macOwners = this.vnfs.macOwners();
-    refuseTakenMacs(request, macOwners);
+    const taken = this.takenMacs();
+    refuseTakenMacs(request, taken);
     await this.refuseForeignDomain(request.name);
-    const draft = draftSpec(randomUUID(), request, new Set(macOwners.keys()), this.context.host);
+    const draft = draftSpec(randomUUID(), request, taken, this.context.host);
     await refuseDisallowedResources(this.hostResources, draft.spec);
     return draft;
+  }
+
+  /** The MACs other VNFs use, asked of the store one MAC at a time (indexed), never read whole. */
+  private takenMacs(exceptId?: string): MacOwners {
+    return { owner: (mac) => this.vnfs.macOwner(mac, exceptId), has: (mac) => this.vnfs.macOwner(mac, exceptId) !== null };
   }
 
   /**
    * The write is committed: reconcile it now and wait. A reconcile that cannot run (libvirt or
    * the database away) does not undo the acknowledged write: the reconciler gets to it later.
    */
-  private async reconcileAcknowledged(id: string): Promise<ReconcileOutcome | null> {
-    return this.reconciler.reconcileNow(id).catch(() => null);
+  private async reconcileAcknowledged(id: string, options: { knownAbsent?: boolean } = {}): Promise<ReconcileOutcome | null> {
+    return this.reconciler.reconcileNow(id, options).catch(() => null);
   }
 
-  list(labels: readonly LabelSelector[] = []): Promise<VnfView[]> {
-    const rows = this.vnfs.list().filter((vnf) => {
-      if (labels.length === 0) return true;
-      const own = vnf.spec?.labels ?? {};
-      return labels.every(([key, value]) => Object.hasOwn(own, key) && (value === undefined || own[key] === value));
-    });
-    const claimsByVnf = new Map<string, DeviceClaim[]>();
-    for (const claim of this.vnfs.allClaims()) claimsByVnf.set(claim.vnfId, [...(claimsByVnf.get(claim.vnfId) ?? []), claim]);
-    return this.observeAll().then((observed) =>
-      rows.map((vnf) => {
-        const seen = observed === 'unknown' ? 'unknown' : (observed.domains.get(vnf.id) ?? observed.domains.get(vnf.name) ?? (observed.complete ? null : 'unknown'));
-        return vnfView(vnf, seen, claimsByVnf.get(vnf.id) ?? []);
-      }),
-    );
+  /**
+   * One page of VNFs by name, after the cursor's name; filtered by phase and labels (every
+   * selector must match). `nextCursor` is null on the last page. Domains as vnfm last knew them.
+   */
+  async list(query: VnfListQuery = {}): Promise<VnfPage> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = this.vnfs.page({ afterName: query.cursor === undefined ? undefined : decodeCursor(query.cursor), limit: limit + 1, phase: query.phase, labels: query.labels ?? [] });
+    const page = rows.slice(0, limit);
+    const claims = this.vnfs.claimsOfMany(page.map((vnf) => vnf.id));
+    const items = await Promise.all(page.map(async (vnf) => vnfView(vnf, await this.observeVnf(vnf), claims.get(vnf.id) ?? [])));
+    return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.name) : null };
   }
 
   get(name: string): Promise<VnfView> {
@@ -233,10 +253,14 @@ export class VnfUseCases {
     return vnfView(vnf, await this.observeVnf(vnf), this.vnfs.claimsOf(vnf.id));
   }
 
-  /** The VNF's own domain by UUID, whatever it is called now. */
+  /**
+   * The VNF's own domain by UUID, whatever it is called now, as vnfm last knew it (passes,
+   * events, its own actions); libvirt is asked only when that is not known.
+   */
   private async observeVnf(vnf: VnfRecord): Promise<ObservedDomain | null | 'unknown'> {
+    if (!this.libvirt.isConnected()) return 'unknown';
     try {
-      return await this.libvirt.lookupDomainByUuid(vnf.id, vnf.spec?.kind);
+      return await this.reconciler.domainOf(vnf.id, vnf.spec?.kind);
     } catch (error) {
       if (error instanceof LibvirtError) return 'unknown';
       throw error;
@@ -266,18 +290,6 @@ export class VnfUseCases {
     }
   }
 
-  /** What the connections that answer have; a VNF missing from an incomplete list is unknown, not absent. */
-  private async observeAll(): Promise<{ domains: Map<string, ObservedDomain>; complete: boolean } | 'unknown'> {
-    try {
-      const { domains, complete } = await this.libvirt.listAvailableDomains();
-      // By UUID first (a VNF's own domain, whatever it is called now), then by name.
-      return { domains: new Map([...domains.map((domain) => [domain.name, domain] as const), ...domains.map((domain) => [domain.uuid, domain] as const)]), complete };
-    } catch (error) {
-      if (error instanceof LibvirtError) return 'unknown';
-      throw error;
-    }
-  }
-
   /** A domain of that name that vnfm does not own must never be overwritten by a define. */
   private async refuseForeignDomain(name: string): Promise<void> {
     const observed = await this.observe(name);
@@ -287,10 +299,15 @@ export class VnfUseCases {
   }
 }
 
-function refuseTakenMacs(request: VnfRequest, macOwners: ReadonlyMap<string, string>): void {
+interface MacOwners {
+  has(mac: string): boolean;
+  owner(mac: string): string | null;
+}
+
+function refuseTakenMacs(request: VnfRequest, macOwners: MacOwners): void {
   request.interfaces.forEach((nic, index) => {
     const mac = 'mac' in nic ? nic.mac : undefined;
-    const owner = mac ? macOwners.get(mac) : undefined;
+    const owner = mac ? macOwners.owner(mac) : null;
     if (owner) throw new VnfmError('mac-in-use', `interfaces[${index}].mac ${mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
   });
 }

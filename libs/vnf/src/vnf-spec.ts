@@ -22,8 +22,13 @@ export function macOf(nic: { type: string; mac?: string }): string | undefined {
   return nic.type === 'netdev' ? undefined : nic.mac;
 }
 
+/** Which MACs are in use: a Set, or a lookup that asks the store one MAC at a time. */
+export interface TakenMacs {
+  has(mac: string): boolean;
+}
+
 /** Locally administered MACs in QEMU's 52:54:00 range, never one already taken. */
-export function allocateMac(taken: ReadonlySet<string>, random: (max: number) => number = randomInt): string {
+export function allocateMac(taken: TakenMacs, random: (max: number) => number = randomInt): string {
   for (let attempt = 0; attempt < 1000; attempt += 1) {
     const tail = [random(256), random(256), random(256)].map((byte) => byte.toString(16).padStart(2, '0'));
     const mac = `52:54:00:${tail.join(':')}`;
@@ -39,11 +44,12 @@ export function allocateMac(taken: ReadonlySet<string>, random: (max: number) =>
  */
 export function normalizeSpec(
   request: VnfRequest,
-  takenMacs: ReadonlySet<string>,
+  takenMacs: TakenMacs,
   previous?: VnfSpec,
   random: (max: number) => number = randomInt,
 ): VnfSpec {
-  const taken = new Set([...takenMacs, ...request.interfaces.flatMap((nic) => ('mac' in nic && nic.mac ? [nic.mac] : []))]);
+  const own = new Set(request.interfaces.flatMap((nic) => ('mac' in nic && nic.mac ? [nic.mac] : [])));
+  const taken = { has: (mac: string) => own.has(mac) || takenMacs.has(mac), add: (mac: string) => own.add(mac) };
   const interfaces = request.interfaces.map((nic, index) => {
     if (nic.type === 'netdev' || nic.mac) return nic as InterfaceSpec;
     const before = previous?.interfaces[index];

@@ -71,6 +71,7 @@ export class MetricsController {
       // By kind only: a URI can name users, hosts and socket paths, and a read token scrapes this.
       family('vnfm_libvirt_connected', 'gauge', '1 while the libvirt connection is up.', this.libvirt.connectionStates().map((connection) => [{ kind: connection.kind }, connection.connected ? 1 : 0])),
       family('vnfm_reconcile_passes_total', 'counter', 'Full reconcile passes completed.', [[{}, stats.passes]]),
+      family('vnfm_reconcile_runs_total', 'counter', 'Reconciles of one VNF, whatever triggered them.', [[{}, stats.runs]]),
       family('vnfm_reconcile_pass_failures_total', 'counter', 'Full reconcile passes that could not run (libvirt away, list failed).', [[{}, stats.failedPasses]]),
       family('vnfm_reconcile_last_pass_seconds', 'gauge', 'Duration of the last completed pass.', stats.lastPassSeconds === null ? [] : [[{}, stats.lastPassSeconds]]),
     ].join('\n')}\n`;

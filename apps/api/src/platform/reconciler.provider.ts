@@ -4,7 +4,7 @@ import type { HostFacts } from '../../../../libs/designer/src/index.js';
 import { Database, VnfEventRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
 import { HOST_RESOURCES, type HostResourcePort } from '../../../../libs/host-resources/src/index.js';
 import { CompositeLibvirt, LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
-import { ActionExecutor, DomainObserver, Failpoints, Reconciler, VnfEventLog } from '../../../../libs/reconciler/src/index.js';
+import { ActionExecutor, DomainObserver, DomainStatusView, Failpoints, OwnEvents, Reconciler, VnfEventLog } from '../../../../libs/reconciler/src/index.js';
 import { HOST_FACTS } from '../host/detect-host-facts.js';
 import { INSTANCE_ID } from './storage.provider.js';
 
@@ -35,7 +35,9 @@ export const reconcilerProviders: Provider[] = [
       const logger = new Logger('Reconciler');
       const log = (level: 'log' | 'warn' | 'error', message: string) => logger[level](message);
       const events = new VnfEventLog(eventStore, (level, message) => new Logger('VnfEvents')[level](message));
-      return new ManagedReconciler(vnfs, eventStore, db, new DomainObserver(libvirt), new ActionExecutor(libvirt, vnfs, events, failpoints, hostResources), events, libvirt, {
+      const observer = new DomainObserver(libvirt, new DomainStatusView());
+      const executor = new ActionExecutor(libvirt, vnfs, events, failpoints, hostResources, observer.view, new OwnEvents());
+      return new ManagedReconciler(vnfs, eventStore, db, observer, executor, events, libvirt, {
         instanceId,
         host,
         intervalMs: config.VNFM_RECONCILE_INTERVAL_MS,
