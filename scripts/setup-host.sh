@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Prepares a Debian 12 host (as root) for vnfm: libvirt + QEMU + tools, the users libvirt's QEMU
-# driver runs as, and running virtlogd/libvirtd. Safe to run again: it only does what is missing.
+# Prepares a Debian 12 host (as root) for vnfm: libvirt (QEMU and LXC drivers) + QEMU + tools, the
+# users libvirt's QEMU driver runs as, and running virtlogd/libvirtd (scripts/start-libvirtd.sh). Safe to run again: it only does what is missing.
 set -euo pipefail
 
-PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
+PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-lxc libvirt-clients libvirt-dev
           qemu-system-arm qemu-system-x86 qemu-utils qemu-efi-aarch64 libxml2-utils docker-compose
           pkg-config g++ make python3 openssl)
 
@@ -40,16 +40,36 @@ mkdir -p /var/log/libvirt /var/run/libvirt /var/lib/libvirt
 # vnfm's default image directory (VNFM_IMAGE_DIRS): disks, kernels, initrds and dtbs go here.
 install -d -m 0755 /var/lib/vnfm /var/lib/vnfm/images
 pgrep -x virtlogd >/dev/null || { log "starting virtlogd"; virtlogd -d; }
-if ! pgrep -x libvirtd >/dev/null; then
+
+# A libvirtd that cannot run containers: started before the LXC driver was installed, or in the
+# host's mount namespace on a hybrid cgroup host (see start-libvirtd.sh). Restarted once; QEMU
+# guests keep running across a libvirtd restart.
+system_libvirtd() { local pid; pid=$(cat /run/libvirtd.pid 2>/dev/null) && kill -0 "$pid" 2>/dev/null && echo "$pid"; }
+lxc_ready() {
+  local pid
+  pid=$(system_libvirtd) || return 1
+  virsh -c lxc:/// version >/dev/null 2>&1 || return 1
+  if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null && [ -d /sys/fs/cgroup/memory ]; then
+    ! grep -q ' /sys/fs/cgroup/unified ' "/proc/$pid/mountinfo"
+  fi
+}
+if system_libvirtd >/dev/null && ! lxc_ready; then
+  log "restarting libvirtd so that lxc:/// can start containers"
+  pid=$(system_libvirtd)
+  kill -TERM "$pid"
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+fi
+if ! system_libvirtd >/dev/null; then
   log "starting libvirtd"
-  libvirtd -d
+  bash "$(dirname "$0")/start-libvirtd.sh"
 fi
 for _ in $(seq 1 150); do
-  if virsh -c qemu:///system version >/dev/null 2>&1; then
+  if virsh -c qemu:///system version >/dev/null 2>&1 && virsh -c lxc:/// version >/dev/null 2>&1; then
     log "libvirtd is up ($(virsh -c qemu:///system version 2>/dev/null | sed -n 's/.*running hypervisor: //p'))"
     exit 0
   fi
   sleep 0.2
 done
-log "libvirtd did not answer on qemu:///system; see /var/log/libvirt/libvirtd.log"
+log "libvirtd did not answer on qemu:///system and lxc:///; see /var/log/libvirt/libvirtd.log"
 exit 1

@@ -98,7 +98,10 @@ describe('the built service (node dist/apps/api/src/main.js)', () => {
   it('a SIGHUP while starting does not end the service; an unknown command is exit 2', async () => {
     const port = await freePort();
     const service = startBuilt({ VNFM_PORT: String(port), VNFM_DB_PATH: join(dir, 'hup.db'), VNFM_LIBVIRT_URI: TEST_DRIVER_URI });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // As soon as the process handles SIGHUP (its first statement), long before it listens.
+    const catchesHup = () => /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${service.child.pid}/status`, 'utf8'))?.[1];
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (BigInt(`0x${catchesHup() ?? '0'}`) & 1n) === 0n) await new Promise((resolve) => setTimeout(resolve, 5));
     service.child.kill('SIGHUP');
     try {
       await waitReady(`http://127.0.0.1:${port}`);

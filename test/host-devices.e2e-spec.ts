@@ -34,7 +34,7 @@ describe('host devices: inventory, assignability and claims', () => {
     const ready = await t.http.get('/api/v1/host-devices?type=fsl-mc&assignable=true').expect(200);
     expect(ready.body.items.map((item: { name: string }) => item.name)).toEqual(['dprc.2', 'dprc.3']);
     const bad = await t.http.get('/api/v1/host-devices?type=usb').expect(400);
-    expect(bad.body.errors).toEqual([{ field: 'type', reason: 'must be one of: pci, platform, fsl-mc' }]);
+    expect(bad.body.errors).toEqual([{ field: 'type', reason: 'must be one of: pci, platform, fsl-mc, netdev' }]);
   });
 
   it('GET /host reports the preflight as warnings, not failures', async () => {

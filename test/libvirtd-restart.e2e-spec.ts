@@ -21,7 +21,7 @@ describe('libvirtd killed and restarted under a running service', () => {
     await eventually(async () => (await t.http.get('/readyz')).status === 503, 10_000, 'readyz to report 503');
     const notReady = await t.http.get('/readyz');
     expect(notReady.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(notReady.body.checks).toEqual({ database: true, libvirt: false });
+    expect(notReady.body.checks).toEqual({ database: true, libvirt: false, connections: [{ uri: TEST_DRIVER_URI, kind: 'vm', connected: false }] });
 
     const name = uniqueName('offline');
     const stored = await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 128 }).expect(201);

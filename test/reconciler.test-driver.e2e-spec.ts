@@ -162,8 +162,8 @@ describe('reconciler against virsh sabotage (test+unix:///default)', () => {
     const value = (pattern: RegExp) => Number(pattern.exec(response.text)?.[1] ?? Number.NaN);
     expect(value(/^vnfm_vnfs\{phase="Running"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
     expect(value(/^vnfm_vnfs_in_sync (\d+)$/m)).toBeGreaterThanOrEqual(1);
-    // No URI label: a URI can name users, hosts and socket paths, and a read token scrapes this.
-    expect(value(/^vnfm_libvirt_connected (\d)$/m)).toBe(1);
+    // By kind, no URI label: a URI can name users, hosts and socket paths, and a read token scrapes this.
+    expect(value(/^vnfm_libvirt_connected\{kind="vm"\} (\d)$/m)).toBe(1);
     expect(value(/^vnfm_reconcile_passes_total (\d+)$/m)).toBeGreaterThanOrEqual(1);
     expect(response.text).toContain('# TYPE vnfm_device_claims gauge');
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);

@@ -17,7 +17,7 @@ describe('VNF lifecycle on the libvirt test driver (test+unix:///default)', () =
 
   it('is ready once the database is migrated and libvirt is connected', async () => {
     const response = await t.http.get('/readyz').expect(200);
-    expect(response.body.checks).toEqual({ database: true, libvirt: true });
+    expect(response.body.checks).toEqual({ database: true, libvirt: true, connections: [{ uri: TEST_DRIVER_URI, kind: 'vm', connected: true }] });
   });
 
   it('create -> virsh shows it running with vnfm metadata -> delete -> virsh no longer has it', async () => {

@@ -33,7 +33,11 @@ export type GoldenOutcome = { xml: string } | { error: GoldenError };
 let inventory: InventoryDevice[] | undefined;
 function fixtureInventory(): InventoryDevice[] {
   if (!inventory) {
-    const host = ls2088aHost(x86Host(new HostFixture())).vfioPool(8);
+    const host = ls2088aHost(x86Host(new HostFixture()))
+      .vfioPool(8)
+      .netdev('eno1', { pci: '0000:02:00.0', operstate: 'up' })
+      .netdev('enp1s0f1', { pci: '0000:01:00.1' })
+      .netdev('eth2');
     try {
       inventory = discoverHostDevices({ sysfsRoot: host.sysfsRoot, procfsRoot: host.procfsRoot }).map((facts) => ({ key: deviceKey(facts), facts, present: true }));
     } finally {

@@ -134,7 +134,7 @@ describe('operators follow a VNF: request ids in JSON logs, the watch stream, hi
     expect(after.text).toMatch(/^vnfm_reconcile_queue_depth \d+$/m);
     expect(after.text).toMatch(/^vnfm_domain_stats_up 1$/m);
     // The names of the hand-written exposition still answer.
-    expect(sample(after.text, 'vnfm_libvirt_connected')).toBe(1);
+    expect(sample(after.text, 'vnfm_libvirt_connected{kind="vm"}')).toBe(1);
     expect(after.text).toContain('# TYPE vnfm_reconcile_passes_total counter');
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
   });

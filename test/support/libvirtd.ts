@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+/** The one way libvirtd is started here as on a host (without the cgroup2 unified mount, so lxc:/// works). */
+const START_LIBVIRTD = fileURLToPath(new URL('../../scripts/start-libvirtd.sh', import.meta.url));
 
 /** SIGKILLs libvirtd (running guests survive; the test driver's state does not). */
 export async function killLibvirtd(): Promise<void> {
@@ -14,9 +17,9 @@ export async function killLibvirtd(): Promise<void> {
 }
 
 export async function startLibvirtd(): Promise<void> {
-  if (!(await isRunning())) await run('libvirtd', ['-d']);
+  if (!(await isRunning())) await run('bash', [START_LIBVIRTD]);
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const ok = await run('virsh', ['-c', 'qemu:///system', 'version']).then(() => true, () => false);
+    const ok = await run('virsh', ['-c', 'qemu:///system', 'version']).then(() => true, () => false) && (await run('virsh', ['-c', 'lxc:///', 'version']).then(() => true, () => false));
     if (ok) return;
     await sleep(100);
   }

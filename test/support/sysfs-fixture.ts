@@ -129,21 +129,26 @@ export class HostFixture {
   }
 
   /**
-   * A network interface under `class/net/` (a symlink into `devices/virtual/net/`, as for
-   * virtual NICs): `bridge/` for a bridge, `bonding/` for a bond, `bonding_slave/` and a
-   * `master` link for a bond member, `type` 772 for a loopback.
+   * A network interface under `class/net/`: on a PCI function (`pci`: its `net/NAME`
+   * directory, with a `device` link) or virtual (`devices/virtual/net/NAME`); `bridge/` for a
+   * bridge, `bonding/` for a bond, a `master` link for a member (with `bonding_slave/` or
+   * `brport/`), `type` 772 for a loopback, and its `operstate`.
    */
-  netdev(name: string, facts: { kind?: 'ethernet' | 'loopback' | 'bridge' | 'bond'; master?: string } = {}): this {
-    const dir = join(this.sysfsRoot, 'devices', 'virtual', 'net', name);
+  netdev(name: string, facts: { kind?: 'ethernet' | 'loopback' | 'bridge' | 'bond'; master?: string; pci?: string; operstate?: string } = {}): this {
+    const pciDir = facts.pci ? join(this.sysfsRoot, 'devices', `pci${facts.pci.slice(0, 7)}`, facts.pci) : null;
+    const dir = pciDir ? join(pciDir, 'net', name) : join(this.sysfsRoot, 'devices', 'virtual', 'net', name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'type'), `${facts.kind === 'loopback' ? 772 : 1}\n`);
+    writeFileSync(join(dir, 'operstate'), `${facts.operstate ?? 'down'}\n`);
     if (facts.kind === 'bridge') mkdirSync(join(dir, 'bridge'));
     if (facts.kind === 'bond') mkdirSync(join(dir, 'bonding'));
     if (facts.master) {
       const masterDir = join(this.sysfsRoot, 'devices', 'virtual', 'net', facts.master);
       if (existsSync(join(masterDir, 'bonding'))) mkdirSync(join(dir, 'bonding_slave'));
+      if (existsSync(join(masterDir, 'bridge'))) mkdirSync(join(dir, 'brport'));
       this.link(join(dir, 'master'), masterDir);
     }
+    if (pciDir) this.link(join(dir, 'device'), pciDir);
     mkdirSync(join(this.sysfsRoot, 'class', 'net'), { recursive: true });
     this.link(join(this.sysfsRoot, 'class', 'net', name), dir);
     return this;

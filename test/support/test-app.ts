@@ -18,12 +18,13 @@ export interface TestApp {
 
 /**
  * The real application (real migrations on a fresh SQLite file, real libvirtd at `libvirtUri`).
- * Authentication is off (loopback) unless `env` sets VNFM_AUTH: the access tests turn it on.
+ * No container connection unless `env` names one (`VNFM_LXC_URI: LXC_URI`). Authentication is
+ * off (loopback) unless `env` sets VNFM_AUTH: the access tests turn it on.
  */
 export async function startTestApp(libvirtUri: string, env: Record<string, string> = {}, options: AppOptions = { logger: false }): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'vnfm-e2e-'));
   const dbPath = join(dir, 'vnfm.db');
-  const config = loadConfig({ VNFM_LIBVIRT_URI: libvirtUri, VNFM_DB_PATH: dbPath, VNFM_DOMAIN_TYPE: 'qemu', VNFM_AUTH: 'off', ...env });
+  const config = loadConfig({ VNFM_LIBVIRT_URI: libvirtUri, VNFM_DB_PATH: dbPath, VNFM_DOMAIN_TYPE: 'qemu', VNFM_AUTH: 'off', VNFM_LXC_URI: 'off', ...env });
   const app = await createApp(config, options);
   return {
     app,

@@ -6,6 +6,7 @@ const run = promisify(execFile);
 
 export const TEST_DRIVER_URI = 'test+unix:///default';
 export const QEMU_URI = 'qemu:///system';
+export const LXC_URI = 'lxc:///';
 
 /** The operator's cross-check: runs virsh against the same libvirtd as the service. */
 export async function virsh(uri: string, ...args: string[]): Promise<string> {

@@ -60,6 +60,8 @@ export async function startVnfm(options: StartOptions): Promise<VnfmProcess> {
     VNFM_LOG_LEVEL: 'warn',
     // Loopback only; the access tests set VNFM_AUTH=on and send tokens.
     VNFM_AUTH: 'off',
+    // No container connection unless a test asks for one (an older build does not know the variable).
+    ...(SERVICE_MAIN === MAIN ? { VNFM_LXC_URI: 'off' } : {}),
     ...options.env,
   };
   const built = startBuilt(env, SERVICE_MAIN);

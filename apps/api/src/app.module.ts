@@ -9,7 +9,7 @@ import { WatchController } from './vnfs/watch.controller.js';
 import { DocsController } from './docs/docs.controller.js';
 import { HOST_RESOURCES, HostResourceChecker, type HostResourcePort } from '../../../libs/host-resources/src/index.js';
 import { ChangeLog, IdempotencyKeys, VnfEventRepository, VnfRepository } from '../../../libs/inventory/src/index.js';
-import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
+import { CompositeLibvirt, LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../libs/libvirt/src/index.js';
 import { Failpoints, Reconciler } from '../../../libs/reconciler/src/index.js';
 import { VnfUseCases, VnfWatch } from '../../../libs/use-cases/src/index.js';
 import { ProblemFilter } from './common/problem.filter.js';
@@ -32,7 +32,7 @@ import { VnfsController } from './vnfs/vnfs.controller.js';
 class LibvirtLifecycle implements OnApplicationShutdown {
   constructor(@Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort) {}
   async onApplicationShutdown(): Promise<void> {
-    if (this.libvirt instanceof LibvirtClient) await this.libvirt.close();
+    if (this.libvirt instanceof LibvirtClient || this.libvirt instanceof CompositeLibvirt) await this.libvirt.close();
   }
 }
 
@@ -49,6 +49,7 @@ export class AppModule {
           useValue: {
             ...detectHostFacts(config.VNFM_DOMAIN_TYPE, { aarch64: config.VNFM_EMULATOR_AARCH64, x86_64: config.VNFM_EMULATOR_X86_64 }),
             blockDevices: new Set(config.VNFM_BLOCK_DEVICES),
+            containers: config.VNFM_LXC_URI !== 'off',
           },
         },
         { provide: DEVICE_ALLOW_LIST, useValue: parseDeviceAllowList(config.VNFM_DEVICE_ALLOW) },

@@ -50,6 +50,8 @@ export async function createApp(config: VnfmConfig, options: AppOptions = {}): P
   for (const handler of app.get(AccessControl).middleware()) app.use(handler);
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics', 'docs', 'docs/openapi.json', 'docs/init.js', 'docs/swagger-ui.css', 'docs/swagger-ui-bundle.js'] });
   app.useBodyParser('json', { limit: '256kb', strict: true });
+  // No ETag: every answer is computed fresh, and hashing each body cost more than it saved.
+  app.set('etag', false);
   await app.init();
   // What no route matched, outside /api/v1 too, is a problem like every other answer.
   app.use((request: Request, response: Response) =>

@@ -42,6 +42,11 @@ export const vnfmEnvSchema = z.strictObject({
     .string()
     .regex(/^[a-z][a-z0-9+]*:\/\/[^\s'"<>]*$/, 'must be a libvirt URI such as qemu:///system')
     .default('qemu:///system'),
+  /** libvirt's LXC driver, for container VNFs: `lxc:///` (the system libvirtd), another URI, or `off` (no containers). */
+  VNFM_LXC_URI: z
+    .string()
+    .regex(/^(off|[a-z][a-z0-9+]*:\/\/[^\s'"<>]*)$/, 'must be a libvirt URI such as lxc:/// or off')
+    .default('lxc:///'),
   VNFM_DB_PATH: z.string().min(1).default('./data/vnfm.db'),
   VNFM_SYSFS_ROOT: absolutePath.default('/sys'),
   VNFM_PROCFS_ROOT: absolutePath.default('/proc'),

@@ -4,7 +4,7 @@ import type { VnfSpec } from '../../vnf/src/index.js';
 /** A concrete host device given to one slot of the request (`hostDevices[0]`, `interfaces[2]`). */
 export interface AllocatedDevice {
   slot: string;
-  kind: 'pci' | 'platform' | 'fsl-mc';
+  kind: 'pci' | 'platform' | 'fsl-mc' | 'netdev';
   /** PCI address, platform device name or dprc.N, as inventoried (and pattern-checked). */
   name: string;
 }

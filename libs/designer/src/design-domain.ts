@@ -1,22 +1,18 @@
 import type { CpuModel, DiskModel, DomainModel, FeaturesModel, InterfaceModel, MemoryBackingModel } from '../../domain-xml/src/index.js';
-import type { InterfaceSpec, VnfSpec } from '../../vnf/src/index.js';
+import { DEFAULT_MACHINE, type InterfaceSpec, type VnfSpec } from '../../vnf/src/index.js';
+import { designContainer } from './design-container.js';
 import { allocationFor, designHostDevices, type AllocatedDevice } from './design-devices.js';
 import { domainTypeFor, type HostFacts } from './host-facts.js';
+import type { VnfIdentity } from './vnf-identity.js';
 
-/** The identity of the VNF a domain is designed for. */
-export interface VnfIdentity {
-  id: string;
-  /** The vnfm instance that owns it (its mark in the metadata). */
-  instanceId: string | null;
-  specHash: string;
-  generation: number;
-}
+export type { VnfIdentity } from './vnf-identity.js';
 
 /**
  * Policy: a VNF's desired spec, the host devices it was given, on a given host -> the libvirt
  * domain model. Small ordered steps; each decides one part of the domain.
  */
 export function designDomain(vnf: VnfIdentity, spec: VnfSpec, host: HostFacts, devices: readonly AllocatedDevice[] = []): DomainModel {
+  if (spec.kind === 'container') return designContainer(vnf, spec, host, devices);
   const type = domainTypeFor(spec.arch, host);
   const { hostdevs, qemuCommandline, memoryHardLimitKiB } = designHostDevices(spec, devices);
   const emulator = host.emulators?.[spec.arch];
@@ -35,7 +31,7 @@ export function designDomain(vnf: VnfIdentity, spec: VnfSpec, host: HostFacts, d
     ...(iothreads > 0 ? { iothreads } : {}),
     ...designCputune(spec),
     ...(spec.numaNode === undefined ? {} : { numaNode: spec.numaNode }),
-    os: { arch: spec.arch, machine: spec.machine, ...spec.boot },
+    os: { arch: spec.arch, machine: spec.machine ?? DEFAULT_MACHINE[spec.arch], ...spec.boot },
     features: designFeatures(spec),
     cpu: designCpu(type, spec),
     ...(emulator === undefined ? {} : { emulator }),
@@ -95,6 +91,9 @@ function designDisks(spec: VnfSpec, blockDevices: ReadonlySet<string>): { disks:
 
 /** Requests this host cannot honour, as field problems (the API answers 422). */
 export function hostProblems(spec: VnfSpec, host: HostFacts): Array<{ field: string; reason: string }> {
+  if (spec.kind === 'container') {
+    return host.containers === false ? [{ field: 'kind', reason: 'this vnfm runs no containers (VNFM_LXC_URI=off)' }] : [];
+  }
   const mode = spec.cpu?.mode;
   if ((mode === 'host-passthrough' || mode === 'host-model') && domainTypeFor(spec.arch, host) !== 'kvm') {
     return [{ field: 'cpu.mode', reason: `${mode} needs KVM for ${spec.arch} guests, which this host does not have; use maximum` }];
@@ -129,5 +128,7 @@ function designInterface(nic: InterfaceSpec, index: number, devices: readonly Al
         source: allocationFor(devices, `interfaces[${index}]`).name,
         ...(nic.vlan === undefined ? {} : { vlanTag: nic.vlan }),
       };
+    case 'netdev':
+      throw new Error('a VM cannot have a netdev interface (the request schema refuses it)');
   }
 }

@@ -8,6 +8,8 @@ export interface HostFacts {
   kvmArches: ReadonlySet<GuestArch>;
   /** QEMU binaries to name in <emulator> per guest architecture (e.g. NXP's build for DPAA2). */
   emulators?: Partial<Record<GuestArch, string>>;
+  /** Whether container VNFs can run (a libvirt LXC connection is configured); default true. */
+  containers?: boolean;
   /** Block devices the operator lets guests use (VNFM_BLOCK_DEVICES): a disk with one of these paths is `<disk type='block'>`. */
   blockDevices?: ReadonlySet<string>;
 }

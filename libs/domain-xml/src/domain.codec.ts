@@ -1,4 +1,5 @@
 import type { CpuModel, CpuTuneModel, DomainModel, DomainType, FeaturesModel, GuestArch, MemoryBackingModel, OsModel, VnfmMetadata } from './domain.model.js';
+import { buildContainerInit, buildFilesystem, parseContainerInit, parseFilesystem } from './container.codec.js';
 import { buildDisk, parseDisk } from './disk.codec.js';
 import { QEMU_NAMESPACE, VNFM_METADATA_NAMESPACE } from './domain.model.js';
 import { buildHostdev, parseHostdev } from './hostdev.codec.js';
@@ -18,23 +19,27 @@ export function buildDomainXml(model: DomainModel): string {
   domain.memory = textElement(model.memoryKiB, { unit: 'KiB' });
   if (model.memoryHardLimitKiB !== undefined) domain.memtune = { hard_limit: textElement(model.memoryHardLimitKiB, { unit: 'KiB' }) };
   if (model.memoryBacking) domain.memoryBacking = buildMemoryBacking(model.memoryBacking);
-  domain.vcpu = textElement(model.vcpus, { placement: 'static' });
+  domain.vcpu = textElement(model.vcpus, model.vcpuCpuset === undefined ? { placement: 'static' } : { placement: 'static', cpuset: model.vcpuCpuset });
   if (model.iothreads !== undefined) domain.iothreads = String(model.iothreads);
   if (model.cputune) domain.cputune = buildCputune(model.cputune);
   if (model.numaNode !== undefined) domain.numatune = { memory: { $: { mode: 'strict', nodeset: String(model.numaNode) } } };
   domain.os = buildOs(model.os);
   domain.features = buildFeatures(model.features);
-  domain.cpu = buildCpu(model.cpu);
+  if (model.cpu) domain.cpu = buildCpu(model.cpu);
   domain.on_poweroff = 'destroy';
   domain.on_reboot = 'restart';
   domain.on_crash = 'destroy';
   const devices: XmlElement = {};
   if (model.emulator !== undefined) devices.emulator = model.emulator;
   if (model.disks.length > 0) devices.disk = model.disks.map(buildDisk);
-  if (model.interfaces.length > 0) devices.interface = model.interfaces.map(buildInterface);
+  if ((model.filesystems?.length ?? 0) > 0) devices.filesystem = model.filesystems!.map(buildFilesystem);
+  // A container's NICs are veth / macvlan devices, not emulated: no virtio model.
+  if (model.interfaces.length > 0) devices.interface = model.interfaces.map((nic) => buildInterface(nic, { virtio: model.type !== 'lxc' }));
   if (model.hostdevs.length > 0) devices.hostdev = model.hostdevs.map(buildHostdev);
   if (model.serialConsole) {
     devices.serial = { $: { type: 'pty' } };
+    devices.console = { $: { type: 'pty' } };
+  } else if (model.type === 'lxc') {
     devices.console = { $: { type: 'pty' } };
   }
   domain.devices = devices;
@@ -78,6 +83,7 @@ function buildFeatures(features: FeaturesModel): XmlElement {
   if (features.acpi) element.acpi = '';
   if (features.apic) element.apic = '';
   if (features.gicVersion !== undefined) element.gic = { $: { version: features.gicVersion } };
+  if (features.privnet) element.privnet = '';
   return element;
 }
 
@@ -89,10 +95,13 @@ function buildCputune(cputune: CpuTuneModel): XmlElement {
   const element: XmlElement = {};
   if (cputune.vcpuPins.length > 0) element.vcpupin = cputune.vcpuPins.map((cpuset, vcpu) => ({ $: { vcpu: String(vcpu), cpuset } }));
   if (cputune.emulatorPin !== undefined) element.emulatorpin = { $: { cpuset: cputune.emulatorPin } };
+  if (cputune.period !== undefined) element.period = String(cputune.period);
+  if (cputune.quota !== undefined) element.quota = String(cputune.quota);
   return element;
 }
 
 function buildOs(os: OsModel): XmlElement {
+  if (os.init) return { type: textElement('exe', { arch: os.arch }), ...buildContainerInit(os.init) };
   const element: XmlElement = { type: textElement('hvm', { arch: os.arch, machine: os.machine }) };
   if (os.kernel !== undefined) element.kernel = os.kernel;
   if (os.initrd !== undefined) element.initrd = os.initrd;
@@ -107,9 +116,11 @@ function parseOs(os: XmlElement | undefined): OsModel {
     const value = textOf(child(os, name));
     return value === undefined ? {} : { [name]: value };
   };
+  const init = parseContainerInit(os);
   return {
     arch: (attr(type, 'arch') ?? '') as GuestArch,
     machine: attr(type, 'machine') ?? '',
+    ...(init === null ? {} : { init }),
     ...optional('kernel'),
     ...optional('initrd'),
     ...optional('cmdline'),
@@ -122,12 +133,20 @@ function parseCputune(cputune: XmlElement | undefined): CpuTuneModel | undefined
   const vcpuPins: string[] = [];
   for (const pin of children(cputune, 'vcpupin')) vcpuPins[Number(attr(pin, 'vcpu'))] = attr(pin, 'cpuset') ?? '';
   const emulatorPin = attr(child(cputune, 'emulatorpin'), 'cpuset');
-  if (vcpuPins.length === 0 && emulatorPin === undefined) return undefined;
-  return { vcpuPins, ...(emulatorPin === undefined ? {} : { emulatorPin }) };
+  const period = textOf(child(cputune, 'period'));
+  const quota = textOf(child(cputune, 'quota'));
+  if (vcpuPins.length === 0 && emulatorPin === undefined && period === undefined && quota === undefined) return undefined;
+  return {
+    vcpuPins,
+    ...(emulatorPin === undefined ? {} : { emulatorPin }),
+    ...(period === undefined ? {} : { period: Number(period) }),
+    ...(quota === undefined ? {} : { quota: Number(quota) }),
+  };
 }
 
 /** What vnfm reads back from a libvirt domain XML: the fields it owns, normalised. */
 export interface ParsedDomain extends Omit<DomainModel, 'metadata' | 'type' | 'cpu'> {
+  /** Always read (`{ mode: '' }` when the domain has no <cpu>). */
   type: DomainType | string;
   /** Arguments in <qemu:commandline> that are not VFIO `-device` pairs vnfm writes. */
   otherQemuArgs: string[];
@@ -154,6 +173,8 @@ export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
   const hardLimit = child(child(domain, 'memtune'), 'hard_limit');
   const emulator = textOf(child(devices, 'emulator'));
   const qemu = parseQemuCommandline(child(domain, QEMU_COMMANDLINE));
+  const vcpuCpuset = attr(child(domain, 'vcpu'), 'cpuset');
+  const filesystems = children(devices, 'filesystem').flatMap((element) => parseFilesystem(element) ?? []);
   return {
     type: attr(domain, 'type') ?? '',
     name: textOf(child(domain, 'name')) ?? '',
@@ -165,6 +186,7 @@ export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
     ...(hardLimit ? { memoryHardLimitKiB: toKiB(textOf(hardLimit) ?? '0', attr(hardLimit, 'unit')) } : {}),
     ...(memoryBacking ? { memoryBacking } : {}),
     vcpus: Number(textOf(child(domain, 'vcpu')) ?? '0'),
+    ...(vcpuCpuset === undefined ? {} : { vcpuCpuset }),
     ...(iothreads === undefined ? {} : { iothreads: Number(iothreads) }),
     ...(cputune ? { cputune } : {}),
     ...(numaNodeset === undefined ? {} : { numaNode: Number(numaNodeset) }),
@@ -173,10 +195,12 @@ export async function parseDomainXml(xml: string): Promise<ParsedDomain> {
       acpi: children(features, 'acpi').length > 0,
       apic: children(features, 'apic').length > 0,
       ...(gicVersion === undefined ? {} : { gicVersion: gicVersion as FeaturesModel['gicVersion'] }),
+      ...(children(features, 'privnet').length > 0 ? { privnet: true } : {}),
     },
     cpu: { mode: attr(child(domain, 'cpu'), 'mode') ?? '' },
     ...(emulator === undefined ? {} : { emulator }),
     disks: children(devices, 'disk').flatMap((element) => parseDisk(element) ?? []),
+    ...(filesystems.length > 0 ? { filesystems } : {}),
     interfaces: children(devices, 'interface').flatMap((element) => parseInterface(element) ?? []),
     hostdevs: children(devices, 'hostdev').flatMap((element) => parseHostdev(element) ?? []),
     ...(qemu && qemu.section.devices.length > 0 ? { qemuCommandline: qemu.section } : {}),

@@ -2,7 +2,8 @@
  * A typed model of the libvirt domain XML that vnfm writes and reads back.
  * No policy and no I/O here: the designer decides the values, the codec turns them into XML.
  */
-export type DomainType = 'kvm' | 'qemu';
+/** `lxc`: a Linux container on libvirt's LXC driver (`<os><type>exe</type>`). */
+export type DomainType = 'kvm' | 'qemu' | 'lxc';
 export type GuestArch = 'aarch64' | 'x86_64';
 
 export const VNFM_METADATA_NAMESPACE = 'https://vnfm.dev/xmlns/vnfm/1';
@@ -25,12 +26,31 @@ export interface OsModel {
   initrd?: string;
   cmdline?: string;
   dtb?: string;
+  /** A container's init (`<type>exe</type>`); a container has no machine (''). */
+  init?: ContainerInitModel;
+}
+
+/** <init>, <initarg>s and <initenv>s of a container domain. */
+export interface ContainerInitModel {
+  path: string;
+  args: string[];
+  env: Array<{ name: string; value: string }>;
+}
+
+/** <filesystem type='mount' accessmode='passthrough'>: a host directory at `target` in the container. */
+export interface FilesystemModel {
+  source: string;
+  target: string;
+  readonly: boolean;
 }
 
 /** <cputune>: one cpuset per vCPU (index = vCPU number) and the emulator threads' cpuset. */
 export interface CpuTuneModel {
   vcpuPins: string[];
   emulatorPin?: string;
+  /** CFS bandwidth (containers): `quota` microseconds of CPU time per `period`. */
+  period?: number;
+  quota?: number;
 }
 
 /** <memoryBacking>: hugepages of one size (KiB); shared access (vhost-user), from memfd without hugepages. */
@@ -60,6 +80,8 @@ export interface FeaturesModel {
   apic: boolean;
   /** ARM generic interrupt controller version; aarch64 only. */
   gicVersion?: '2' | '3' | 'host';
+  /** <privnet/>: a container gets its own network namespace even without interfaces. */
+  privnet?: boolean;
 }
 
 export type CpuMode = 'host-passthrough' | 'host-model' | 'maximum';
@@ -98,7 +120,14 @@ export interface PciHostdevModel {
   source: PciAddressText;
 }
 
-export type HostdevModel = PciHostdevModel;
+/** <hostdev mode='capabilities' type='net'>: a host NIC moved into a container's namespace. */
+export interface NetHostdevModel {
+  kind: 'net';
+  /** The host interface name. */
+  source: string;
+}
+
+export type HostdevModel = PciHostdevModel | NetHostdevModel;
 
 /**
  * A `-device DRIVER,host=NAME` pair in <qemu:commandline>: VFIO devices libvirt has no type for.
@@ -126,6 +155,8 @@ export interface DomainModel {
   memoryHardLimitKiB?: number;
   memoryBacking?: MemoryBackingModel;
   vcpus: number;
+  /** <vcpu cpuset>: the host CPUs the domain may run on (a container's cpuset). */
+  vcpuCpuset?: string;
   /** <iothreads>: how many I/O threads the domain has. */
   iothreads?: number;
   cputune?: CpuTuneModel;
@@ -133,10 +164,13 @@ export interface DomainModel {
   numaNode?: number;
   os: OsModel;
   features: FeaturesModel;
-  cpu: CpuModel;
+  /** Absent for containers (they run on the host's CPUs). */
+  cpu?: CpuModel;
   /** The QEMU binary (<emulator>); absent: libvirt's default for the architecture. */
   emulator?: string;
   disks: DiskModel[];
+  /** A container's root and bind mounts, in order (the root first). */
+  filesystems?: FilesystemModel[];
   interfaces: InterfaceModel[];
   hostdevs: HostdevModel[];
   qemuCommandline?: QemuCommandlineModel;

@@ -1,5 +1,5 @@
 import type { HostdevModel, PciAddressText } from './domain.model.js';
-import { attr, child, type XmlElement } from './xml-tree.js';
+import { attr, child, textOf, type XmlElement } from './xml-tree.js';
 
 const PCI_ADDRESS_TEXT = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/;
 
@@ -24,8 +24,9 @@ export function pciAddressFrom(element: XmlElement | undefined): PciAddressText 
   return `${domain}:${bus}:${slot}.${fn}`;
 }
 
-/** <hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio'/>. */
+/** <hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio'/>; a moved NIC: mode='capabilities' type='net'. */
 export function buildHostdev(hostdev: HostdevModel): XmlElement {
+  if (hostdev.kind === 'net') return { $: { mode: 'capabilities', type: 'net' }, source: { interface: hostdev.source } };
   return {
     $: { mode: 'subsystem', type: 'pci', managed: 'yes' },
     driver: { $: { name: 'vfio' } },
@@ -35,6 +36,10 @@ export function buildHostdev(hostdev: HostdevModel): XmlElement {
 
 /** The PCI hostdevs vnfm writes; null for any other kind of hostdev. */
 export function parseHostdev(element: XmlElement): HostdevModel | null {
+  if (attr(element, 'mode') === 'capabilities' && attr(element, 'type') === 'net') {
+    const source = textOf(child(child(element, 'source'), 'interface'));
+    return source === undefined ? null : { kind: 'net', source };
+  }
   if (attr(element, 'mode') !== 'subsystem' || attr(element, 'type') !== 'pci') return null;
   const source = pciAddressFrom(child(child(element, 'source'), 'address'));
   return source === null ? null : { kind: 'pci', source };

@@ -21,8 +21,8 @@ function buildHostdevInterface(nic: Extract<InterfaceModel, { kind: 'hostdev' }>
   return element;
 }
 
-/** <interface> for the NIC kinds vnfm manages. */
-export function buildInterface(nic: InterfaceModel): XmlElement {
+/** <interface> for the NIC kinds vnfm manages; a container's (`virtio: false`) has no device model. */
+export function buildInterface(nic: InterfaceModel, options: { virtio: boolean } = { virtio: true }): XmlElement {
   if (nic.kind === 'hostdev') return buildHostdevInterface(nic);
   const element: XmlElement = { $: { type: nic.kind } };
   element.mac = { $: { address: nic.mac } };
@@ -45,7 +45,7 @@ export function buildInterface(nic: InterfaceModel): XmlElement {
       if (nic.vlanTag !== undefined) element.vlan = vlanElement(nic.vlanTag)!;
       break;
   }
-  element.model = { $: { type: 'virtio' } };
+  if (options.virtio) element.model = { $: { type: 'virtio' } };
   // vhost-user has its own backend: its <driver> carries queues but no vhost-net name.
   if (nic.queues !== undefined) element.driver = { $: nic.kind === 'vhostuser' ? { queues: String(nic.queues) } : { name: 'vhost', queues: String(nic.queues) } };
   return element;

@@ -1,4 +1,4 @@
-import { DPRC_NAME, PCI_ADDRESS, PLATFORM_DEVICE_NAME } from '../../vnf/src/patterns.js';
+import { DPRC_NAME, LINUX_IFNAME, PCI_ADDRESS, PLATFORM_DEVICE_NAME } from '../../vnf/src/patterns.js';
 import type { DeviceAllowList } from './device-allow-list.js';
 import {
   deviceKey,
@@ -6,6 +6,7 @@ import {
   pciIdText,
   type FslMcContainerFacts,
   type HostDeviceFacts,
+  type NetdevFacts,
   type PciDeviceFacts,
   type PlatformDeviceFacts,
 } from './host-device.model.js';
@@ -35,7 +36,28 @@ export function assessDevice(device: HostDeviceFacts, context: AssignabilityCont
       return assessPlatform(device);
     case 'fsl-mc':
       return assessFslMc(device);
+    case 'netdev':
+      return assessNetdev(device, context);
   }
+}
+
+/**
+ * A host NIC for a container's namespace: never one the host's own networking stands on
+ * (loopback, the default route, a bridge, a bond or a member of either), nor one on a PCI
+ * function another VNF holds.
+ */
+function assessNetdev(device: NetdevFacts, context: AssignabilityContext): Assignability {
+  if (!LINUX_IFNAME.test(device.name)) return no('its name is not one vnfm writes into a domain');
+  if (device.loopback) return no('the loopback interface belongs to the host');
+  if (device.carriesDefaultRoute) return no("it carries the host's default route (the management NIC); moving it would cut the host off");
+  if (device.bridge) return no('it is a bridge; give the container a bridge interface into it instead');
+  if (device.bond) return no('it is a bond master');
+  if (device.enslaved) return no('it is a member of a bridge or a bond on the host');
+  if (device.pciParent !== null) {
+    const holder = context.otherHolder(`pci:${device.pciParent}`);
+    if (holder !== undefined) return no(`its PCI function ${device.pciParent} is held by VNF '${holder}'`);
+  }
+  return OK;
 }
 
 function noIommu(name: string): Assignability {

@@ -1,7 +1,7 @@
 import type { VnfSpec } from '../../vnf/src/index.js';
 import type { DeviceSlot } from './resolve-devices.js';
 
-/** The host devices a spec asks for, one slot per `hostDevices[i]` and per `sriov-vf` interface. */
+/** The host devices a spec asks for, one slot per `hostDevices[i]` and per `sriov-vf` or `netdev` interface. */
 export function deviceSlotsOf(spec: Pick<VnfSpec, 'hostDevices' | 'interfaces'>): DeviceSlot[] {
   const slots: DeviceSlot[] = spec.hostDevices.map((entry, index): DeviceSlot => {
     const slot = `hostDevices[${index}]`;
@@ -15,8 +15,9 @@ export function deviceSlotsOf(spec: Pick<VnfSpec, 'hostDevices' | 'interfaces'>)
     }
   });
   spec.interfaces.forEach((nic, index) => {
-    if (nic.type !== 'sriov-vf') return;
     const slot = `interfaces[${index}]`;
+    if (nic.type === 'netdev') slots.push({ slot, field: `${slot}.device`, want: 'netdev', name: nic.device });
+    if (nic.type !== 'sriov-vf') return;
     slots.push({ slot, field: `${slot}.${nic.address ? 'address' : 'select'}`, want: 'sriov-vf', ...(nic.address ? { name: nic.address } : { select: nic.select ?? {} }) });
   });
   return slots;

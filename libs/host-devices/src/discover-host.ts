@@ -1,5 +1,6 @@
 import { defaultRouteInterfaces } from './default-route.js';
 import { discoverFslMcContainers } from './discover-fsl-mc.js';
+import { discoverNetdevs } from './discover-netdev.js';
 import { discoverPciDevices } from './discover-pci.js';
 import { discoverPlatformDevices } from './discover-platform.js';
 import type { HostDeviceFacts } from './host-device.model.js';
@@ -10,12 +11,14 @@ export interface HostRoots {
   procfsRoot: string;
 }
 
-/** One scan of the host: every PCI function, platform device and DPAA2 container. */
+/** One scan of the host: every PCI function, platform device, DPAA2 container and network interface. */
 export function discoverHostDevices(roots: HostRoots): HostDeviceFacts[] {
   const sysfs = new SysfsTree(roots.sysfsRoot);
+  const defaultRoute = defaultRouteInterfaces(roots.procfsRoot);
   return [
-    ...discoverPciDevices(sysfs, defaultRouteInterfaces(roots.procfsRoot)),
+    ...discoverPciDevices(sysfs, defaultRoute),
     ...discoverPlatformDevices(sysfs),
     ...discoverFslMcContainers(sysfs),
+    ...discoverNetdevs(sysfs, defaultRoute),
   ];
 }

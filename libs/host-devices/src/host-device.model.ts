@@ -1,6 +1,6 @@
 /** What vnfm knows about the host's assignable hardware, as read from sysfs. No policy here. */
 
-export type HostDeviceKind = 'pci' | 'platform' | 'fsl-mc';
+export type HostDeviceKind = 'pci' | 'platform' | 'fsl-mc' | 'netdev';
 
 export interface NetInterfaceFacts {
   name: string;
@@ -60,9 +60,27 @@ export interface FslMcContainerFacts {
   objectCounts: Record<string, number>;
 }
 
-export type HostDeviceFacts = PciDeviceFacts | PlatformDeviceFacts | FslMcContainerFacts;
+/** A host network interface (`<sysfs>/class/net/NAME`), which a container can be given whole. */
+export interface NetdevFacts {
+  kind: 'netdev';
+  name: string;
+  driver: string | null;
+  /** The PCI function it sits on; null for virtual interfaces (veth, bridges, ...). */
+  pciParent: string | null;
+  operstate: string | null;
+  carriesDefaultRoute: boolean;
+  loopback: boolean;
+  /** A Linux bridge itself. */
+  bridge: boolean;
+  /** A bonding master. */
+  bond: boolean;
+  /** A member of a bridge or a bond. */
+  enslaved: boolean;
+}
 
-/** Stable inventory key: `pci:0000:01:00.0`, `platform:fff51000.ethernet`, `fsl-mc:dprc.2`. */
+export type HostDeviceFacts = PciDeviceFacts | PlatformDeviceFacts | FslMcContainerFacts | NetdevFacts;
+
+/** Stable inventory key: `pci:0000:01:00.0`, `platform:fff51000.ethernet`, `fsl-mc:dprc.2`, `netdev:eth2`. */
 export function deviceKey(device: HostDeviceFacts): string {
   return `${device.kind}:${deviceName(device)}`;
 }

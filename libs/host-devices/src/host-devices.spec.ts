@@ -69,7 +69,40 @@ describe('discovery on an LS2088A-like DPAA2 fixture', () => {
   it("scans this machine's real /sys and /proc without error", () => {
     const devices = discoverHostDevices({ sysfsRoot: '/sys', procfsRoot: '/proc' });
     expect(devices.filter((device) => device.kind === 'pci').length).toBeGreaterThan(0);
-    for (const device of devices) expect(deviceKey(device)).toMatch(/^(pci|platform|fsl-mc):\S+$/);
+    for (const device of devices) expect(deviceKey(device)).toMatch(/^(pci|platform|fsl-mc|netdev):\S+$/);
+    expect(devices.find((device) => deviceKey(device) === 'netdev:lo')).toMatchObject({ loopback: true, pciParent: null });
+  });
+});
+
+describe('network interfaces (class/net) for containers', () => {
+  const host = scan((fixture) =>
+    x86Host(fixture)
+      .netdev('lo', { kind: 'loopback', operstate: 'unknown' })
+      .netdev('eno1', { pci: '0000:02:00.0', operstate: 'up' })
+      .netdev('enp1s0f1', { pci: '0000:01:00.1' })
+      .netdev('br0', { kind: 'bridge', operstate: 'up' })
+      .netdev('veth7', { master: 'br0' })
+      .netdev('vnfmt0'),
+  );
+  const context: AssignabilityContext = { pciByAddress: new Map(), allowList: EMPTY_ALLOW_LIST, sameVnfKeys: new Set(), otherHolder: () => undefined };
+
+  it('inventories each with its driver, PCI parent, operstate and default route', () => {
+    expect(find<'netdev'>(host, 'netdev:enp1s0f1')).toMatchObject({ driver: 'i40e', pciParent: '0000:01:00.1', operstate: 'down', carriesDefaultRoute: false });
+    expect(find<'netdev'>(host, 'netdev:eno1')).toMatchObject({ pciParent: '0000:02:00.0', carriesDefaultRoute: true });
+    expect(find<'netdev'>(host, 'netdev:vnfmt0')).toMatchObject({ driver: null, pciParent: null, bridge: false, enslaved: false });
+  });
+
+  it('never gives a container the loopback, the default-route NIC, a bridge or a bridge member', () => {
+    const verdict = (key: string) => assessDevice(find(host, key), context);
+    expect(verdict('netdev:lo')).toMatchObject({ assignable: false, reason: expect.stringContaining('loopback') });
+    expect(verdict('netdev:eno1')).toMatchObject({ assignable: false, reason: expect.stringContaining('default route') });
+    expect(verdict('netdev:br0')).toMatchObject({ assignable: false, reason: expect.stringContaining('bridge') });
+    expect(verdict('netdev:veth7')).toMatchObject({ assignable: false, reason: expect.stringContaining('member') });
+    expect(verdict('netdev:vnfmt0')).toEqual({ assignable: true });
+    expect(assessDevice(find(host, 'netdev:enp1s0f1'), { ...context, otherHolder: (key) => (key === 'pci:0000:01:00.1' ? 'fw-1' : undefined) })).toMatchObject({
+      assignable: false,
+      reason: expect.stringContaining("held by VNF 'fw-1'"),
+    });
   });
 });
 

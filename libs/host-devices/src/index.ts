@@ -6,3 +6,4 @@ export * from './host-device.model.js';
 export * from './resolve-devices.js';
 export * from './sysfs.js';
 export * from './device-slots.js';
+export * from './discover-netdev.js';

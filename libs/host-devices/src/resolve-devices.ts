@@ -7,7 +7,9 @@ export type DeviceWant =
   | { want: 'vfio-pci'; name?: string; select?: { vendor: string; device?: string } }
   | { want: 'sriov-vf'; name?: string; select?: { physfn?: string; vendor?: string; device?: string } }
   | { want: 'vfio-platform'; name?: string; select?: { compatible: string } }
-  | { want: 'fsl-mc'; name?: string; select?: { objects: Record<string, number> } };
+  | { want: 'fsl-mc'; name?: string; select?: { objects: Record<string, number> } }
+  /** A host NIC moved into a container's namespace; always by name. */
+  | { want: 'netdev'; name: string; select?: undefined };
 
 export type DeviceSlot = DeviceWant & {
   /** Where the request asked: `hostDevices[1]`, `interfaces[3]`. */
@@ -66,7 +68,7 @@ export interface ResolveInput {
   allowList: DeviceAllowList;
 }
 
-const KIND_OF_WANT: Record<DeviceWant['want'], HostDeviceKind> = { 'vfio-pci': 'pci', 'sriov-vf': 'pci', 'vfio-platform': 'platform', 'fsl-mc': 'fsl-mc' };
+const KIND_OF_WANT: Record<DeviceWant['want'], HostDeviceKind> = { 'vfio-pci': 'pci', 'sriov-vf': 'pci', 'vfio-platform': 'platform', 'fsl-mc': 'fsl-mc', netdev: 'netdev' };
 
 /**
  * Turns a request's device slots into concrete devices, or explains every slot that cannot be
@@ -173,6 +175,8 @@ function matchesSelect(slot: DeviceSlot, facts: HostDeviceFacts): boolean {
       return facts.kind === 'platform' && slot.select !== undefined && facts.compatible.includes(slot.select.compatible);
     case 'fsl-mc':
       return facts.kind === 'fsl-mc' && slot.select !== undefined && Object.entries(slot.select.objects).every(([type, count]) => (facts.objectCounts[type] ?? 0) >= count);
+    case 'netdev':
+      return false;
   }
 }
 

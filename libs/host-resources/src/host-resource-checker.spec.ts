@@ -202,4 +202,22 @@ describe('HostResourceChecker on real files', () => {
     const after = statSync(join(outside, 'secret'));
     expect([after.uid, after.gid, after.mode, after.mtimeMs]).toEqual([before.uid, before.gid, before.mode, before.mtimeMs]);
   });
+  it("a container's root and mount sources: directories below an image directory, no symlink out", async () => {
+    mkdirSync(join(images, 'rootfs', 'dns'), { recursive: true });
+    symlinkSync(outside, join(images, 'rootfs', 'escape'));
+    const problems = await new HostResourceChecker(policy()).problems({
+      disks: [],
+      interfaces: [],
+      container: {
+        rootfs: join(images, 'rootfs', 'dns'),
+        mounts: [{ source: join(images, 'rootfs', 'escape') }, { source: join(images, 'plain.raw') }, { source: join(images, 'nothing') }, { source: outside }],
+      },
+    });
+    expect(problems).toEqual([
+      { field: 'container.mounts[0].source', reason: 'is a symlink that leads outside the image directories', code: 'resource-refused' },
+      { field: 'container.mounts[1].source', reason: 'is not a directory', code: 'resource-refused' },
+      { field: 'container.mounts[2].source', reason: 'does not exist', code: 'resource-refused' },
+      { field: 'container.mounts[3].source', reason: 'is not under an allowed image directory (VNFM_IMAGE_DIRS)', code: 'resource-refused' },
+    ]);
+  });
 });

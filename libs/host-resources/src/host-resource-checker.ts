@@ -1,5 +1,6 @@
 import type { FieldProblem } from '../../core/src/index.js';
 import { backingChainProblem } from './backing-chain.js';
+import { containerDirProblem } from './container-dir.js';
 import { directInterfaceProblem, type DirectInterfaceHost } from './direct-interface.js';
 import { IMAGE_REASONS } from './path-policy.js';
 import { checkImagePath, resolveImagePolicy, type ImagePolicy, type ResolvedImagePolicy } from './image-file.js';
@@ -41,6 +42,8 @@ export class HostResourceChecker implements HostResourcePort {
         return vhostSocketProblem(resource.path, this.policy.vhostSocketDirs);
       case 'direct-device':
         return directInterfaceProblem(resource.device, this.policy);
+      case 'container-dir':
+        return containerDirProblem(resource.path, images);
     }
   }
 }

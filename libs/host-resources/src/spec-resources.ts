@@ -6,13 +6,16 @@ export interface ResourceSpec {
   disks: ReadonlyArray<{ path: string }>;
   boot?: { kernel: string; initrd?: string; dtb?: string } | undefined;
   interfaces: ReadonlyArray<{ type: string; socket?: string; device?: string }>;
+  /** A container's root directory and bind-mount sources. */
+  container?: { rootfs?: string | undefined; mounts: ReadonlyArray<{ source: string }> } | undefined;
 }
 
 export type HostResource =
   | { field: string; kind: 'disk'; path: string }
   | { field: string; kind: 'boot-file'; path: string }
   | { field: string; kind: 'vhost-socket'; path: string }
-  | { field: string; kind: 'direct-device'; device: string };
+  | { field: string; kind: 'direct-device'; device: string }
+  | { field: string; kind: 'container-dir'; path: string };
 
 export function hostResourcesOf(spec: ResourceSpec): HostResource[] {
   const resources: HostResource[] = spec.disks.map((disk, index) => ({ field: `disks[${index}].path`, kind: 'disk', path: disk.path }));
@@ -24,5 +27,7 @@ export function hostResourcesOf(spec: ResourceSpec): HostResource[] {
     if (nic.type === 'vhostuser' && nic.socket !== undefined) resources.push({ field: `interfaces[${index}].socket`, kind: 'vhost-socket', path: nic.socket });
     if (nic.type === 'direct' && nic.device !== undefined) resources.push({ field: `interfaces[${index}].device`, kind: 'direct-device', device: nic.device });
   });
+  if (spec.container?.rootfs !== undefined) resources.push({ field: 'container.rootfs', kind: 'container-dir', path: spec.container.rootfs });
+  spec.container?.mounts.forEach((mount, index) => resources.push({ field: `container.mounts[${index}].source`, kind: 'container-dir', path: mount.source }));
   return resources;
 }

@@ -31,6 +31,27 @@ export function databaseUnavailable(error: unknown): VnfmError {
 }
 
 const MAX_BATCH = 256;
+const MAX_CACHED_STATEMENTS = 500;
+
+/**
+ * Makes `sql.prepare(text)` answer the statement prepared for that text before: repositories
+ * write their SQL inline, and compiling it again on every call was a large part of a request's
+ * cost. A statement is reusable once its last run returned (every unit here runs to the end
+ * synchronously). Texts built per call are bounded (column sets, filters); past the bound the
+ * oldest statement is dropped.
+ */
+function cachePreparedStatements(sql: Sql): void {
+  const prepare = sql.prepare.bind(sql);
+  const statements = new Map<string, ReturnType<Sql['prepare']>>();
+  (sql as { prepare: Sql['prepare'] }).prepare = ((source: string) => {
+    const cached = statements.get(source);
+    if (cached) return cached;
+    const statement = prepare(source);
+    if (statements.size >= MAX_CACHED_STATEMENTS) statements.delete(statements.keys().next().value!);
+    statements.set(source, statement);
+    return statement;
+  }) as Sql['prepare'];
+}
 
 /**
  * The one SQLite connection (better-sqlite3, synchronous). vnfm owns every transaction boundary
@@ -57,7 +78,9 @@ export class Database {
   constructor(
     private readonly sql: Sql,
     private readonly options: { probeIntervalMs?: number; log?: (level: 'warn' | 'log', message: string) => void } = {},
-  ) {}
+  ) {
+    cachePreparedStatements(sql);
+  }
 
   /** Runs a read now. Storage faults become `database-unavailable`. */
   read<T>(unit: (sql: Sql) => T): T {

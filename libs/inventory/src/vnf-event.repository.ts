@@ -18,8 +18,14 @@ export class VnfEventRepository {
   constructor(private readonly db: Database) {}
 
   record(vnfId: string, vnfName: string, type: string, message: string): Promise<void> {
+    return this.recordMany(vnfId, vnfName, [{ type, message, at: new Date().toISOString() }]);
+  }
+
+  /** Several events of one VNF in one unit of work (one commit), oldest first. */
+  recordMany(vnfId: string, vnfName: string, events: ReadonlyArray<{ type: string; message: string; at: string }>): Promise<void> {
     return this.db.write((sql) => {
-      sql.prepare(`INSERT INTO "vnf_event" ("vnf_id", "vnf_name", "at", "type", "message") VALUES (?, ?, ?, ?, ?)`).run(vnfId, vnfName, new Date().toISOString(), type, message.slice(0, 4000));
+      const insert = sql.prepare(`INSERT INTO "vnf_event" ("vnf_id", "vnf_name", "at", "type", "message") VALUES (?, ?, ?, ?, ?)`);
+      for (const event of events) insert.run(vnfId, vnfName, event.at, event.type, event.message.slice(0, 4000));
       sql
         .prepare(`DELETE FROM "vnf_event" WHERE "vnf_id" = ? AND "id" <= (SELECT "id" FROM "vnf_event" WHERE "vnf_id" = ? ORDER BY "id" DESC LIMIT 1 OFFSET ?)`)
         .run(vnfId, vnfId, EVENTS_KEPT_PER_VNF);

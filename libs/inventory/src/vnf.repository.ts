@@ -5,7 +5,7 @@ import type { Database, Sql } from './database.js';
 import { recordChange } from './change-log.js';
 import { storeIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { CLAIM_COLUMNS, claimsOfVnf, loadDeviceState, type DeviceClaim, type DeviceState } from './device-state.js';
-import { columnsOf, forgetDecoded, macsOfSpec, recordFromRow, type VnfChanges, type VnfRecord, type VnfRow } from './vnf-record.js';
+import { SELECT_VNF, columnsOf, forgetDecoded, macsOfSpec, recordFromRow, rowFromValues, type VnfChanges, type VnfPhase, type VnfRecord, type VnfRow } from './vnf-record.js';
 
 /**
  * Decides, from the inventory and claims as of this moment (inside the write), what to store:
@@ -27,30 +27,57 @@ export class VnfRepository {
   constructor(private readonly db: Database) {}
 
   findByName(name: string): VnfRecord | null {
-    const row = this.db.read((sql) => sql.prepare(`SELECT * FROM "vnf" WHERE "name" = ?`).get(name) as VnfRow | undefined);
+    const row = this.db.read((sql) => selectOne(sql, `WHERE "name" = ?`, name));
     return row ? recordFromRow(row) : null;
   }
 
   findById(id: string): VnfRecord | null {
-    const row = this.db.read((sql) => sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(id) as VnfRow | undefined);
+    const row = this.db.read((sql) => selectOne(sql, `WHERE "id" = ?`, id));
     return row ? recordFromRow(row) : null;
   }
 
   /** Every VNF, by name. A row that cannot be decoded is listed with its problem, never skipped. */
   list(): VnfRecord[] {
-    return this.db.read((sql) => (sql.prepare(`SELECT * FROM "vnf" ORDER BY "name"`).all() as VnfRow[]).map(recordFromRow));
+    return this.db.read((sql) => selectMany(sql, `ORDER BY "name"`).map(recordFromRow));
+  }
+
+  /**
+   * Up to `limit` VNFs by name after `afterName`, with that phase and every label selector
+   * matching (`[key, undefined]`: the label is present). Indexed by name (unique), so a page
+   * costs the same whatever the number of VNFs (label filters scan until the page is full).
+   */
+  page(query: { afterName?: string; limit: number; phase?: VnfPhase; labels: ReadonlyArray<readonly [string, string | undefined]> }): VnfRecord[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (query.afterName !== undefined) {
+      where.push(`"name" > ?`);
+      values.push(query.afterName);
+    }
+    if (query.phase !== undefined) {
+      where.push(`"phase" = ?`);
+      values.push(query.phase);
+    }
+    for (const [key, value] of query.labels) {
+      where.push(`EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid("spec") THEN "spec" ELSE '{}' END, '$.labels') l WHERE l."key" = ?${value === undefined ? '' : ` AND l."value" = ?`})`);
+      values.push(key, ...(value === undefined ? [] : [value]));
+    }
+    const rest = `${where.length > 0 ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY "name" LIMIT ?`;
+    return this.db.read((sql) => selectMany(sql, rest, ...values, query.limit).map(recordFromRow));
   }
 
   ids(): Set<string> {
     return new Set(this.db.read((sql) => (sql.prepare(`SELECT "id" FROM "vnf"`).all() as Array<{ id: string }>).map((row) => row.id)));
   }
 
-  /** MAC -> the VNF name using it (other than `exceptId`). */
-  macOwners(exceptId?: string): Map<string, string> {
-    const rows = this.db.read(
-      (sql) => sql.prepare(`SELECT m."mac", v."name" FROM "vnf_mac" m JOIN "vnf" v ON v."id" = m."vnf_id" WHERE m."vnf_id" IS NOT ?`).all(exceptId ?? null) as Array<{ mac: string; name: string }>,
+  /** The name of the VNF (other than `exceptId`) using this MAC, or null (one indexed lookup). */
+  macOwner(mac: string, exceptId?: string): string | null {
+    const row = this.db.read(
+      (sql) =>
+        sql.prepare(`SELECT v."name" FROM "vnf_mac" m JOIN "vnf" v ON v."id" = m."vnf_id" WHERE m."mac" = ? AND m."vnf_id" IS NOT ?`).get(mac, exceptId ?? null) as
+          | { name: string }
+          | undefined,
     );
-    return new Map(rows.map((row) => [row.mac, row.name]));
+    return row?.name ?? null;
   }
 
   /**
@@ -80,7 +107,7 @@ export class VnfRepository {
       writeClaims(sql, vnf.id, allocations, []);
       if (idempotency) storeIdempotencyKey(sql, idempotency, vnf, new Date());
       recordChange(sql, vnf, 'created');
-      return { vnf: recordFromRow(sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(vnf.id) as VnfRow), allocations };
+      return { vnf: recordFromRow(selectOne(sql, `WHERE "id" = ?`, vnf.id)!), allocations };
     });
   }
 
@@ -96,7 +123,7 @@ export class VnfRepository {
         if (changes.spec) writeMacs(sql, id, changes.spec);
         writeClaims(sql, id, allocations, claimsOfVnf(sql, id));
       }
-      const row = sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(id) as VnfRow | undefined;
+      const row = selectOne(sql, `WHERE "id" = ?`, id);
       if (!row) throw new VnfmError('not-found', `VNF ${id} is gone`);
       if (changes !== null) recordChange(sql, row, 'modified');
       return { vnf: recordFromRow(row), allocations, changed: changes !== null };
@@ -110,6 +137,16 @@ export class VnfRepository {
 
   allClaims(): DeviceClaim[] {
     return this.db.read((sql) => sql.prepare(`SELECT ${CLAIM_COLUMNS} FROM "device_claim" ORDER BY "device_key"`).all() as DeviceClaim[]);
+  }
+
+  /** The claims of each of these VNFs, in one query (a page of VNFs). */
+  claimsOfMany(vnfIds: readonly string[]): Map<string, DeviceClaim[]> {
+    const claims = this.db.read(
+      (sql) => sql.prepare(`SELECT ${CLAIM_COLUMNS} FROM "device_claim" WHERE "vnf_id" IN (SELECT "value" FROM json_each(?)) ORDER BY "device_key"`).all(JSON.stringify(vnfIds)) as DeviceClaim[],
+    );
+    const byVnf = new Map<string, DeviceClaim[]>(vnfIds.map((id) => [id, []]));
+    for (const claim of claims) byVnf.get(claim.vnfId)?.push(claim);
+    return byVnf;
   }
 
   claimsOf(vnfId: string): DeviceClaim[] {
@@ -131,7 +168,7 @@ export class VnfRepository {
   update(id: string, changes: VnfChanges): Promise<VnfRecord | null> {
     return this.db.write((sql) => {
       const updated = updateRow(sql, id, changes);
-      const row = sql.prepare(`SELECT * FROM "vnf" WHERE "id" = ?`).get(id) as VnfRow | undefined;
+      const row = selectOne(sql, `WHERE "id" = ?`, id);
       if (updated && row) recordChange(sql, row, 'modified');
       return row ? recordFromRow(row) : null;
     });
@@ -162,6 +199,16 @@ export class VnfRepository {
       forgetDecoded(id);
     });
   }
+}
+
+/** One `vnf` row by `rest` (a WHERE clause), read in raw mode (see SELECT_VNF). */
+function selectOne(sql: Sql, rest: string, ...params: unknown[]): VnfRow | undefined {
+  const values = sql.prepare(`${SELECT_VNF} ${rest}`).raw(true).get(...params) as unknown[] | undefined;
+  return values ? rowFromValues(values) : undefined;
+}
+
+function selectMany(sql: Sql, rest: string, ...params: unknown[]): VnfRow[] {
+  return (sql.prepare(`${SELECT_VNF} ${rest}`).raw(true).all(...params) as unknown[][]).map(rowFromValues);
 }
 
 function updateRow(sql: Sql, id: string, changes: VnfChanges, ifUpdatedAt?: string): boolean {

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "domain_handles.h"
 #include "lane.h"
 
 // What a domain lookup answers: identity only (libvirt keeps these locally, no extra RPC).
@@ -56,7 +57,8 @@ class Connection : public Napi::ObjectWrap<Connection> {
     return state_->Submit(env, std::make_unique<CallJob<Result>>(env, std::move(work), std::move(convert), std::move(skipped)));
   }
 
-  // Looks the domain (info[0], a UUID) up on the lane, runs `op`, frees the domain.
+  // Runs `op` on the domain info[0] (a UUID) on the lane, with its cached handle (domain_handles.h:
+  // looked up on first use only); a domain found gone is forgotten.
   template <typename Result>
   Napi::Value OnDomain(const Napi::CallbackInfo& info, const char* name,
                        std::function<bool(virDomainPtr, Result&, LibvirtFailure&)> op,
@@ -65,13 +67,10 @@ class Connection : public Napi::ObjectWrap<Connection> {
     return Call<Result>(
         info.Env(), name,
         [uuid, op = std::move(op)](virConnectPtr conn, Result& out, LibvirtFailure& failure) {
-          virDomainPtr domain = virDomainLookupByUUIDString(conn, uuid.c_str());
-          if (domain == nullptr) {
-            failure = CaptureLastError("domain not found");
-            return false;
-          }
+          virDomainPtr domain = DomainHandleFor(conn, uuid, failure);
+          if (domain == nullptr) return false;
           bool ok = op(domain, out, failure);
-          virDomainFree(domain);
+          if (!ok && failure.code == VIR_ERR_NO_DOMAIN) ForgetDomainHandle(uuid);
           return ok;
         },
         std::move(convert));
@@ -93,6 +92,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // connection_domains.cc
   Napi::Value ListAllDomains(const Napi::CallbackInfo& info);
   Napi::Value GetAllDomainStats(const Napi::CallbackInfo& info);
+  Napi::Value ListDomainsWithXml(const Napi::CallbackInfo& info);
   Napi::Value DefineXML(const Napi::CallbackInfo& info);
   Napi::Value LookupByName(const Napi::CallbackInfo& info);
   Napi::Value LookupByUUID(const Napi::CallbackInfo& info);

@@ -31,6 +31,7 @@ std::vector<Napi::ClassPropertyDescriptor<Connection>> Connection::DomainMethods
   return {
       InstanceMethod("listAllDomains", &Connection::ListAllDomains),
       InstanceMethod("getAllDomainStats", &Connection::GetAllDomainStats),
+      InstanceMethod("listDomainsWithXml", &Connection::ListDomainsWithXml),
       InstanceMethod("defineXML", &Connection::DefineXML),
       InstanceMethod("lookupByName", &Connection::LookupByName),
       InstanceMethod("lookupByUUID", &Connection::LookupByUUID),
@@ -150,6 +151,83 @@ Napi::Value Connection::GetAllDomainStats(const Napi::CallbackInfo& info) {
       });
 }
 
+// One domain as listDomainsWithXml answers it: identity, state, persistence and definition.
+struct DomainWithXml {
+  DomainIdentity identity;
+  int state = -1;
+  bool persistent = true;
+  std::string xml;
+};
+
+// Every domain with its state and its XML (xmlFlags) in one lane job, from the listed handles:
+// one stats RPC (state of all), one list RPC (which are transient), then one XML RPC per domain,
+// and no lookups. A domain gone between the list and its XML is left out; any other failure
+// fails the whole call (a partial answer is never read as "these are all the domains").
+Napi::Value Connection::ListDomainsWithXml(const Napi::CallbackInfo& info) {
+  unsigned int xmlFlags = FlagsArg(info, 0);
+  return Call<std::vector<DomainWithXml>>(
+      info.Env(), "vnfm-libvirt-domains-with-xml",
+      [xmlFlags](virConnectPtr conn, std::vector<DomainWithXml>& out, LibvirtFailure& failure) {
+        virDomainStatsRecordPtr* records = nullptr;
+        int count = virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_STATE, &records, 0);
+        if (count < 0) {
+          failure = CaptureLastError("cannot get domain stats");
+          return false;
+        }
+        virDomainPtr* transient = nullptr;
+        int transientCount = virConnectListAllDomains(conn, &transient, VIR_CONNECT_LIST_DOMAINS_TRANSIENT);
+        if (transientCount < 0) {
+          failure = CaptureLastError("cannot list transient domains");
+          virDomainStatsRecordListFree(records);
+          return false;
+        }
+        std::vector<std::string> transientUuids;
+        for (int index = 0; index < transientCount; index++) {
+          char uuid[VIR_UUID_STRING_BUFLEN] = {0};
+          if (virDomainGetUUIDString(transient[index], uuid) == 0) transientUuids.emplace_back(uuid);
+          virDomainFree(transient[index]);
+        }
+        free(transient);
+        bool ok = true;
+        out.reserve(count);
+        for (int index = 0; index < count && ok; index++) {
+          DomainWithXml entry;
+          entry.identity = IdentityOf(records[index]->dom);
+          for (int p = 0; p < records[index]->nparams; p++) {
+            const virTypedParameter& parameter = records[index]->params[p];
+            if (std::string(parameter.field) == "state.state" && parameter.type == VIR_TYPED_PARAM_INT) entry.state = parameter.value.i;
+          }
+          for (const std::string& uuid : transientUuids) {
+            if (uuid == entry.identity.uuid) entry.persistent = false;
+          }
+          char* xml = virDomainGetXMLDesc(records[index]->dom, xmlFlags);
+          if (xml == nullptr) {
+            virErrorPtr last = virGetLastError();
+            if (last != nullptr && last->code == VIR_ERR_NO_DOMAIN) continue;
+            failure = CaptureLastError("cannot get the domain XML");
+            ok = false;
+            break;
+          }
+          entry.xml = xml;
+          free(xml);
+          out.push_back(std::move(entry));
+        }
+        virDomainStatsRecordListFree(records);
+        return ok;
+      },
+      [](Napi::Env env, std::vector<DomainWithXml>& entries) -> Napi::Value {
+        Napi::Array array = Napi::Array::New(env, entries.size());
+        for (size_t index = 0; index < entries.size(); index++) {
+          Napi::Object record = IdentityToJs(env, entries[index].identity).As<Napi::Object>();
+          record.Set("state", Napi::Number::New(env, entries[index].state));
+          record.Set("persistent", Napi::Boolean::New(env, entries[index].persistent));
+          record.Set("xml", Napi::String::New(env, entries[index].xml));
+          array.Set(index, record);
+        }
+        return array;
+      });
+}
+
 Napi::Value Connection::DefineXML(const Napi::CallbackInfo& info) {
   std::string xml = StringArg(info, 0, "xml");
   unsigned int flags = FlagsArg(info, 1);
@@ -162,7 +240,7 @@ Napi::Value Connection::DefineXML(const Napi::CallbackInfo& info) {
           return false;
         }
         out = IdentityOf(domain);
-        virDomainFree(domain);
+        RememberDomainHandle(domain);
         return true;
       },
       IdentityToJs);
@@ -188,9 +266,23 @@ static Napi::Value Lookup(Connection* self, const Napi::CallbackInfo& info, cons
 Napi::Value Connection::LookupByName(const Napi::CallbackInfo& info) { return Lookup(this, info, "vnfm-libvirt-lookup-name", virDomainLookupByName); }
 Napi::Value Connection::LookupByUUID(const Napi::CallbackInfo& info) { return Lookup(this, info, "vnfm-libvirt-lookup-uuid", virDomainLookupByUUIDString); }
 
+// The handle is dropped once undefined (a domain that was running and stays transient is looked
+// up again by its next call), so deleted domains do not pile up in the cache.
 Napi::Value Connection::Undefine(const Napi::CallbackInfo& info) {
   unsigned int flags = FlagsArg(info, 1);
-  return OnDomainVoid(info, "cannot undefine the domain", [flags](virDomainPtr d) { return virDomainUndefineFlags(d, flags); });
+  std::string uuid = StringArg(info, 0, "uuid");
+  return OnDomain<int>(
+      info, "vnfm-libvirt-undefine",
+      [flags, uuid](virDomainPtr domain, int& out, LibvirtFailure& failure) {
+        out = virDomainUndefineFlags(domain, flags);
+        if (out < 0) {
+          failure = CaptureLastError("cannot undefine the domain");
+          return false;
+        }
+        ForgetDomainHandle(uuid);
+        return true;
+      },
+      Undefined);
 }
 Napi::Value Connection::Create(const Napi::CallbackInfo& info) {
   unsigned int flags = FlagsArg(info, 1);

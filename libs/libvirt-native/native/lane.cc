@@ -3,6 +3,7 @@
 #include <system_error>
 #include <thread>
 
+#include "domain_handles.h"
 #include "events.h"
 
 LibvirtFailure ClosedFailure() { return LocalFailure(VIR_ERR_INVALID_CONN, "the connection is closed"); }
@@ -30,6 +31,7 @@ class CloseJob : public LaneJob {
     virConnectPtr conn = lane.TakeForClose(event_ids, close_callback);
     if (conn != nullptr) {
       DeregisterCallbacks(conn, event_ids, close_callback);
+      FreeDomainHandles();
       virConnectClose(conn);
     }
     return false;

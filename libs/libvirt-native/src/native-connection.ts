@@ -127,6 +127,14 @@ export class NativeConnection {
     return this.call('getAllDomainStats', () => this.native.getAllDomainStats(stats, flags));
   }
 
+  /**
+   * Every domain with its state code, persistence and XML (`xmlFlags`, e.g. INACTIVE) in one
+   * call: listed handles, no lookups. Domains gone between the list and their XML are left out.
+   */
+  listDomainsWithXml(xmlFlags = 0): Promise<Array<DomainIdentity & { state: number; persistent: boolean; xml: string }>> {
+    return this.call('listDomainsWithXml', () => this.native.listDomainsWithXml(xmlFlags));
+  }
+
   defineXml(xml: string, flags = 0): Promise<DomainIdentity> {
     return this.call('defineXml', () => this.native.defineXML(xml, flags));
   }

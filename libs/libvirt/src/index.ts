@@ -5,3 +5,5 @@ export * from './libvirt.errors.js';
 export * from './libvirt.port.js';
 export * from './libvirt-client.js';
 export * from './domain-figures.js';
+export * from './composite-libvirt.js';
+export * from './netdev-handback.js';

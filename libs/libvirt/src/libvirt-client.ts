@@ -22,7 +22,7 @@ import {
   LibvirtTimeoutError,
   errorMessage,
 } from './libvirt.errors.js';
-import type { DomainEventHint, LibvirtPort } from './libvirt.port.js';
+import type { AvailableDomains, ConnectionState, DomainEventHint, DomainWithDefinition, LibvirtPort } from './libvirt.port.js';
 
 export interface LibvirtClientOptions {
   uri: string;
@@ -138,14 +138,21 @@ export class LibvirtClient implements LibvirtPort {
     });
   }
 
-  /** Every domain with its state, in two calls whatever their number. */
+  /**
+   * Every domain with its state, in two calls whatever their number; on drivers without bulk
+   * stats (LXC), one list and a state call per domain.
+   */
   async listDomains(): Promise<ObservedDomain[]> {
     return this.withConnection('listDomains', async (connection) => {
       const [stats, transient] = await Promise.all([
-        connection.getAllDomainStats(virDomainStatsTypes.VIR_DOMAIN_STATS_STATE, 0),
+        connection.getAllDomainStats(virDomainStatsTypes.VIR_DOMAIN_STATS_STATE, 0).catch((error: unknown) => {
+          if (isCode(error, virErrorNumber.VIR_ERR_NO_SUPPORT)) return null;
+          throw error;
+        }),
         connection.listAllDomains(virConnectListAllDomainsFlags.VIR_CONNECT_LIST_DOMAINS_TRANSIENT),
       ]);
       const transientIds = new Set(transient.map((domain) => domain.uuid));
+      if (stats === null) return this.listDomainsOneByOne(connection, transientIds);
       return stats.map((record) => ({
         name: record.name,
         uuid: record.uuid,
@@ -161,6 +168,48 @@ export class LibvirtClient implements LibvirtPort {
     return this.withConnection('domainFigures', async (connection) =>
       (await connection.getAllDomainStats(FIGURE_STATS, virConnectGetAllDomainStatsFlags.VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT)).map(figuresOf),
     );
+  }
+
+  async listAvailableDomains(): Promise<AvailableDomains> {
+    return { domains: await this.listDomainsWithDefinitions(), complete: true };
+  }
+
+  connectionStates(): ConnectionState[] {
+    return [{ uri: this.uri, kind: 'vm', connected: this.isConnected() }];
+  }
+
+  /**
+   * Every domain with its state and inactive definition, in one binding call (2 + N RPCs, no
+   * lookups); on a driver without bulk domain stats (LXC), the list and then each definition.
+   */
+  async listDomainsWithDefinitions(): Promise<DomainWithDefinition[]> {
+    const listed = await this.withConnection('listDomainsWithDefinitions', async (connection) => {
+      const domains = await connection.listDomainsWithXml(virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE).catch((error: unknown) => {
+        if (isCode(error, virErrorNumber.VIR_ERR_NO_SUPPORT)) return null;
+        throw error;
+      });
+      if (domains === null) return null;
+      return domains.map((domain) => ({
+        name: domain.name,
+        uuid: domain.uuid,
+        id: domain.id,
+        state: domainStateFromCode(domain.state),
+        persistent: domain.persistent,
+        inactiveXml: domain.xml,
+      }));
+    });
+    if (listed !== null) return listed;
+    const definitions = await Promise.all(
+      (await this.listDomains()).map(async (domain) => {
+        try {
+          return { ...domain, inactiveXml: await this.getDomainXml(domain.uuid, { inactive: true }) };
+        } catch (error) {
+          if (error instanceof DomainNotFoundError) return null;
+          throw error;
+        }
+      }),
+    );
+    return definitions.filter((domain): domain is DomainWithDefinition => domain !== null);
   }
 
   async defineDomain(xml: string): Promise<ObservedDomain> {
@@ -229,6 +278,23 @@ export class LibvirtClient implements LibvirtPort {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  private async listDomainsOneByOne(connection: NativeConnection, transientIds: ReadonlySet<string>): Promise<ObservedDomain[]> {
+    const identities = await connection.listAllDomains(0);
+    const observed = await Promise.all(
+      identities.map(async (identity): Promise<ObservedDomain | null> => {
+        try {
+          const state = await connection.getState(identity.uuid);
+          return { name: identity.name, uuid: identity.uuid, id: identity.id, state: domainStateFromCode(state.state), persistent: !transientIds.has(identity.uuid) };
+        } catch (error) {
+          // Gone between the list and the question: not there.
+          if (isCode(error, virErrorNumber.VIR_ERR_NO_DOMAIN)) return null;
+          throw error;
+        }
+      }),
+    );
+    return observed.filter((domain): domain is ObservedDomain => domain !== null);
+  }
 
   private async observe(connection: NativeConnection, identity: DomainIdentity): Promise<ObservedDomain> {
     const [state, persistent] = await Promise.all([connection.getState(identity.uuid), connection.isPersistent(identity.uuid)]);
@@ -328,7 +394,7 @@ export class LibvirtClient implements LibvirtPort {
 
   private dispatch(event: DomainEvent): void {
     const what = event.kind === 'lifecycle' ? event.type : event.kind;
-    for (const listener of this.eventListeners) listener({ name: event.name, uuid: event.uuid, what });
+    for (const listener of this.eventListeners) listener({ name: event.name, uuid: event.uuid, what, id: event.id });
   }
 
   private scheduleReconnect(): void {

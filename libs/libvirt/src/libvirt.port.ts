@@ -6,14 +6,23 @@ export interface LibvirtPort {
   readonly uri: string;
   /** Whether the driver keeps <qemu:commandline> in a definition (libvirt's test driver drops it). */
   readonly keepsQemuCommandline: boolean;
+  /** Whether libvirt can be worked with: at least one connection is up. */
   isConnected(): boolean;
-  /** null when no domain has that name (decided on a live connection). */
-  lookupDomain(name: string): Promise<ObservedDomain | null>;
+  /**
+   * null when no domain has that name (decided on a live connection). `where`: the kind of
+   * domain looked for (`vm`, `container`); then only that kind's connection has to answer.
+   */
+  lookupDomain(name: string, where?: DomainKind): Promise<ObservedDomain | null>;
   /** The same by UUID: a VNF's own domain whatever it is called now. */
-  lookupDomainByUuid(uuid: string): Promise<ObservedDomain | null>;
+  lookupDomainByUuid(uuid: string, where?: DomainKind): Promise<ObservedDomain | null>;
+  /** Every domain; fails unless every connection answered (never a partial list as "all"). */
   listDomains(): Promise<ObservedDomain[]>;
   /** CPU, memory, NIC and disk counters of every domain, from one virConnectGetAllDomainStats call. */
   domainFigures(): Promise<DomainFigures[]>;
+  /** The domains, each with its inactive definition, of every connection that answered; `complete` when that was all of them (what a full pass reads). */
+  listAvailableDomains(): Promise<AvailableDomains>;
+  /** Each libvirt connection and whether it is up (for /readyz and /metrics). */
+  connectionStates(): ConnectionState[];
   /** Defines (or redefines) a persistent domain. */
   defineDomain(xml: string): Promise<ObservedDomain>;
   // Every action after a decision names the domain by UUID, never by name: a foreign domain
@@ -39,12 +48,35 @@ export interface LibvirtPort {
   onDomainEvent(listener: (event: DomainEventHint) => void): () => void;
 }
 
+/** What a libvirt connection serves: QEMU/KVM guests (or the test driver's), or LXC containers. */
+export type DomainKind = 'vm' | 'container';
+
+/** A domain as listed, with its inactive (persistent) XML. */
+export interface DomainWithDefinition extends ObservedDomain {
+  inactiveXml: string;
+}
+
+export interface AvailableDomains {
+  domains: DomainWithDefinition[];
+  /** Every connection answered. */
+  complete: boolean;
+}
+
+export interface ConnectionState {
+  uri: string;
+  /** What the connection serves: `vm` or `container` domains. */
+  kind: string;
+  connected: boolean;
+}
+
 /** What changed, as far as vnfm needs to know: which domain, and a word for what happened. */
 export interface DomainEventHint {
   name: string;
   uuid: string;
   /** `started`, `stopped`, `defined`, `undefined`, `suspended`, `resumed`, `crashed`, `reboot`, `device-removed`, ... */
   what: string;
+  /** libvirt's runtime id when the event was sent (null: not running). */
+  id?: number | null;
 }
 
 export const LIBVIRT_PORT = Symbol('LIBVIRT_PORT');

@@ -10,3 +10,5 @@ export * from './runtime/observer.js';
 export * from './runtime/reconciler.js';
 export * from './runtime/status.js';
 export * from './runtime/parse-cache.js';
+export * from './runtime/domain-status-view.js';
+export * from './runtime/own-events.js';

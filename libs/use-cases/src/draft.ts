@@ -3,7 +3,7 @@ import { hostProblems, type HostFacts } from '../../designer/src/index.js';
 import { DeviceResolutionError, deviceSlotsOf, resolveDevices, type Allocation, type DeviceAllowList } from '../../host-devices/src/index.js';
 import type { DeviceState } from '../../inventory/src/index.js';
 import { desiredXml } from '../../reconciler/src/index.js';
-import { normalizeSpec, specHash, type VnfRequest, type VnfSpec } from '../../vnf/src/index.js';
+import { normalizeSpec, specHash, type TakenMacs, type VnfRequest, type VnfSpec } from '../../vnf/src/index.js';
 
 /**
  * The one pure path from a validated request to what vnfm would store and define: normalise,
@@ -26,7 +26,7 @@ export interface SpecDraft {
 export function draftSpec(
   id: string,
   request: VnfRequest,
-  takenMacs: ReadonlySet<string>,
+  takenMacs: TakenMacs,
   host: HostFacts,
   previous?: VnfSpec,
   random?: (max: number) => number,

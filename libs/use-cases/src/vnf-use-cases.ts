@@ -3,7 +3,7 @@ import { VnfmError, messageOf } from '../../core/src/index.js';
 import type { HostFacts } from '../../designer/src/index.js';
 import type { Allocation, DeviceAllowList } from '../../host-devices/src/index.js';
 import { refuseDisallowedResources, type HostResourcePort } from '../../host-resources/src/index.js';
-import { keyReused, type DeviceClaim, type IdempotencyClaim, type IdempotencyKeys, type NewVnf, type VnfChanges, type VnfEventRepository, type VnfRecord, type VnfRepository } from '../../inventory/src/index.js';
+import { keyReused, type DeviceClaim, type IdempotencyClaim, type IdempotencyKeys, type NewVnf, type VnfChanges, type VnfEventRepository, type VnfPhase, type VnfRecord, type VnfRepository } from '../../inventory/src/index.js';
 import { LibvirtError, type LibvirtPort, type ObservedDomain } from '../../libvirt/src/index.js';
 import { allocatedDevices, desiredXml, type Failpoints, type ReconcileOutcome, type Reconciler } from '../../reconciler/src/index.js';
 import { canonicalJson, makeVnfSpecSchema, validateBody, type VnfRequest, type VnfSpec } from '../../vnf/src/index.js';
@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { draftDomain, draftSpec, type DraftContext, type SpecDraft } from './draft.js';
 import { requireMatch, type IfMatch } from './etag.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { vnfView, type VnfView } from './vnf-view.js';
 
 /** What `POST /vnfs?dryRun=true` answers: what would be stored, defined and claimed. */
@@ -26,6 +27,22 @@ export type LabelSelector = [key: string, value: string | undefined];
 
 /** A create's answer: the VNF, and whether it is the first answer replayed for a retried key. */
 export type Created = { created: VnfView; replayed: boolean };
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+/** `GET /vnfs`: the page after `cursor` (opaque, from the last page's `nextCursor`), `limit` long. */
+export interface VnfListQuery {
+  limit?: number;
+  cursor?: string;
+  phase?: VnfPhase;
+  labels?: readonly LabelSelector[];
+}
+
+export interface VnfPage {
+  items: VnfView[];
+  nextCursor: string | null;
+}
 
 /**
  * The VNF use cases behind the HTTP API. Each write stores its intent durably first (a refused
@@ -96,7 +113,7 @@ export class VnfUseCases {
     return this.locks.run(name, async () => {
       const existing = this.vnfs.findByName(name);
       requireMatch(options.ifMatch, existing, `VNF '${name}'`);
-      if (options.dryRun) return { dryRun: existing ? this.previewReplace(existing, request) : this.preview(await this.draftNew(request), 1) };
+      if (options.dryRun) return { dryRun: existing ? await this.previewReplace(existing, request) : this.preview(await this.draftNew(request), 1) };
       if (!existing) return { created: await this.insertAndApply(await this.draftNew(request)) };
       if (existing.pendingOperation === 'delete') throw new VnfmError('vnf-deleting', `VNF '${name}' is being deleted`, { field: 'name' });
       return { replaced: await this.replace(existing, request) };
@@ -110,10 +127,14 @@ export class VnfUseCases {
   }
 
   /** A replace's dry run: the same checks and draft as `replace`, the generation it would get. */
-  private previewReplace(existing: VnfRecord, request: VnfRequest): DryRunResult {
-    const macOwners = this.vnfs.macOwners(existing.id);
-    refuseTakenMacs(request, macOwners);
-    const draft = draftSpec(existing.id, request, new Set(macOwners.keys()), this.context.host, existing.spec ?? undefined);
+  private async previewReplace(existing: VnfRecord, request: VnfRequest): Promise<DryRunResult> {
+    if (existing.spec && (existing.spec.kind ?? 'vm') !== request.kind) {
+      throw VnfmError.invalid([{ field: 'kind', reason: `must stay '${existing.spec.kind ?? 'vm'}': a VNF cannot change between VM and container (delete it and create it again)` }]);
+    }
+    const taken = this.takenMacs(existing.id);
+    refuseTakenMacs(request, taken);
+    const draft = draftSpec(existing.id, request, taken, this.context.host, existing.spec ?? undefined);
+    await refuseDisallowedResources(this.hostResources, draft.spec);
     const same = existing.spec !== null && canonicalJson(draft.spec) === canonicalJson(existing.spec);
     return this.preview(draft, same ? existing.generation : existing.generation + 1);
   }
@@ -124,7 +145,8 @@ export class VnfUseCases {
       return { vnf: newVnf(draft, domain.specHash), allocations: domain.allocations };
     }, idempotency);
     this.failpoints.hit('after-commit');
-    const outcome = await this.reconcileAcknowledged(vnf.id);
+    // draftNew has just made sure libvirt has no domain of that name, and the UUID is new.
+    const outcome = await this.reconcileAcknowledged(vnf.id, { knownAbsent: true });
     if (outcome?.result === 'rejected') {
       await this.vnfs.delete(vnf.id);
       if (idempotency) await this.idempotency.forget(idempotency.key);
@@ -134,10 +156,13 @@ export class VnfUseCases {
   }
 
   private async replace(existing: VnfRecord, request: VnfRequest): Promise<VnfView> {
-    const macOwners = this.vnfs.macOwners(existing.id);
-    refuseTakenMacs(request, macOwners);
+    if (existing.spec && (existing.spec.kind ?? 'vm') !== request.kind) {
+      throw VnfmError.invalid([{ field: 'kind', reason: `must stay '${existing.spec.kind ?? 'vm'}': a VNF cannot change between VM and container (delete it and create it again)` }]);
+    }
+    const taken = this.takenMacs(existing.id);
+    refuseTakenMacs(request, taken);
     // A damaged stored spec can be replaced: that is how an operator repairs it.
-    const draft = draftSpec(existing.id, request, new Set(macOwners.keys()), this.context.host, existing.spec ?? undefined);
+    const draft = draftSpec(existing.id, request, taken, this.context.host, existing.spec ?? undefined);
     await refuseDisallowedResources(this.hostResources, draft.spec);
     const generation = existing.generation + 1;
     const { changed } = await this.vnfs.replaceClaiming(existing.id, (state) => {
@@ -170,29 +195,38 @@ export class VnfUseCases {
   /** Every check a create makes before the write itself (host resources included); writes nothing. */
   private async draftNew(request: VnfRequest): Promise<SpecDraft> {
     if (this.vnfs.findByName(request.name)) throw nameTaken(request.name);
-    const macOwners = this.vnfs.macOwners();
-    refuseTakenMacs(request, macOwners);
+    const taken = this.takenMacs();
+    refuseTakenMacs(request, taken);
     await this.refuseForeignDomain(request.name);
-    const draft = draftSpec(randomUUID(), request, new Set(macOwners.keys()), this.context.host);
+    const draft = draftSpec(randomUUID(), request, taken, this.context.host);
     await refuseDisallowedResources(this.hostResources, draft.spec);
     return draft;
+  }
+
+  /** The MACs other VNFs use, asked of the store one MAC at a time (indexed), never read whole. */
+  private takenMacs(exceptId?: string): MacOwners {
+    return { owner: (mac) => this.vnfs.macOwner(mac, exceptId), has: (mac) => this.vnfs.macOwner(mac, exceptId) !== null };
   }
 
   /**
    * The write is committed: reconcile it now and wait. A reconcile that cannot run (libvirt or
    * the database away) does not undo the acknowledged write: the reconciler gets to it later.
    */
-  private async reconcileAcknowledged(id: string): Promise<ReconcileOutcome | null> {
-    return this.reconciler.reconcileNow(id).catch(() => null);
+  private async reconcileAcknowledged(id: string, options: { knownAbsent?: boolean } = {}): Promise<ReconcileOutcome | null> {
+    return this.reconciler.reconcileNow(id, options).catch(() => null);
   }
 
-  list(labels: readonly LabelSelector[] = []): Promise<VnfView[]> {
-    const rows = this.vnfs.list().filter((vnf) => VnfUseCases.matches(vnf, labels));
-    const claimsByVnf = new Map<string, DeviceClaim[]>();
-    for (const claim of this.vnfs.allClaims()) claimsByVnf.set(claim.vnfId, [...(claimsByVnf.get(claim.vnfId) ?? []), claim]);
-    return this.observeAll().then((observed) =>
-      rows.map((vnf) => vnfView(vnf, observed === 'unknown' ? 'unknown' : (observed.get(vnf.id) ?? observed.get(vnf.name) ?? null), claimsByVnf.get(vnf.id) ?? [])),
-    );
+  /**
+   * One page of VNFs by name, after the cursor's name; filtered by phase and labels (every
+   * selector must match). `nextCursor` is null on the last page. Domains as vnfm last knew them.
+   */
+  async list(query: VnfListQuery = {}): Promise<VnfPage> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = this.vnfs.page({ afterName: query.cursor === undefined ? undefined : decodeCursor(query.cursor), limit: limit + 1, phase: query.phase, labels: query.labels ?? [] });
+    const page = rows.slice(0, limit);
+    const claims = this.vnfs.claimsOfMany(page.map((vnf) => vnf.id));
+    const items = await Promise.all(page.map(async (vnf) => vnfView(vnf, await this.observeVnf(vnf), claims.get(vnf.id) ?? [])));
+    return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.name) : null };
   }
 
   get(name: string): Promise<VnfView> {
@@ -282,10 +316,14 @@ export class VnfUseCases {
     return vnfView(vnf, await this.observeVnf(vnf), this.vnfs.claimsOf(vnf.id));
   }
 
-  /** The VNF's own domain by UUID, whatever it is called now. */
+  /**
+   * The VNF's own domain by UUID, whatever it is called now, as vnfm last knew it (passes,
+   * events, its own actions); libvirt is asked only when that is not known.
+   */
   private async observeVnf(vnf: VnfRecord): Promise<ObservedDomain | null | 'unknown'> {
+    if (!this.libvirt.isConnected()) return 'unknown';
     try {
-      return await this.libvirt.lookupDomainByUuid(vnf.id);
+      return await this.reconciler.domainOf(vnf.id, vnf.spec?.kind);
     } catch (error) {
       if (error instanceof LibvirtError) return 'unknown';
       throw error;
@@ -315,17 +353,6 @@ export class VnfUseCases {
     }
   }
 
-  private async observeAll(): Promise<Map<string, ObservedDomain> | 'unknown'> {
-    try {
-      const domains = await this.libvirt.listDomains();
-      // By UUID first (a VNF's own domain, whatever it is called now), then by name.
-      return new Map([...domains.map((domain) => [domain.name, domain] as const), ...domains.map((domain) => [domain.uuid, domain] as const)]);
-    } catch (error) {
-      if (error instanceof LibvirtError) return 'unknown';
-      throw error;
-    }
-  }
-
   /** A domain of that name that vnfm does not own must never be overwritten by a define. */
   private async refuseForeignDomain(name: string): Promise<void> {
     const observed = await this.observe(name);
@@ -335,10 +362,16 @@ export class VnfUseCases {
   }
 }
 
-function refuseTakenMacs(request: VnfRequest, macOwners: ReadonlyMap<string, string>): void {
+interface MacOwners {
+  has(mac: string): boolean;
+  owner(mac: string): string | null;
+}
+
+function refuseTakenMacs(request: VnfRequest, macOwners: MacOwners): void {
   request.interfaces.forEach((nic, index) => {
-    const owner = nic.mac ? macOwners.get(nic.mac) : undefined;
-    if (owner) throw new VnfmError('mac-in-use', `interfaces[${index}].mac ${nic.mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
+    const mac = 'mac' in nic ? nic.mac : undefined;
+    const owner = mac ? macOwners.owner(mac) : null;
+    if (owner) throw new VnfmError('mac-in-use', `interfaces[${index}].mac ${mac} is used by VNF '${owner}'`, { field: `interfaces[${index}].mac` });
   });
 }
 

@@ -26,6 +26,8 @@ export function vnfView(vnf: VnfRecord, observed: ObservedDomain | null | 'unkno
   return {
     id: vnf.id,
     name: vnf.name,
+    /** `vm` or `container` (null while the stored spec cannot be read). */
+    kind: vnf.spec ? (vnf.spec.kind ?? 'vm') : null,
     spec: vnf.spec,
     status: {
       phase: vnf.specProblem && vnf.pendingOperation !== 'delete' ? 'Failed' : vnf.phase,

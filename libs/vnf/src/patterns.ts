@@ -84,3 +84,16 @@ export function xmlTextProblem(value: string, options: XmlTextOptions = {}): str
 export function isXmlText(value: string, options: XmlTextOptions = {}): boolean {
   return xmlTextProblem(value, options) === undefined;
 }
+
+/**
+ * One argument of a container's init: printable text on one line, at most 4096 characters, not
+ * starting or ending with white space (libvirt's XML would not keep it).
+ */
+export const INIT_ARG = /^([^\p{Cc}\p{Cs}\u2028\u2029\s]([^\p{Cc}\p{Cs}\u2028\u2029]{0,4094}[^\p{Cc}\p{Cs}\u2028\u2029\s])?)?$/u;
+/** An environment variable name for a container's init: a C identifier. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/**
+ * An environment variable value: as an init argument, without `&`, `<` and `>`: libvirt 9.0
+ * writes <initenv> text unescaped, so its own XML of such a value would not parse.
+ */
+export const ENV_VALUE = /^([^\p{Cc}\p{Cs}\u2028\u2029\s&<>]([^\p{Cc}\p{Cs}\u2028\u2029&<>]{0,4094}[^\p{Cc}\p{Cs}\u2028\u2029\s&<>])?)?$/u;

@@ -4,6 +4,9 @@ import {
   CPUSET,
   DPRC_NAME,
   DT_COMPATIBLE,
+  ENV_NAME,
+  ENV_VALUE,
+  INIT_ARG,
   FSL_MC_OBJECT_TYPE,
   HUGEPAGE_SIZES_KIB,
   KERNEL_CMDLINE,
@@ -138,9 +141,51 @@ const sriovVfInterface = z
   })
   .superRefine((nic, ctx) => addressOrSelect(nic, ctx));
 
-export const interfaceSpecSchema = z.discriminatedUnion('type', [userInterface, networkInterface, bridgeInterface, directInterface, vhostUserInterface, sriovVfInterface], {
+/** A host NIC moved into a container's network namespace (containers only), claimed like a device. */
+const netdevInterface = z.strictObject({
+  type: z.literal('netdev'),
+  device: xmlString().regex(LINUX_IFNAME, 'must be a Linux interface name (at most 15 of: letters, digits, _ . -)'),
+});
+
+export const interfaceSpecSchema = z.discriminatedUnion('type', [userInterface, networkInterface, bridgeInterface, directInterface, vhostUserInterface, sriovVfInterface, netdevInterface], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'type must be one of: user, network, bridge, direct, vhostuser, sriov-vf' : undefined,
+    issue.code === 'invalid_union' ? 'type must be one of: user, network, bridge, direct, vhostuser, sriov-vf, netdev' : undefined,
+});
+
+/** A host directory bind-mounted into a container. */
+const containerMount = z.strictObject({
+  source: absolutePath,
+  target: absolutePath,
+  readonly: z.boolean().default(false),
+});
+
+/** What a container VNF runs: its init's argv and environment, its root and its mounts. */
+const containerSpec = z.strictObject({
+  /** argv of the container's init; argv[0] is an absolute path inside the container's root. */
+  init: z
+    .array(xmlString().regex(INIT_ARG, 'must be printable text on one line, at most 4096 characters, without leading or trailing white space'))
+    .min(1, 'must name the init program')
+    .max(64)
+    .superRefine((argv, ctx) => {
+      const program = argv[0];
+      if (program !== undefined && !(ABSOLUTE_PATH.test(program) && !program.split('/').some((segment) => segment === '.' || segment === '..'))) {
+        ctx.addIssue({ code: 'custom', path: [0], message: 'must be an absolute normalised path (no .., no //, no trailing /)' });
+      }
+    }),
+  env: z
+    .record(xmlString(), xmlString())
+    .superRefine((entries, ctx) => {
+      const keys = Object.keys(entries);
+      if (keys.length > 64) ctx.addIssue({ code: 'custom', message: 'at most 64 variables' });
+      for (const key of keys) {
+        if (!ENV_NAME.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'variable names are letters, digits and _, not starting with a digit, at most 128 characters' });
+        else if (!ENV_VALUE.test(entries[key]!)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be printable text on one line, at most 4096 characters, without & < > and without leading or trailing white space' });
+      }
+    })
+    .default({}),
+  /** The container's root directory; absent: the host's / read-only. */
+  rootfs: absolutePath.optional(),
+  mounts: z.array(containerMount).max(16).default([]),
 });
 
 const diskSpec = z.strictObject({
@@ -194,6 +239,53 @@ export const hostDeviceSpecSchema = z.discriminatedUnion('type', [vfioPciDevice,
 export interface SpecSchemaOptions {
   /** The guest architecture when the request names none: the host's. */
   defaultArch: GuestArch;
+  /**
+   * A stored spec (a normalised request): a container's spec carries the defaults vnfm wrote
+   * itself (its arch, empty disks and hostDevices), which a request may not name.
+   */
+  normalised?: boolean;
+}
+
+/** Fields only a VM has: named in a container request, each is refused (400) by name. */
+export const VM_ONLY_FIELDS = ['hostDevices', 'disks', 'boot', 'hugepages', 'machine', 'arch', 'numaNode'] as const;
+/** Interface types a container can have (veth into a bridge, macvlan, a host NIC moved in). */
+export const CONTAINER_INTERFACE_TYPES: ReadonlySet<string> = new Set(['bridge', 'direct', 'netdev']);
+
+/**
+ * The rules between `kind` and the rest, on the body as sent (before defaults fill in VM
+ * fields): a container names no VM-only field, a VM no container field.
+ */
+function kindRules(raw: unknown, ctx: z.RefinementCtx, options: SpecSchemaOptions): void {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
+  const body = raw as Record<string, unknown>;
+  const interfaces = Array.isArray(body.interfaces) ? (body.interfaces as unknown[]) : [];
+  const nicType = (nic: unknown): unknown => (nic !== null && typeof nic === 'object' ? (nic as Record<string, unknown>).type : undefined);
+  if (body.kind !== 'container') {
+    if (body.container !== undefined) ctx.addIssue({ code: 'custom', path: ['container'], message: 'is for kind "container" only' });
+    interfaces.forEach((nic, index) => {
+      if (nicType(nic) === 'netdev') ctx.addIssue({ code: 'custom', path: ['interfaces', index, 'type'], message: 'netdev interfaces are for containers (kind "container"); a VM gets a NIC as a vfio-pci host device or an sriov-vf' });
+    });
+    return;
+  }
+  if (body.container === undefined) ctx.addIssue({ code: 'custom', path: ['container'], message: 'is required for kind "container" (at least its init)' });
+  for (const field of VM_ONLY_FIELDS) {
+    if (body[field] === undefined) continue;
+    const writtenByVnfm = options.normalised === true && (field === 'arch' || ((field === 'disks' || field === 'hostDevices') && Array.isArray(body[field]) && (body[field] as unknown[]).length === 0));
+    if (!writtenByVnfm) ctx.addIssue({ code: 'custom', path: [field], message: 'is for VMs only; not allowed for kind "container"' });
+  }
+  const cpu = body.cpu !== null && typeof body.cpu === 'object' ? (body.cpu as Record<string, unknown>) : {};
+  for (const field of ['mode', 'emulatorPin']) {
+    if (cpu[field] !== undefined) ctx.addIssue({ code: 'custom', path: ['cpu', field], message: 'is for VMs only; a container gets cpu.vcpuPins as its cpuset' });
+  }
+  interfaces.forEach((nic, index) => {
+    const type = nicType(nic);
+    if (typeof type === 'string' && !CONTAINER_INTERFACE_TYPES.has(type)) {
+      ctx.addIssue({ code: 'custom', path: ['interfaces', index, 'type'], message: `${type} interfaces are for VMs only; a container's are bridge, direct or netdev` });
+    }
+    if (nic !== null && typeof nic === 'object' && (nic as Record<string, unknown>).queues !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['interfaces', index, 'queues'], message: 'is for VMs only (virtio multiqueue)' });
+    }
+  });
 }
 
 export type GuestArch = 'aarch64' | 'x86_64';
@@ -202,11 +294,21 @@ export const DEFAULT_MACHINE: Record<GuestArch, string> = { aarch64: 'virt', x86
 
 export function makeVnfSpecSchema(options: SpecSchemaOptions) {
   return z
+    .unknown()
+    .superRefine((raw, ctx) => kindRules(raw, ctx, options))
+    .pipe(makeSpecObjectSchema(options));
+}
+
+function makeSpecObjectSchema(options: SpecSchemaOptions) {
+  return z
   .strictObject({
     name: xmlString().regex(VNF_NAME, 'must match ^[a-z][a-z0-9-]{0,62}$ (lower-case letters, digits, dashes)'),
     description: xmlString().trim().min(1, 'must not be empty').max(1024).regex(SINGLE_LINE_TEXT, 'must be one line without control characters').optional(),
     vcpus: z.number().int().min(1).max(256),
     memoryMiB: z.number().int().min(64).max(1_048_576),
+    /** `vm` (default): a KVM/QEMU guest; `container`: a Linux container on libvirt's LXC driver. */
+    kind: z.enum(['vm', 'container']).default('vm'),
+    container: containerSpec.optional(),
     arch: z.enum(['aarch64', 'x86_64']).default(options.defaultArch),
     machine: xmlString().max(32).optional(),
     powerState: z.enum(['running', 'stopped']).default('running'),
@@ -256,6 +358,14 @@ export function makeVnfSpecSchema(options: SpecSchemaOptions) {
       ctx,
     );
     reportDuplicates(
+      spec.interfaces.map((nic, index) => ({ key: nic.type === 'netdev' ? `netdev:${nic.device}` : undefined, path: ['interfaces', index, 'device'] })),
+      ctx,
+    );
+    reportDuplicates(
+      (spec.container?.mounts ?? []).map((mount, index) => ({ key: `target:${mount.target}`, path: ['container', 'mounts', index, 'target'] })),
+      ctx,
+    );
+    reportDuplicates(
       spec.disks.map((disk, index) => ({ key: `disk:${disk.path}`, path: ['disks', index, 'path'] })),
       ctx,
     );
@@ -263,7 +373,7 @@ export function makeVnfSpecSchema(options: SpecSchemaOptions) {
       spec.interfaces.map((nic, index) => ({ key: nic.type === 'vhostuser' ? `socket:${nic.socket}` : undefined, path: ['interfaces', index, 'socket'] })),
       ctx,
     );
-    const macs = spec.interfaces.flatMap((nic, index) => (nic.mac ? [[nic.mac, index] as const] : []));
+    const macs = spec.interfaces.flatMap((nic, index) => ('mac' in nic && nic.mac ? [[nic.mac, index] as const] : []));
     const seen = new Map<string, number>();
     for (const [address, index] of macs) {
       if (seen.has(address)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeVnfSpecSchema } from './vnf-spec.schema.js';
-import { allocateMac, canonicalJson, normalizeSpec, specHash } from './vnf-spec.js';
+import { allocateMac, canonicalJson, macOf, normalizeSpec, specHash } from './vnf-spec.js';
 
 const schema = makeVnfSpecSchema({ defaultArch: 'x86_64' });
 const valid = { name: 'fw-1', vcpus: 2, memoryMiB: 2048 };
@@ -123,8 +123,8 @@ describe('spec normalisation', () => {
     const request = schema.parse({ ...valid, arch: 'aarch64', interfaces: [{ type: 'user' }, { type: 'user', mac: '52:54:00:AA:BB:CC' }, { type: 'network', network: 'default' }] });
     const spec = normalizeSpec(request, new Set());
     expect(spec.machine).toBe('virt');
-    expect(spec.interfaces[1]?.mac).toBe('52:54:00:aa:bb:cc');
-    const macs = spec.interfaces.map((nic) => nic.mac);
+    expect(macOf(spec.interfaces[1]!)).toBe('52:54:00:aa:bb:cc');
+    const macs = spec.interfaces.map((nic) => macOf(nic));
     expect(new Set(macs).size).toBe(3);
     for (const mac of macs) expect(mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
   });

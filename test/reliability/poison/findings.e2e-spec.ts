@@ -101,7 +101,7 @@ describe('fault-campaign findings: XML 1.0 text, reserved keys, query parameters
 
     const routes: Array<[method: 'get' | 'post' | 'put' | 'delete', path: (name: string) => string, known: string]> = [
       ['post', () => '/api/v1/vnfs', 'known: dryRun'],
-      ['get', () => '/api/v1/vnfs', 'known: label'],
+      ['get', () => '/api/v1/vnfs', 'known: label, limit, cursor, phase'],
       ['put', (n) => `/api/v1/vnfs/${n}`, 'known: dryRun'],
       ['get', (n) => `/api/v1/vnfs/${n}`, 'this route takes none'],
       ['delete', (n) => `/api/v1/vnfs/${n}`, 'this route takes none'],
@@ -139,8 +139,8 @@ describe('fault-campaign findings: XML 1.0 text, reserved keys, query parameters
 
     it('names are case-sensitive and read as sent', async () => {
       expectInvalid(await t.http.get(`/api/v1/vnfs/${name}/domain.xml?Live=true`), [{ field: 'Live', reason: 'unknown query parameter (known: live)' }]);
-      expectInvalid(await t.http.get('/api/v1/vnfs?label[]=a'), [{ field: 'label[]', reason: 'unknown query parameter (known: label)' }]);
-      expectInvalid(await t.http.get('/api/v1/vnfs?labels=a'), [{ field: 'labels', reason: 'unknown query parameter (known: label)' }]);
+      expectInvalid(await t.http.get('/api/v1/vnfs?label[]=a'), [{ field: 'label[]', reason: 'unknown query parameter (known: label, limit, cursor, phase)' }]);
+      expectInvalid(await t.http.get('/api/v1/vnfs?labels=a'), [{ field: 'labels', reason: 'unknown query parameter (known: label, limit, cursor, phase)' }]);
       expectInvalid(await t.http.get('/api/v1/host?__proto__=x'), [{ field: '__proto__', reason: 'unknown query parameter (this route takes none)' }]);
     });
 

@@ -25,18 +25,22 @@ export class HealthController {
   }
 
   /**
-   * Ready to act: the database takes writes and libvirtd is connected; if not, which. Public (a
-   * probe has no token), so the reasons (SQLite's text, the libvirt URI) go only to admin tokens.
+   * Ready to act: the database takes writes and every libvirt connection (VMs, containers) is up;
+   * if not, which. Public (a probe has no token), so the reasons (SQLite's text, the libvirt URIs)
+   * go only to admin tokens; anyone sees which kind of connection (`vm`, `container`) is down.
    */
   @Get('readyz')
   readyz(@Req() request: Request) {
     const identity = identityOf(request);
     const admin = identity !== null && grants(identity.scopes, 'admin');
-    const checks = { database: this.db.health.writable, libvirt: this.libvirt.isConnected() };
+    const states = this.libvirt.connectionStates();
+    const down = states.filter((connection) => !connection.connected);
+    const connections = states.map(({ uri, kind, connected }) => (admin ? { uri, kind, connected } : { kind, connected }));
+    const checks = { database: this.db.health.writable, libvirt: down.length === 0, connections };
     if (!checks.database || !checks.libvirt) {
       const reasons = [
         ...(checks.database ? [] : [`database unavailable${admin && this.db.health.reason ? ` (${this.db.health.reason})` : ''}`]),
-        ...(checks.libvirt ? [] : [`libvirt unavailable${admin ? ` (${this.libvirt.uri})` : ''}`]),
+        ...(checks.libvirt ? [] : [`libvirt unavailable${admin ? ` (${down.map((connection) => connection.uri).join(', ')})` : ''}`]),
       ];
       throw new ProblemException({
         type: 'https://vnfm.dev/problems/not-ready',

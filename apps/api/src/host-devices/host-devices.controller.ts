@@ -5,14 +5,14 @@ import { QueryParams, RequestChecks } from '../common/query-params.js';
 import { Access } from '../security/access.js';
 import { HostDeviceInventory } from './host-device-inventory.service.js';
 
-const KINDS: readonly HostDeviceKind[] = ['pci', 'platform', 'fsl-mc'];
+const KINDS: readonly HostDeviceKind[] = ['pci', 'platform', 'fsl-mc', 'netdev'];
 
 @Controller('host-devices')
 @RequestChecks()
 export class HostDevicesController {
   constructor(private readonly inventory: HostDeviceInventory) {}
 
-  /** `?type=pci|platform|fsl-mc`, `?assignable=true|false`. */
+  /** `?type=pci|platform|fsl-mc|netdev`, `?assignable=true|false`. */
   @Get()
   @Access('read')
   @QueryParams('type', 'assignable')

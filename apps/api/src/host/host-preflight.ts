@@ -20,7 +20,39 @@ export interface PreflightInput {
   aarch64Emulator: string;
   /** IOMMU groups of VFIO devices libvirt cannot see (fsl-mc, vfio-platform) that are ready for guests. */
   hiddenVfioGroups: number[];
+  /** The container side, when VNFM_LXC_URI is not off. */
+  lxc?: {
+    uri: string;
+    /** libvirt's LXC controller binary (Debian: libvirt-daemon-driver-lxc). */
+    controllerPath: string;
+    /** The LXC connection is up. */
+    connected: boolean;
+    /**
+     * The local libvirtd's mount namespace still has the cgroup2 `unified` mount of a hybrid
+     * host, where libvirt_lxc cannot start containers (null: not known, e.g. a remote libvirtd).
+     */
+    libvirtdSeesUnifiedCgroup: boolean | null;
+  };
 }
+
+/**
+ * Whether the system libvirtd (its pid in `pidFile`) runs with the cgroup2 `unified` mount of a
+ * hybrid cgroup host in its mount namespace; null when that cannot be read.
+ */
+export function libvirtdSeesUnifiedCgroup(procRoot: string, pidFile = '/run/libvirtd.pid', cgroupRoot = '/sys/fs/cgroup'): boolean | null {
+  try {
+    const pid = readFileSync(pidFile, 'utf8').trim();
+    if (!/^[0-9]+$/.test(pid)) return null;
+    const hasUnified = (mountinfo: string) => mountinfo.split('\n').some((line) => line.split(' ')[4] === '/sys/fs/cgroup/unified');
+    const hostHybrid = hasUnified(readFileSync(join(procRoot, '1', 'mountinfo'), 'utf8')) && existsSync(join(cgroupRoot, 'memory'));
+    return hostHybrid && hasUnified(readFileSync(join(procRoot, pid, 'mountinfo'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Where Debian's libvirt-daemon-driver-lxc puts the per-container controller. */
+export const LIBVIRT_LXC_CONTROLLER = '/usr/lib/libvirt/libvirt_lxc';
 
 function nonEmptyDir(path: string): boolean {
   try {
@@ -63,6 +95,23 @@ export function hostPreflight(input: PreflightInput): PreflightCheck[] {
       `${input.aarch64Emulator} has ${device}`,
       help === null ? `could not run ${input.aarch64Emulator} -device help` : `${input.aarch64Emulator} has no ${device} device${device === 'vfio-fsl-mc' ? ' (only NXP\'s QEMU fork does; set VNFM_EMULATOR_AARCH64)' : ' (removed in QEMU 10.2)'}`,
     );
+  }
+  if (input.lxc) {
+    check('lxc-driver', existsSync(input.lxc.controllerPath), `libvirt's LXC driver is installed (${input.lxc.controllerPath})`, `${input.lxc.controllerPath} is missing: apt-get install libvirt-daemon-driver-lxc, then restart libvirtd (scripts/start-libvirtd.sh)`);
+    check(
+      'lxc-connection',
+      input.lxc.connected,
+      `${input.lxc.uri} answers`,
+      `${input.lxc.uri} does not answer: container VNFs wait (is libvirtd running with the LXC driver? see scripts/setup-host.sh)`,
+    );
+    if (input.lxc.libvirtdSeesUnifiedCgroup !== null) {
+      check(
+        'lxc-cgroup',
+        !input.lxc.libvirtdSeesUnifiedCgroup,
+        'libvirtd runs without the cgroup2 unified mount (containers can start)',
+        'libvirtd sees /sys/fs/cgroup/unified on this hybrid cgroup host: libvirt_lxc cannot start containers; restart it with scripts/start-libvirtd.sh (or run scripts/setup-host.sh)',
+      );
+    }
   }
   let acl: string[] | null = null;
   try {

@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { VNFM_CONFIG, type VnfmConfig } from '../../../../libs/config/src/index.js';
 import { domainTypeFor, type HostFacts } from '../../../../libs/designer/src/index.js';
 import { HostDeviceRepository } from '../../../../libs/inventory/src/index.js';
+import { LIBVIRT_PORT, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
 import { HostDeviceInventory } from '../host-devices/host-device-inventory.service.js';
 import { HOST_FACTS } from './detect-host-facts.js';
-import { deviceHelpOf, hostPreflight } from './host-preflight.js';
+import { LIBVIRT_LXC_CONTROLLER, deviceHelpOf, hostPreflight, libvirtdSeesUnifiedCgroup } from './host-preflight.js';
 
 const DEFAULT_AARCH64_EMULATOR = '/usr/bin/qemu-system-aarch64';
 
@@ -19,6 +20,7 @@ export class HostService implements OnApplicationBootstrap {
     @Inject(HOST_FACTS) private readonly host: HostFacts,
     private readonly devices: HostDeviceRepository,
     private readonly inventory: HostDeviceInventory,
+    @Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -51,12 +53,24 @@ export class HostService implements OnApplicationBootstrap {
       aarch64DeviceHelp: await this.deviceHelp,
       aarch64Emulator: this.aarch64Emulator,
       hiddenVfioGroups,
+      ...(this.config.VNFM_LXC_URI === 'off'
+        ? {}
+        : {
+            lxc: {
+              uri: this.config.VNFM_LXC_URI,
+              controllerPath: LIBVIRT_LXC_CONTROLLER,
+              connected: this.libvirt.connectionStates().some((connection) => connection.kind === 'container' && connection.connected),
+              // Only the local system libvirtd's namespace can be looked at.
+              libvirtdSeesUnifiedCgroup: this.config.VNFM_LXC_URI === 'lxc:///' ? libvirtdSeesUnifiedCgroup('/proc') : null,
+            },
+          }),
     });
     return {
       arch: this.host.arch,
       domainTypes: { aarch64: domainTypeFor('aarch64', this.host), x86_64: domainTypeFor('x86_64', this.host) },
       emulators: { aarch64: this.aarch64Emulator, ...(this.config.VNFM_EMULATOR_X86_64 ? { x86_64: this.config.VNFM_EMULATOR_X86_64 } : {}) },
       libvirtUri: this.config.VNFM_LIBVIRT_URI,
+      lxcUri: this.config.VNFM_LXC_URI,
       sysfsRoot: this.config.VNFM_SYSFS_ROOT,
       checks,
       warnings: checks.filter((check) => !check.ok).map((check) => check.detail),

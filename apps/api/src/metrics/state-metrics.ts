@@ -36,6 +36,7 @@ export class StateMetrics {
   private readonly claims;
   private readonly connected;
   private readonly passes;
+  private readonly runs;
   private readonly passFailures;
   private readonly lastPass;
   private readonly statsUp;
@@ -71,7 +72,9 @@ export class StateMetrics {
     this.failedCommits = m.counter('vnfm_database_failed_commits_total', 'Write batches the database could not commit.');
     this.hostDevices = m.gauge('vnfm_host_devices', 'Inventoried host devices by kind and presence.', ['kind', 'present']);
     this.claims = m.gauge('vnfm_device_claims', 'Host devices held by VNFs.');
-    this.connected = m.gauge('vnfm_libvirt_connected', '1 while the libvirt connection is up.');
+    // By kind only: a URI can name users, hosts and socket paths, and a read token scrapes this.
+    this.connected = m.gauge('vnfm_libvirt_connected', '1 while the libvirt connection is up.', ['kind']);
+    this.runs = m.counter('vnfm_reconcile_runs_total', 'Reconciles of one VNF, whatever triggered them.');
     this.passes = m.counter('vnfm_reconcile_passes_total', 'Full reconcile passes completed.');
     this.passFailures = m.counter('vnfm_reconcile_pass_failures_total', 'Full reconcile passes that could not run (libvirt away, list failed).');
     this.lastPass = m.gauge('vnfm_reconcile_last_pass_seconds', 'Duration of the last completed pass.');
@@ -120,7 +123,8 @@ export class StateMetrics {
       return [{ kind, present }, count];
     }));
     setGauge(this.claims, [[{}, this.vnfs.allClaims().length]]);
-    setGauge(this.connected, [[{}, this.libvirt.isConnected() ? 1 : 0]]);
+    setGauge(this.connected, this.libvirt.connectionStates().map((connection) => [{ kind: connection.kind }, connection.connected ? 1 : 0]));
+    setCounter(this.runs, [[{}, stats.runs]]);
     setCounter(this.passes, [[{}, stats.passes]]);
     setCounter(this.passFailures, [[{}, stats.failedPasses]]);
     setGauge(this.lastPass, stats.lastPassSeconds === null ? [] : [[{}, stats.lastPassSeconds]]);

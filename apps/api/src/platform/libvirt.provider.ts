@@ -1,24 +1,31 @@
 import { Logger, type Provider } from '@nestjs/common';
 import type { VnfmConfig } from '../../../../libs/config/src/index.js';
 import { VNFM_CONFIG } from '../../../../libs/config/src/index.js';
-import { LIBVIRT_PORT, LibvirtClient } from '../../../../libs/libvirt/src/index.js';
+import { CompositeLibvirt, LIBVIRT_PORT, LibvirtClient, NetdevHandback, type CompositeMember } from '../../../../libs/libvirt/src/index.js';
 import { VnfmMetrics } from '../metrics/vnfm-metrics.js';
 
-/** The one long-lived libvirt connection, opened at start-up (a failure there is retried, not fatal). */
+/**
+ * The long-lived libvirt connections, opened at start-up (a failure there is retried, not
+ * fatal): VMs on VNFM_LIBVIRT_URI, containers on VNFM_LXC_URI (unless off), behind one port.
+ */
 export const libvirtProvider: Provider = {
   provide: LIBVIRT_PORT,
   inject: [VNFM_CONFIG, VnfmMetrics],
   useFactory: async (config: VnfmConfig, metrics: VnfmMetrics) => {
     const logger = new Logger('Libvirt');
-    const client = new LibvirtClient({
-      uri: config.VNFM_LIBVIRT_URI,
-      callTimeoutMs: config.VNFM_LIBVIRT_CALL_TIMEOUT_MS,
-      maxInFlight: config.VNFM_LIBVIRT_MAX_INFLIGHT,
-      keepAliveIntervalMs: config.VNFM_LIBVIRT_PROBE_INTERVAL_MS,
-      log: (level, message) => logger[level](message),
-      onCall: (call, seconds, outcome) => metrics.libvirtCallSeconds.observe({ call, outcome }, seconds),
-    });
-    await client.start();
-    return client;
+    const log = (level: 'log' | 'warn' | 'error', message: string) => logger[level](message);
+    const client = (uri: string) =>
+      new LibvirtClient({
+        uri,
+        callTimeoutMs: config.VNFM_LIBVIRT_CALL_TIMEOUT_MS,
+        maxInFlight: config.VNFM_LIBVIRT_MAX_INFLIGHT,
+        keepAliveIntervalMs: config.VNFM_LIBVIRT_PROBE_INTERVAL_MS,
+        log,
+      });
+    const members: CompositeMember[] = [{ kind: 'vm', client: client(config.VNFM_LIBVIRT_URI) }];
+    if (config.VNFM_LXC_URI !== 'off') members.push({ kind: 'container', client: client(config.VNFM_LXC_URI) });
+    const port = new CompositeLibvirt(members, new NetdevHandback({ log }));
+    await port.start();
+    return port;
   },
 };

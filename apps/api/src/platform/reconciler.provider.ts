@@ -3,8 +3,8 @@ import { VNFM_CONFIG, type VnfmConfig } from '../../../../libs/config/src/index.
 import type { HostFacts } from '../../../../libs/designer/src/index.js';
 import { Database, VnfEventRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
 import { HOST_RESOURCES, type HostResourcePort } from '../../../../libs/host-resources/src/index.js';
-import { LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
-import { ActionExecutor, DomainObserver, Failpoints, Reconciler, VnfEventLog } from '../../../../libs/reconciler/src/index.js';
+import { CompositeLibvirt, LIBVIRT_PORT, LibvirtClient, type LibvirtPort } from '../../../../libs/libvirt/src/index.js';
+import { ActionExecutor, DomainObserver, DomainStatusView, Failpoints, OwnEvents, Reconciler, VnfEventLog } from '../../../../libs/reconciler/src/index.js';
 import { HOST_FACTS } from '../host/detect-host-facts.js';
 import { INSTANCE_ID } from './storage.provider.js';
 import { VnfmMetrics } from '../metrics/vnfm-metrics.js';
@@ -38,7 +38,9 @@ export const reconcilerProviders: Provider[] = [
       const eventLogger = new Logger('VnfEvents');
       const events = new VnfEventLog(eventStore, (level, message, fields = {}) => eventLogger[level](fields.vnf === undefined ? message : { msg: message, vnf: fields.vnf }));
       const onAction = (kind: string, outcome: 'ok' | 'error', seconds: number) => metrics.actionSeconds.observe({ kind, outcome }, seconds);
-      return new ManagedReconciler(vnfs, eventStore, db, new DomainObserver(libvirt), new ActionExecutor(libvirt, vnfs, events, failpoints, hostResources, onAction), events, libvirt, {
+      const observer = new DomainObserver(libvirt, new DomainStatusView());
+      const executor = new ActionExecutor(libvirt, vnfs, events, failpoints, hostResources, observer.view, new OwnEvents(), onAction);
+      return new ManagedReconciler(vnfs, eventStore, db, observer, executor, events, libvirt, {
         instanceId,
         host,
         intervalMs: config.VNFM_RECONCILE_INTERVAL_MS,
@@ -48,7 +50,7 @@ export const reconcilerProviders: Provider[] = [
         domainEventHints: config.VNFM_DOMAIN_EVENT_HINTS === 'on',
         log,
         onPass: (seconds, outcome) => metrics.reconcilePassSeconds.observe({ outcome }, seconds),
-      }).withConnectionHook(libvirt instanceof LibvirtClient ? (listener) => libvirt.onConnected(listener) : undefined);
+      }).withConnectionHook(libvirt instanceof LibvirtClient || libvirt instanceof CompositeLibvirt ? (listener) => libvirt.onConnected(listener) : undefined);
     },
   },
 ];

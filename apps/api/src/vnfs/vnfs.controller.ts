@@ -5,10 +5,11 @@ import { VNF_NAME } from '../../../../libs/vnf/src/index.js';
 import { labelSelectors } from './label-selectors.js';
 import { idempotencyKeyOf, ifMatchOf, setEtag } from '../common/preconditions.js';
 import { QueryParams, RequestChecks, repeatable } from '../common/query-params.js';
+import { VNF_PHASES, type VnfPhase } from '../../../../libs/inventory/src/index.js';
 import { Access, requireScope } from '../security/access.js';
 import { AuditInterceptor } from '../security/audit.js';
 import { RedactionInterceptor } from '../security/redaction.interceptor.js';
-import { VnfUseCases } from '../../../../libs/use-cases/src/index.js';
+import { MAX_PAGE_SIZE, VnfUseCases, type LabelSelector } from '../../../../libs/use-cases/src/index.js';
 
 /** `?flag=true|false` (absent: false); anything else is a 400 naming the parameter. */
 function booleanQuery(parameter: string, value: string | undefined): boolean {
@@ -20,6 +21,21 @@ function booleanQuery(parameter: string, value: string | undefined): boolean {
 function withEtag<T extends Parameters<typeof setEtag>[1]>(response: Response, vnf: T): T {
   setEtag(response, vnf);
   return vnf;
+}
+
+/** `?limit=1..1000` (absent: the default page size). */
+function pageLimit(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9]{1,4}$/.test(value) || Number(value) < 1 || Number(value) > MAX_PAGE_SIZE) {
+    throw VnfmError.invalid([{ field: 'limit', reason: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` }]);
+  }
+  return Number(value);
+}
+
+function phaseQuery(value: string | undefined): VnfPhase | undefined {
+  if (value === undefined) return undefined;
+  if (!(VNF_PHASES as readonly string[]).includes(value)) throw VnfmError.invalid([{ field: 'phase', reason: `must be one of ${VNF_PHASES.join(', ')}` }]);
+  return value as VnfPhase;
 }
 
 function checkedName(name: string): string {
@@ -71,11 +87,20 @@ export class VnfsController {
     return result.replaced;
   }
 
-  /** Every VNF; `?label=key=value` (repeatable; `?label=key` for presence) keeps those whose labels match all. */
+  /**
+   * VNFs by name, a page at a time: `?limit=` (1..1000, default 100), `?cursor=` (the previous
+   * page's `nextCursor`), `?phase=`, `?label=key=value` (repeatable; `?label=key` for presence;
+   * every one must match). Answers `{ items, nextCursor }`, `nextCursor` null on the last page.
+   */
   @Get()
-  @QueryParams(repeatable('label'))
-  async list(@Query('label') label: string | string[] | undefined) {
-    return { items: await this.vnfs.list(labelSelectors(label)) };
+  @QueryParams(repeatable('label'), 'limit', 'cursor', 'phase')
+  list(
+    @Query('label') label: string | string[] | undefined,
+    @Query('limit') limit: string | undefined,
+    @Query('cursor') cursor: string | undefined,
+    @Query('phase') phase: string | undefined,
+  ) {
+    return this.vnfs.list({ labels: labelSelectors(label), limit: pageLimit(limit), cursor, phase: phaseQuery(phase) });
   }
 
   @Get(':name')

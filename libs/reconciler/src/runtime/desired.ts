@@ -1,9 +1,8 @@
 import { designDomain, type AllocatedDevice, type HostFacts } from '../../../designer/src/index.js';
-import { buildDomainXml } from '../../../domain-xml/src/index.js';
+import { buildDomainXml, type ParsedDomain } from '../../../domain-xml/src/index.js';
 import type { DeviceClaim, VnfRecord } from '../../../inventory/src/index.js';
 import type { VnfSpec } from '../../../vnf/src/index.js';
 import type { DesiredVnf } from '../plan.js';
-import { ParseCache } from './parse-cache.js';
 
 /** The devices a VNF's current spec uses (claims a replace dropped are still held, but not used). */
 export function allocatedDevices(claims: readonly DeviceClaim[]): AllocatedDevice[] {
@@ -15,6 +14,43 @@ export function desiredXml(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'
   return buildDomainXml(designDomain({ id: vnf.id, instanceId, specHash: vnf.specHash, generation: vnf.generation }, spec, host, devices));
 }
 
+/**
+ * The XML vnfm would define and the model the planner compares with libvirt's parse, from one
+ * design. The model is exactly what parsing that XML back gives (strictly equal: checked for
+ * random designs in test/properties/domain-xml.property.spec.ts), so it is not parsed back.
+ */
+export function designed(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'>, spec: VnfSpec, devices: readonly AllocatedDevice[], host: HostFacts, instanceId: string): { xml: string; definition: ParsedDomain } {
+  const model = designDomain({ id: vnf.id, instanceId, specHash: vnf.specHash, generation: vnf.generation }, spec, host, devices);
+  // A parse always has a <cpu> mode ('' when there is none: containers).
+  return { xml: buildDomainXml(model), definition: { ...model, cpu: model.cpu ?? { mode: '' }, otherQemuArgs: [] } };
+}
+
+/**
+ * The desired XML of each VNF and its model, by VNF id, reused while everything it is made of is
+ * the same: the decoded spec (the same object while the stored text is the same), spec hash,
+ * generation, devices, host and instance. An in-sync pass then designs nothing.
+ * Designs are shared: nobody may change one.
+ */
+export class DesignCache {
+  private readonly entries = new Map<string, { spec: VnfSpec; specHash: string; generation: number; devices: string; host: HostFacts; instanceId: string; xml: string; definition: ParsedDomain }>();
+
+  design(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'>, spec: VnfSpec, devices: readonly AllocatedDevice[], host: HostFacts, instanceId: string): { xml: string; definition: ParsedDomain } {
+    const devicesKey = JSON.stringify(devices);
+    const hit = this.entries.get(vnf.id);
+    if (hit && hit.spec === spec && hit.specHash === vnf.specHash && hit.generation === vnf.generation && hit.devices === devicesKey && hit.host === host && hit.instanceId === instanceId) {
+      return hit;
+    }
+    const { xml, definition } = designed(vnf, spec, devices, host, instanceId);
+    this.entries.set(vnf.id, { spec, specHash: vnf.specHash, generation: vnf.generation, devices: devicesKey, host, instanceId, xml, definition });
+    return { xml, definition };
+  }
+
+  /** Keeps only these VNFs. */
+  retain(ids: ReadonlySet<string>): void {
+    for (const id of this.entries.keys()) if (!ids.has(id)) this.entries.delete(id);
+  }
+}
+
 /** What the planner needs to know of a stored VNF, with the XML to define. */
 export async function desiredVnf(
   vnf: VnfRecord,
@@ -22,9 +58,9 @@ export async function desiredVnf(
   claims: readonly DeviceClaim[],
   host: HostFacts,
   instanceId: string,
-  parses: ParseCache = new ParseCache(),
+  designs: DesignCache = new DesignCache(),
 ): Promise<{ desired: DesiredVnf; xml: string }> {
-  const xml = desiredXml(vnf, spec, allocatedDevices(claims), host, instanceId);
+  const { xml, definition } = designs.design(vnf, spec, allocatedDevices(claims), host, instanceId);
   return {
     xml,
     desired: {
@@ -33,8 +69,7 @@ export async function desiredVnf(
       instanceId,
       powerState: spec.powerState,
       updateStrategy: spec.updateStrategy ?? 'Restart',
-      // Parsed back as libvirt's XML is, so both sides are normalised alike.
-      definition: await parses.parse(vnf.id, xml),
+      definition,
       rebootRequested: vnf.rebootRequested,
       restartRequired: vnf.restartRequired,
       shutdownRequestedAt: vnf.shutdownRequestedAt,

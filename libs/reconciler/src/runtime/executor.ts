@@ -3,11 +3,18 @@ import { refuseDisallowedResources, type HostResourcePort, type ResourceSpec } f
 import type { VnfRepository } from '../../../inventory/src/index.js';
 import { LibvirtConnectionError, LibvirtError, LibvirtTimeoutError, type LibvirtPort } from '../../../libvirt/src/index.js';
 import type { Action } from '../plan.js';
-import type { VnfEventLog } from './event-log.js';
+import type { EventBatch, VnfEventLog } from './event-log.js';
+import { DomainStatusView } from './domain-status-view.js';
 import type { Failpoints } from './failpoints.js';
+import { OwnEvents } from './own-events.js';
 
-/** How executing a plan ended. */
-export type Execution =
+/**
+ * How executing a plan ended. `recorded`: the events it told, being stored; the caller awaits it
+ * beside its status write, so both share one commit.
+ */
+export type Execution = Outcome & { recorded: Promise<void> };
+
+type Outcome =
   | { kind: 'done'; startedNow: boolean; shutdownRequested: boolean; forgotten: boolean }
   /** libvirt refused the definition itself. */
   | { kind: 'rejected'; message: string }
@@ -52,11 +59,20 @@ export class ActionExecutor {
     private readonly events: VnfEventLog,
     private readonly failpoints: Failpoints,
     private readonly hostResources: HostResourcePort,
+    private readonly view: DomainStatusView = new DomainStatusView(),
+    /** The events these actions will cause (the reconciler does not look again for those). */
+    readonly ownEvents: OwnEvents = new OwnEvents(),
     /** Told of every action when it ends: its kind, how it ended, and the seconds it took. */
     private readonly onAction: (kind: Action['kind'], outcome: 'ok' | 'error', seconds: number) => void = () => undefined,
   ) {}
 
   async execute(target: ActionTarget, actions: readonly Action[], xml: string | null, drift: readonly string[]): Promise<Execution> {
+    const told = this.events.batch(target);
+    const outcome = await this.run(target, actions, xml, drift, told);
+    return { ...outcome, recorded: told.flush() };
+  }
+
+  private async run(target: ActionTarget, actions: readonly Action[], xml: string | null, drift: readonly string[], told: EventBatch): Promise<Outcome> {
     let startedNow = false;
     let shutdownRequested = false;
     let forgotten = false;
@@ -64,7 +80,7 @@ export class ActionExecutor {
       const started = process.hrtime.bigint();
       const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
       try {
-        await this.perform(target, action, xml, drift);
+        await this.perform(target, action, xml, drift, told);
         this.onAction(action.kind, 'ok', seconds());
       } catch (error) {
         this.onAction(action.kind, 'error', seconds());
@@ -75,11 +91,11 @@ export class ActionExecutor {
           return { kind: 'failed', step: action.kind, code: error.code, message };
         }
         if (action.kind === 'define' && error instanceof LibvirtError) {
-          await this.events.record(target, 'domain-rejected', `libvirt refused the definition: ${message}`);
+          told.record('domain-rejected', `libvirt refused the definition: ${message}`);
           return { kind: 'rejected', message };
         }
         const code = FAILURE_CODES[action.kind];
-        await this.events.record(target, code, message);
+        told.record(code, message);
         return { kind: 'failed', step: action.kind, code, message };
       }
       if (action.kind === 'start') startedNow = true;
@@ -89,41 +105,51 @@ export class ActionExecutor {
     return { kind: 'done', startedNow, shutdownRequested, forgotten };
   }
 
-  private async perform(target: ActionTarget, action: Action, xml: string | null, drift: readonly string[]): Promise<void> {
+  private async perform(target: ActionTarget, action: Action, xml: string | null, drift: readonly string[], told: EventBatch): Promise<void> {
     const uuid = target.id;
     // A file can be swapped after the request was checked: look again before libvirt opens (and chowns) it.
     if ((action.kind === 'define' || action.kind === 'start') && target.resources) await refuseDisallowedResources(this.hostResources, target.resources);
     switch (action.kind) {
       case 'define': {
         if (xml === null) throw new Error('nothing to define');
-        await this.libvirt.defineDomain(xml);
+        this.ownEvents.expect(uuid, 'defined');
+        const mark = this.view.mark();
+        this.view.record(uuid, await this.libvirt.defineDomain(xml), mark);
         this.failpoints.hit('after-define');
         const autostart = Boolean(target.autostart);
-        if ((await this.libvirt.getAutostart(uuid)) !== autostart) await this.libvirt.setAutostart(uuid, autostart);
-        const told: Record<typeof action.why, [string, string] | null> = {
+        // A domain defined for the first time has autostart off: nothing to ask then.
+        const current = action.why === 'missing' ? false : await this.libvirt.getAutostart(uuid);
+        if (current !== autostart) await this.libvirt.setAutostart(uuid, autostart);
+        const news: Record<typeof action.why, [string, string] | null> = {
           missing: ['Defined', `domain defined (generation ${target.generation})`],
           transient: ['Redefined', "the domain had been undefined behind vnfm's back; defined again"],
           updated: ['Updated', `new definition applied (generation ${target.generation})`],
           drift: ['DriftCorrected', `the definition had been changed behind vnfm's back; reverted: ${drift.join('; ')}`],
           metadata: null,
         };
-        const event = told[action.why];
-        if (event) await this.events.record(target, event[0], event[1]);
+        const event = news[action.why];
+        if (event) told.record(event[0], event[1]);
         return;
       }
       case 'destroy':
+        this.ownEvents.expect(uuid, 'stopped');
         await this.libvirt.destroyDomain(uuid);
+        this.view.afterAction(uuid, 'destroy');
         this.failpoints.hit('after-destroy');
-        await this.events.record(target, action.why === 'restart' ? 'Restarting' : 'Destroyed', DESTROY_REASONS[action.why]);
+        told.record(action.why === 'restart' ? 'Restarting' : 'Destroyed', DESTROY_REASONS[action.why]);
         return;
       case 'undefine':
+        this.ownEvents.expect(uuid, 'undefined');
         await this.libvirt.undefineDomain(uuid);
+        this.view.afterAction(uuid, 'undefine');
         this.failpoints.hit('after-undefine');
-        await this.events.record(target, 'Undefined', 'domain undefined');
+        told.record('Undefined', 'domain undefined');
         return;
       case 'forget': {
         const claims = this.vnfs.claimsOf(target.id);
         this.failpoints.hit('before-forget');
+        // Its events go with it (they were logged).
+        told.discard();
         // The row, its MACs, claims and events go in one commit; the log keeps the story.
         await this.vnfs.delete(target.id);
         this.events.logOnly(target, 'Deleted', `domain gone; VNF deleted${claims.length > 0 ? `; released ${claims.map((claim) => claim.name).join(', ')}` : ''}`);
@@ -131,25 +157,29 @@ export class ActionExecutor {
       }
       case 'release-dropped-devices': {
         const released = await this.vnfs.releaseDroppedClaims(target.id);
-        if (released.length > 0) await this.events.record(target, 'ClaimsReleased', `released ${released.join(', ')} (no longer in the spec)`);
+        if (released.length > 0) told.record('ClaimsReleased', `released ${released.join(', ')} (no longer in the spec)`);
         return;
       }
       case 'resume':
+        this.ownEvents.expect(uuid, 'resumed');
         await this.libvirt.resumeDomain(uuid);
-        await this.events.record(target, 'Resumed', "the guest was paused behind vnfm's back; resumed");
+        this.view.afterAction(uuid, 'resume');
+        told.record('Resumed', "the guest was paused behind vnfm's back; resumed");
         return;
       case 'start':
+        this.ownEvents.expect(uuid, 'started');
         await this.libvirt.startDomain(uuid);
+        this.view.afterAction(uuid, 'start');
         this.failpoints.hit('after-start');
-        await this.events.record(target, 'Started', START_REASONS[action.why]);
+        told.record('Started', START_REASONS[action.why]);
         return;
       case 'shutdown':
         await this.libvirt.shutdownDomain(uuid);
-        await this.events.record(target, 'ShutdownRequested', 'asked the guest to shut down');
+        told.record('ShutdownRequested', 'asked the guest to shut down');
         return;
       case 'reboot':
         await this.libvirt.rebootDomain(uuid);
-        await this.events.record(target, 'Rebooted', 'asked the guest to reboot');
+        told.record('Rebooted', 'asked the guest to reboot');
         return;
       case 'clear-reboot-request':
         return;

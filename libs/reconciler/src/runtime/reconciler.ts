@@ -2,13 +2,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { VnfmError, messageOf, type ErrorCode } from '../../../core/src/index.js';
 import type { HostFacts } from '../../../designer/src/index.js';
 import type { Database, VnfChanges, VnfEventRepository, VnfRecord, VnfRepository } from '../../../inventory/src/index.js';
-import { LibvirtConnectionError, LibvirtError, type LibvirtPort } from '../../../libvirt/src/index.js';
+import { LibvirtConnectionError, LibvirtError, type DomainKind, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
 import type { RetryPolicy } from '../backoff.js';
 import { retryDelayMs } from '../backoff.js';
 import { afterBackoff, planDeletion, planOrphan, planVnf, type Action, type ObservedDomainFacts } from '../plan.js';
 import { KeyedWorkQueue } from '../work-queue.js';
-import { desiredVnf } from './desired.js';
-import { ParseCache } from './parse-cache.js';
+import { DesignCache, desiredVnf } from './desired.js';
 import type { Log, VnfEventLog } from './event-log.js';
 import type { ActionExecutor } from './executor.js';
 import type { DomainObserver } from './observer.js';
@@ -34,6 +33,8 @@ export interface ReconcilerOptions {
 export interface ReconcilerStats {
   passes: number;
   failedPasses: number;
+  /** Reconciles of an existing VNF, whatever triggered them (pass, API write, event, recheck). */
+  runs: number;
   lastPassSeconds: number | null;
   lastPassAt: number | null;
   /** Failed reconciles by error code, whatever triggered them. */
@@ -78,12 +79,12 @@ export class Reconciler {
   private readonly unsubscribers: Array<() => void> = [];
   private readonly reportedOrphans = new Set<string>();
   private readonly orphanFailures = new Map<string, { failures: number; nextAttemptAt: number }>();
-  /** The desired XML parsed back, by VNF id, while it stays the same text. */
-  private readonly desiredParses = new ParseCache();
+  /** The desired XML and its parse, by VNF id, while what it is made of stays the same. */
+  private readonly designs = new DesignCache();
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<PassReport> | null = null;
   private queued: Promise<PassReport> | null = null;
-  readonly stats: ReconcilerStats = { passes: 0, failedPasses: 0, lastPassSeconds: null, lastPassAt: null, errors: new Map() };
+  readonly stats: ReconcilerStats = { passes: 0, failedPasses: 0, runs: 0, lastPassSeconds: null, lastPassAt: null, errors: new Map() };
 
   constructor(
     private readonly vnfs: VnfRepository,
@@ -109,8 +110,22 @@ export class Reconciler {
   start(onConnected?: (listener: () => void) => () => void): void {
     this.timer = setInterval(() => this.tick(), this.options.intervalMs);
     this.timer.unref();
-    if (onConnected) this.unsubscribers.push(onConnected(() => this.tick()));
-    if (this.options.domainEventHints) this.unsubscribers.push(this.libvirt.onDomainEvent((event) => this.queue.add(event.uuid)));
+    if (onConnected) {
+      this.unsubscribers.push(
+        onConnected(() => {
+          // Events may have been missed while disconnected: the view is rebuilt by the pass.
+          this.observer.view.clear();
+          this.tick();
+        }),
+      );
+    }
+    this.unsubscribers.push(
+      this.libvirt.onDomainEvent((event) => {
+        this.observer.view.applyEvent(event);
+        // An event vnfm's own action caused needs no second look; any other one does.
+        if (this.options.domainEventHints && !this.executor.ownEvents.consume(event.uuid, event.what)) this.queue.add(event.uuid);
+      }),
+    );
     this.tick();
   }
 
@@ -120,9 +135,18 @@ export class Reconciler {
     this.queue.stop();
   }
 
-  /** Reconciles one VNF now and answers what that run did (API writes wait for this). */
-  reconcileNow(id: string): Promise<ReconcileOutcome> {
-    return this.queue.run(id);
+  /**
+   * Reconciles one VNF now and answers what that run did (API writes wait for this).
+   * `knownAbsent`: the caller has just made sure libvirt has no domain for it (a create), so the
+   * run does not ask again; a domain that appeared meanwhile makes libvirt refuse the define.
+   */
+  reconcileNow(id: string, options: { knownAbsent?: boolean } = {}): Promise<ReconcileOutcome> {
+    return this.queue.run(id, options.knownAbsent ? { observed: null } : undefined);
+  }
+
+  /** The VNF's domain as vnfm last knew it (from passes, events and its own actions); libvirt is asked only when that is unknown. */
+  domainOf(id: string, where?: DomainKind): Promise<ObservedDomain | null> {
+    return this.observer.domainOf(id, where);
   }
 
   /** A full pass as soon as possible: the running one is waited for, then a new one runs. */
@@ -165,17 +189,18 @@ export class Reconciler {
   private async runPass(): Promise<PassReport> {
     const started = Date.now();
     this.refuseUnready();
-    const observed = await this.observer.observeAll();
+    const { facts: observed, complete } = await this.observer.observeAvailable();
     const byName = new Map(observed.map((facts) => [facts.name, facts]));
     const byUuid = new Map(observed.map((facts) => [facts.uuid, facts]));
     const rows = this.vnfs.list();
-    const vnfs = await Promise.all(
-      rows.map((row) =>
-        this.queue.run(row.id, { observed: byUuid.get(row.id) ?? byName.get(row.name) ?? null }).catch((error: unknown) => failedOutcome(row, error)),
-      ),
-    );
+    // Not in an incomplete list: maybe on the connection that is away; the run looks it up itself (and defers).
+    const hintFor = (row: VnfRecord): PassHint | undefined => {
+      const seen = byUuid.get(row.id) ?? byName.get(row.name);
+      return seen || complete ? { observed: seen ?? null } : undefined;
+    };
+    const vnfs = await Promise.all(rows.map((row) => this.queue.run(row.id, hintFor(row)).catch((error: unknown) => failedOutcome(row, error))));
     const known = new Set(rows.map((row) => row.id));
-    this.desiredParses.retain(known);
+    this.designs.retain(known);
     const orphans: OrphanReport[] = [];
     const foreign: PassReport['foreign'] = [];
     const orphanRuns: Array<Promise<void>> = [];
@@ -222,10 +247,11 @@ export class Reconciler {
     if (!this.db.health.writable) throw new VnfmError('database-unavailable', `the database refuses writes: ${this.db.health.reason}`);
     const vnf = this.vnfs.findById(id);
     if (!vnf) return { id, name: '', actions: [], result: 'gone' };
+    this.stats.runs += 1;
     const now = Date.now();
     let observed: ObservedDomainFacts | null;
     try {
-      observed = hint ? hint.observed : await this.observer.observeOne(vnf.id, vnf.name);
+      observed = hint ? hint.observed : await this.observer.observeOne(vnf.id, vnf.name, vnf.spec?.kind);
     } catch (error) {
       if (!(error instanceof LibvirtError)) throw error;
       if (vnf.lastError?.code !== 'libvirt-unavailable') await this.vnfs.updateIfUnchanged(id, vnf.updatedAt, { lastError: lastError('libvirt-unavailable', messageOf(error), now) });
@@ -235,7 +261,7 @@ export class Reconciler {
     if (!vnf.spec) return this.markFailed(vnf, 'spec-unreadable', vnf.specProblem ?? 'the stored spec cannot be read', now);
     let designed: Awaited<ReturnType<typeof desiredVnf>>;
     try {
-      designed = await desiredVnf(vnf, vnf.spec, this.vnfs.claimsOf(id), this.options.host, this.options.instanceId, this.desiredParses);
+      designed = await desiredVnf(vnf, vnf.spec, this.vnfs.claimsOf(id), this.options.host, this.options.instanceId, this.designs);
     } catch (error) {
       return this.markFailed(vnf, 'design-failed', `vnfm cannot build this VNF's domain: ${messageOf(error)}`, now);
     }
@@ -249,12 +275,15 @@ export class Reconciler {
     const target = { id, name: vnf.name, generation: vnf.generation, autostart: Boolean(vnf.spec.autostart), resources: vnf.spec };
     const execution = plan.actions.length > 0 ? await this.executor.execute(target, plan.actions, designed.xml, plan.drift) : null;
     const actions = describe(plan.actions);
-    if (execution?.kind === 'done' && execution.forgotten) return { id, name: vnf.name, actions, result: 'deleted' };
-    const { changes, outcome, retryInMs } = statusAfter(vnf, vnf.spec.powerState, plan, execution, now, this.options.retry);
-    if (plan.restartRequired && !vnf.restartRequired) {
-      await this.events.record(vnf, 'RestartRequired', 'the new definition waits for the guest to restart (update strategy OnRestart)');
+    if (execution?.kind === 'done' && execution.forgotten) {
+      await execution.recorded;
+      return { id, name: vnf.name, actions, result: 'deleted' };
     }
-    await this.writeStatus(vnf, changes);
+    const { changes, outcome, retryInMs } = statusAfter(vnf, vnf.spec.powerState, plan, execution, now, this.options.retry);
+    const restartRequired =
+      plan.restartRequired && !vnf.restartRequired ? this.events.record(vnf, 'RestartRequired', 'the new definition waits for the guest to restart (update strategy OnRestart)') : undefined;
+    // Queued together: the events and the status share one commit.
+    await Promise.all([execution?.recorded, restartRequired, this.writeStatus(vnf, changes)]);
     const recheckIn = retryInMs ?? (plan.recheckAt === undefined ? undefined : plan.recheckAt - now);
     if (recheckIn !== undefined && Number.isFinite(recheckIn)) this.queue.add(id, recheckIn);
     return { id, name: vnf.name, actions, ...outcome, ...(plan.drift.length > 0 ? { drift: plan.drift } : {}) };
@@ -269,9 +298,12 @@ export class Reconciler {
       return { id: vnf.id, name: vnf.name, actions, result: 'waiting' };
     }
     const execution = await this.executor.execute({ id: vnf.id, name: vnf.name }, plan.actions, null, []);
-    if (execution.kind === 'done') return { id: vnf.id, name: vnf.name, actions, result: 'deleted' };
+    if (execution.kind === 'done') {
+      await execution.recorded;
+      return { id: vnf.id, name: vnf.name, actions, result: 'deleted' };
+    }
     const { changes, outcome, retryInMs } = statusAfter(vnf, 'stopped', plan, execution, now, this.options.retry);
-    await this.writeStatus(vnf, changes);
+    await Promise.all([execution.recorded, this.writeStatus(vnf, changes)]);
     if (retryInMs !== undefined) this.queue.add(vnf.id, retryInMs);
     return { id: vnf.id, name: vnf.name, actions, ...outcome };
   }
@@ -319,6 +351,7 @@ export class Reconciler {
     const backoff = this.orphanFailures.get(uuid);
     if (backoff && backoff.nextAttemptAt > Date.now()) return { id: uuid, name: facts.name, actions: [], result: 'waiting', message: 'backing off after a failure' };
     const execution = await this.executor.execute(target, actions, null, []);
+    await execution.recorded;
     if (execution.kind === 'done') {
       this.orphanFailures.delete(uuid);
       this.reportedOrphans.delete(uuid);

@@ -1,0 +1,300 @@
+/**
+ * `npm run bench`: every figure of vnfm's performance goals, each next to a baseline measured in
+ * the same run (interleaved, medians of PAIRS), on a private libvirtd (test driver) of its own.
+ * Writes bench/RESULTS.md and prints the same table.
+ *
+ * Usage: npm run bench [-- --vnfs 10000 --batch 1000 --pairs 5 --out bench/RESULTS.md]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection } from '../libs/libvirt-native/src/index.js';
+import { buildCFloor, runCFloor } from './c-floor.js';
+import { load, send, type LoadResult } from './http-load.js';
+import { durableCommitMs, rssAfterLoading } from './limits.js';
+import { startBenchLibvirtd } from './private-libvirtd.js';
+import { startTrivialServer, startVnfm } from './service.js';
+import { interleaved, median, timed } from './stats.js';
+import { virshBatch } from './virsh-batch.js';
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 && process.argv[index + 1] !== undefined ? process.argv[index + 1]! : fallback;
+}
+const TOTAL = Number(option('vnfs', '10000'));
+const BATCH = Math.min(TOTAL, Number(option('batch', '1000')));
+const PAIRS = Number(option('pairs', '5'));
+const LOAD_MS = Number(option('load-ms', '2000'));
+const OUT = option('out', fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url)));
+const ONLY = new Set(option('only', '').split(',').filter(Boolean));
+/** `--only pass,get`: just these figures (for profiling); every figure by default. */
+const want = (figure: 'creates' | 'pass' | 'repair' | 'get' | 'list' | 'dry') => ONLY.size === 0 || ONLY.has(figure);
+const CONCURRENCY = 16;
+const VICTIMS = Math.min(20, BATCH);
+
+interface Row {
+  figure: string;
+  vnfm: string;
+  baseline: string;
+  ratio: string;
+  goal: string;
+  met: boolean | null;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+
+function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function record(figure: string, vnfm: string, baseline: string, ratio: string, goal: string, met: boolean | null): void {
+  rows.push({ figure, vnfm, baseline, ratio, goal, met });
+  progress(`${figure}: ${vnfm} | ${baseline} | ${ratio} | ${goal} ${met === null ? '' : met ? 'met' : 'MISSED'}`);
+}
+
+const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+
+function vnfBody(name: string): string {
+  return JSON.stringify({ name, vcpus: 1, memoryMiB: 64, interfaces: [{ type: 'user' }] });
+}
+
+async function main(): Promise<void> {
+  progress(`building the C floor; ${TOTAL} VNFs, batches of ${BATCH}, ${PAIRS} pairs`);
+  buildCFloor();
+  const libvirtd = await startBenchLibvirtd();
+  const dir = mkdtempSync(join(tmpdir(), 'vnfm-bench-'));
+  const keeper = await NativeConnection.open(libvirtd.uri);
+  const trivial = await startTrivialServer();
+  const vnfm = await startVnfm({
+    VNFM_LIBVIRT_URI: libvirtd.uri,
+    VNFM_DB_PATH: join(dir, 'vnfm.db'),
+    VNFM_DOMAIN_TYPE: 'qemu',
+    VNFM_RECONCILE_INTERVAL_MS: '86400000',
+    VNFM_LOG_LEVEL: 'error',
+    // Loopback only: the bench measures the API's work, not token checks; and no write rate limit.
+    VNFM_AUTH: 'off',
+    VNFM_WRITE_RATE_PER_SECOND: '0',
+  });
+  const api = (path: string) => new URL(`/api/v1${path}`, vnfm.base);
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const started: Map<string, number> = new Map();
+  await keeper.onDomainEvent((event) => {
+    if (event.kind === 'lifecycle' && event.type === 'started') started.set(event.uuid, performance.now());
+  });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const idleRss = vnfm.rssMiB();
+    record('RSS, idle (no VNFs)', `${idleRss.toFixed(0)} MiB`, '', '', '<= 120 MiB', idleRss <= 120);
+
+    // The baselines' own domains: the same definition vnfm makes, without vnfm's mark.
+    const dry = await send(agent, api('/vnfs?dryRun=true'), 'POST', vnfBody('bench-template'));
+    const template = (JSON.parse(dry.body) as { domainXml: string }).domainXml.replace(/<uuid>[^<]*<\/uuid>\s*/, '').replace(/<metadata>[\s\S]*<\/metadata>\s*/, '');
+    const xmlDir = join(dir, 'xml');
+    execFileSync('mkdir', ['-p', xmlDir]);
+    const baselineNames = Array.from({ length: BATCH }, (_, index) => `base-c-${index}`);
+    baselineNames.forEach((name) => writeFileSync(join(xmlDir, `${name}.xml`), template.replace(/<name>[^<]*<\/name>/, `<name>${name}</name>`)));
+    const repairNames = Array.from({ length: VICTIMS }, (_, index) => `base-r-${index}`);
+    repairNames.forEach((name) => writeFileSync(join(xmlDir, `${name}.xml`), template.replace(/<name>[^<]*<\/name>/, `<name>${name}</name>`)));
+    await virshBatch(libvirtd.uri, repairNames.flatMap((name) => [`define ${join(xmlDir, `${name}.xml`)}`, `start ${name}`]));
+
+    let created = 0;
+    const createMany = async (count: number): Promise<number> => {
+      const first = created;
+      let next = 0;
+      let failures = 0;
+      const elapsed = await timed(() =>
+        Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (next < count) {
+              const name = `vnf-${first + next++}`;
+              const { status, body } = await send(agent, api('/vnfs'), 'POST', vnfBody(name));
+              if (status !== 201) {
+                failures += 1;
+                if (failures <= 3) progress(`create ${name}: ${status} ${body.slice(0, 300)}`);
+              }
+            }
+          }),
+        ),
+      );
+      if (failures > 0) throw new Error(`${failures} creates failed`);
+      created += count;
+      return elapsed;
+    };
+    const virshCreates = async (): Promise<number> => {
+      const elapsed = await virshBatch(libvirtd.uri, baselineNames.flatMap((name) => [`define ${join(xmlDir, `${name}.xml`)}`, `start ${name}`]));
+      await virshBatch(libvirtd.uri, baselineNames.flatMap((name) => [`destroy ${name}`, `undefine ${name}`]));
+      return elapsed;
+    };
+    const createBatch: number[] = [];
+    const measureCreates = async () => {
+      const existing = created;
+      if (!want('creates')) {
+        await createMany(BATCH);
+        return;
+      }
+      const before = await virshCreates();
+      const vnfmMs = await createMany(BATCH);
+      const after = await virshCreates();
+      const baseline = median([before, after]);
+      createBatch.push(vnfmMs);
+      const ratio = vnfmMs / baseline;
+      record(`${BATCH} POST /vnfs at concurrency ${CONCURRENCY}, ${existing} existing`, ms(vnfmMs), `one virsh process, ${BATCH} define + start: ${ms(baseline)}`, `${ratio.toFixed(2)}x`, '<= 3x', ratio <= 3);
+    };
+
+    const passFigure = async (count: number) => {
+      const pass = await interleaved(
+        PAIRS,
+        () =>
+          timed(async () => {
+            const { status, body } = await send(agent, api('/reconcile'), 'POST');
+            if (status !== 200) throw new Error(`POST /reconcile answered ${status}: ${body.slice(0, 500)}\nvnfm said:\n${vnfm.output()}`);
+          }),
+        async () => (await runCFloor(['read', libvirtd.uri, '1']))[0]!,
+      );
+      const ratio = pass.vnfm / pass.baseline;
+      record(`in-sync POST /reconcile, ${count} VNFs`, ms(pass.vnfm), `C: list + inactive XML of each, ${ms(pass.baseline)}`, `${ratio.toFixed(2)}x`, '<= 1.5x', ratio <= 1.5);
+    };
+
+    const repairFigure = async (count: number) => {
+      const victims: string[] = [];
+      for (let index = 0; index < VICTIMS; index += 1) victims.push((JSON.parse((await send(agent, api(`/vnfs/vnf-${index}`))).body) as { id: string }).id);
+      const repair = await interleaved(
+        PAIRS,
+        async () => {
+          victims.forEach((uuid) => started.delete(uuid));
+          const began = performance.now();
+          for (const uuid of victims) await keeper.destroy(uuid);
+          while (victims.some((uuid) => !started.has(uuid))) {
+            if (performance.now() > began + 60_000) throw new Error('the destroyed VNFs were not started again within 60 s');
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+          return Math.max(...victims.map((uuid) => started.get(uuid)!)) - began;
+        },
+        async () => (await runCFloor(['destroy-start', libvirtd.uri, ...repairNames]))[0]!,
+      );
+      const ratio = repair.vnfm / repair.baseline;
+      record(`${VICTIMS} destroyed behind vnfm's back until all run again (events), ${count} VNFs`, ms(repair.vnfm), `C: destroy + start of ${VICTIMS}, ${ms(repair.baseline)}`, `${ratio.toFixed(2)}x`, '<= 2x', ratio <= 2);
+    };
+
+    const getFigure = async (count: number) => {
+      const trivialUrl = new URL('/', trivial.base);
+      const names = Array.from({ length: count }, (_, index) => api(`/vnfs/vnf-${index}`));
+      const one = (index: number) => ({ url: names[(index * 7919) % names.length]! });
+      const results = { vnfm: [] as LoadResult[], trivial: [] as LoadResult[] };
+      const measure = async (into: LoadResult[], next: (index: number) => { url: URL }) => {
+        const result = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next });
+        into.push(result);
+        return result.perSecond;
+      };
+      await interleaved(
+        Math.max(1, Math.min(PAIRS, 3)),
+        () => measure(results.vnfm, one),
+        () => measure(results.trivial, () => ({ url: trivialUrl })),
+      );
+      const perSecond = median(results.vnfm.map((result) => result.perSecond));
+      const p99 = median(results.vnfm.map((result) => result.p99Ms));
+      const trivialPerSecond = median(results.trivial.map((result) => result.perSecond));
+      const trivialP99 = median(results.trivial.map((result) => result.p99Ms));
+      const ratio = perSecond / trivialPerSecond;
+      record(
+        `GET /vnfs/{name}, ${CONCURRENCY} connections, ${count} VNFs`,
+        `${perSecond.toFixed(0)} req/s, p99 ${ms(p99)}`,
+        `trivial Node HTTP server: ${trivialPerSecond.toFixed(0)} req/s, p99 ${ms(trivialP99)}`,
+        ratio.toFixed(3),
+        '>= 0.2, p99 < 10 ms',
+        ratio >= 0.2 && p99 < 10,
+      );
+    };
+
+    const listFigure = async (count: number) => {
+      const page = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: () => ({ url: api('/vnfs?limit=100') }) });
+      record(`GET /vnfs?limit=100 (a page of 100), ${count} VNFs`, `${page.perSecond.toFixed(0)} req/s, p99 ${ms(page.p99Ms)}`, '', '', '>= 1000 req/s', page.perSecond >= 1000 && page.errors === 0);
+    };
+
+    const dryRunFigure = async (count: number) => {
+      const dryRun = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: (index) => ({ url: api('/vnfs?dryRun=true'), method: 'POST', body: vnfBody(`dry-${index}`) }) });
+      record(`POST /vnfs?dryRun=true, ${count} VNFs`, `${dryRun.perSecond.toFixed(0)} req/s, p50 ${ms(dryRun.p50Ms)}`, '', '', '>= 1000 req/s', dryRun.perSecond >= 1000 && dryRun.errors === 0);
+    };
+
+    const atScale = async () => {
+      const count = created;
+      if (want('pass')) await passFigure(count);
+      if (want('repair')) await repairFigure(count);
+      if (want('get')) await getFigure(count);
+      if (want('list')) await listFigure(count);
+      if (want('dry')) await dryRunFigure(count);
+      const rss = vnfm.rssMiB();
+      record(`RSS at ${count} VNFs`, `${rss.toFixed(0)} MiB`, '', '', '<= 180 MiB (at 10,000)', rss <= 180);
+    };
+
+    await measureCreates();
+    await atScale();
+    if (TOTAL > BATCH) {
+      const half = Math.floor(TOTAL / 2);
+      progress(`filling to ${half}`);
+      await createMany(half - created);
+      await measureCreates();
+      progress(`filling to ${TOTAL}`);
+      await createMany(TOTAL - created);
+      await atScale();
+      await measureCreates();
+      const spread = Math.max(...createBatch) / Math.min(...createBatch);
+      record(`${BATCH} creates: slowest / fastest batch (at ${[0, half, TOTAL].join(', ')} existing)`, `${(spread * 100 - 100).toFixed(0)}% apart`, '', '', 'within 20%', spread <= 1.2);
+    }
+    measureLimits(dir);
+  } finally {
+    agent.destroy();
+    await vnfm.stop();
+    await trivial.stop();
+    await keeper.close().catch(() => undefined);
+    await libvirtd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  writeResults();
+}
+
+/** Measured facts behind the goals that are missed (see the notes in RESULTS.md). */
+function measureLimits(dir: string): void {
+  const commit = durableCommitMs(dir);
+  const bare = rssAfterLoading([]);
+  const nest = rssAfterLoading(['reflect-metadata', '@nestjs/core', '@nestjs/common', '@nestjs/platform-express']);
+  const stores = rssAfterLoading(['better-sqlite3', 'typeorm']);
+  notes.push(
+    '## What limits the figures that miss their goal (measured in this run)',
+    '',
+    `- **Creates.** Every write vnfm acknowledges is committed with synchronous=FULL: one durable SQLite commit on this disk takes ${commit.toFixed(2)} ms (median of 50, measured beside the run), and better-sqlite3 runs it on vnfm's only JavaScript thread, so nothing else runs meanwhile. A create needs its intent committed before any libvirt call and its status (with its events, one commit since this work) after; group commit shares a commit between concurrent requests, but the fsyncs still serialize everything. virsh writes nothing durable. Tried and kept: events stored with the status in one commit (4 commits per create became 2 units in one or two batches), the create's reconcile told libvirt has no domain (no lookups by UUID and name), one reconcile per create (its own events are expected and consumed), handles cached on the lane (no lookup RPC before each domain call), the desired model used as designed (no parse of the XML back), indexed MAC lookups (the O(N) read of every MAC per create is gone).`,
+    `- **Passes.** The pass does what the C floor does (one listing RPC, one state RPC for all, one XML RPC per domain, from the listed handles, in one native call on the lane) plus, per VNF, one row read and a claims read, the plan and the drift comparison of two models; observed XML is parsed only when its text changed and the desired design is rebuilt only when what it is made of changed. What remains is that JavaScript work, and the JSON of POST /reconcile's per-VNF report.`,
+    `- **Request rates.** Absolute rates (1,000 req/s for a page of 100, for a dry run) are bounded by the machine: on this run even the trivial Node HTTP server answered the figures in the table above, with the load generator and vnfm sharing ${cpus().length} cores with other work. A page of 100 is 100 full views (about 150 KB of JSON); a dry run validates, asks libvirt whether a foreign domain has the name (one RPC) and designs the domain XML.`,
+    `- **RSS.** A Node process that has loaded nothing is ${bare.toFixed(0)} MiB resident here; with Nest and Express loaded, ${nest.toFixed(0)} MiB; better-sqlite3 and TypeORM (used only to run migrations) add ${(stores - bare).toFixed(0)} MiB on their own. Per VNF, vnfm keeps the last observed XML text and its parse (so an unchanged domain is not parsed again), the designed XML and model, the decoded spec and the domain's status.`,
+    '',
+  );
+}
+
+function writeResults(): void {
+  const libvirt = execFileSync('virsh', ['-c', 'test:///default', 'version'], { encoding: 'utf8' }).split('\n').find((line) => line.includes('library')) ?? '';
+  const load1 = loadavg()[0]!;
+  const lines = [
+    '# vnfm performance: measured figures',
+    '',
+    `Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString()}.`,
+    '',
+    `- Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${libvirt.trim()}`,
+    `- Load average when the run ended: ${loadavg().map((value) => value.toFixed(2)).join(' ')}${load1 > cpus().length * 0.5 ? ' (a loaded machine: other work ran beside the bench; the ratios, measured against baselines in the same run, are what to read)' : ''}`,
+    `- libvirt: a private libvirtd (test driver, \`test+unix:///default?socket=...\`) started by the bench; vnfm is the built service (\`dist/apps/api/src/main.js\`) in its own process, driven over HTTP.`,
+    `- ${TOTAL} VNFs at most, batches of ${BATCH} creates, ${PAIRS} interleaved pairs (vnfm, baseline) per figure where a baseline is given; each figure is the median.`,
+    '',
+    '| figure | vnfm | baseline in the same run | ratio | goal | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((row) => `| ${row.figure} | ${row.vnfm} | ${row.baseline} | ${row.ratio} | ${row.goal} | ${row.met === null ? '' : row.met ? 'yes' : '**no**'} |`),
+    '',
+    ...notes,
+  ];
+  writeFileSync(OUT, `${lines.join('\n')}\n`);
+  console.log(lines.join('\n'));
+}
+
+await main();

@@ -1,0 +1,46 @@
+#include "domain_handles.h"
+
+#include <unordered_map>
+
+namespace {
+thread_local std::unordered_map<std::string, virDomainPtr> handles;
+}
+
+virDomainPtr DomainHandleFor(virConnectPtr conn, const std::string& uuid, LibvirtFailure& failure) {
+  auto found = handles.find(uuid);
+  if (found != handles.end()) return found->second;
+  virDomainPtr domain = virDomainLookupByUUIDString(conn, uuid.c_str());
+  if (domain == nullptr) {
+    failure = CaptureLastError("domain not found");
+    return nullptr;
+  }
+  handles.emplace(uuid, domain);
+  return domain;
+}
+
+void RememberDomainHandle(virDomainPtr domain) {
+  char uuid[VIR_UUID_STRING_BUFLEN] = {0};
+  if (virDomainGetUUIDString(domain, uuid) != 0) {
+    virDomainFree(domain);
+    return;
+  }
+  auto found = handles.find(uuid);
+  if (found != handles.end()) {
+    virDomainFree(found->second);
+    found->second = domain;
+    return;
+  }
+  handles.emplace(uuid, domain);
+}
+
+void ForgetDomainHandle(const std::string& uuid) {
+  auto found = handles.find(uuid);
+  if (found == handles.end()) return;
+  virDomainFree(found->second);
+  handles.erase(found);
+}
+
+void FreeDomainHandles() {
+  for (auto& entry : handles) virDomainFree(entry.second);
+  handles.clear();
+}

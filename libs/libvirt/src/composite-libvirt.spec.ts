@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { CompositeLibvirt, type CompositeMember } from './composite-libvirt.js';
+import type { ObservedDomain } from './domain-state.js';
+import { LibvirtConnectionError } from './libvirt.errors.js';
+import type { LibvirtClient } from './libvirt-client.js';
+
+/** An in-memory stand-in for one connection: its domains, whether it is up, and what it was asked. */
+function fakeConnection(uri: string, domains: ObservedDomain[] = []) {
+  const calls: string[] = [];
+  const state = { up: true };
+  const client = {
+    uri,
+    keepsQemuCommandline: true,
+    isConnected: () => state.up,
+    lookupDomainByUuid: async (uuid: string) => domains.find((domain) => domain.uuid === uuid) ?? null,
+    lookupDomain: async (name: string) => domains.find((domain) => domain.name === name) ?? null,
+    listDomains: async () => {
+      if (!state.up) throw new LibvirtConnectionError(`${uri} down`, 'listDomains');
+      return [...domains];
+    },
+    listDomainsWithDefinitions: async () => {
+      if (!state.up) throw new LibvirtConnectionError(`${uri} down`, 'listDomainsWithDefinitions');
+      return domains.map((found) => ({ ...found, inactiveXml: `<domain><name>${found.name}</name></domain>` }));
+    },
+    defineDomain: async (xml: string) => {
+      calls.push(`define ${/<name>([^<]*)<\/name>/.exec(xml)?.[1]}`);
+      return domain('defined', 'u-new');
+    },
+    startDomain: async (uuid: string) => void calls.push(`start ${uuid}`),
+    destroyDomain: async (uuid: string) => void calls.push(`destroy ${uuid}`),
+    undefineDomain: async (uuid: string) => void calls.push(`undefine ${uuid}`),
+    onConnected: () => () => undefined,
+    onDomainEvent: () => () => undefined,
+  };
+  return { client: client as unknown as LibvirtClient, calls, state };
+}
+
+function domain(name: string, uuid: string): ObservedDomain {
+  return { name, uuid, id: 1, state: 'running', persistent: true };
+}
+
+describe('CompositeLibvirt: two connections behind one port', () => {
+  const setup = () => {
+    const vm = fakeConnection('qemu:///system', [domain('fw-1', 'u-vm')]);
+    const lxc = fakeConnection('lxc:///', [domain('dns-1', 'u-ct')]);
+    const members: CompositeMember[] = [
+      { kind: 'vm', client: vm.client },
+      { kind: 'container', client: lxc.client },
+    ];
+    return { vm, lxc, port: new CompositeLibvirt(members) };
+  };
+
+  it('lists both, routes each action to the connection that has the UUID, and a define by its domain type', async () => {
+    const { vm, lxc, port } = setup();
+    expect((await port.listDomains()).map((found) => found.name)).toEqual(['fw-1', 'dns-1']);
+    await port.destroyDomain('u-ct');
+    await port.startDomain('u-vm');
+    await port.defineDomain("<domain type='lxc'><name>dns-2</name></domain>");
+    await port.defineDomain('<domain type="qemu"><name>fw-2</name></domain>');
+    expect(lxc.calls).toEqual(['destroy u-ct', 'define dns-2']);
+    expect(vm.calls).toEqual(['start u-vm', 'define fw-2']);
+  });
+
+  it('with one connection away: a partial list says so, listDomains refuses, the other kind is still answered', async () => {
+    const { lxc, port } = setup();
+    lxc.state.up = false;
+    expect(port.isConnected()).toBe(true);
+    expect(await port.listAvailableDomains()).toEqual({ domains: [{ ...domain('fw-1', 'u-vm'), inactiveXml: '<domain><name>fw-1</name></domain>' }], complete: false });
+    await expect(port.listDomains()).rejects.toBeInstanceOf(LibvirtConnectionError);
+    // A VM's absent domain is absent; a container's (or an unknown kind's) cannot be decided.
+    expect(await port.lookupDomainByUuid('u-missing', 'vm')).toBeNull();
+    await expect(port.lookupDomainByUuid('u-missing', 'container')).rejects.toBeInstanceOf(LibvirtConnectionError);
+    await expect(port.lookupDomainByUuid('u-missing')).rejects.toBeInstanceOf(LibvirtConnectionError);
+    expect(port.connectionStates()).toEqual([
+      { uri: 'qemu:///system', kind: 'vm', connected: true },
+      { uri: 'lxc:///', kind: 'container', connected: false },
+    ]);
+  });
+
+  it('refuses a container definition when no LXC connection is configured', async () => {
+    const vm = fakeConnection('qemu:///system');
+    const port = new CompositeLibvirt([{ kind: 'vm', client: vm.client }]);
+    await expect(port.defineDomain("<domain type='lxc'><name>x</name></domain>")).rejects.toThrow(/VNFM_LXC_URI is off/);
+    expect(vm.calls).toEqual([]);
+  });
+});
