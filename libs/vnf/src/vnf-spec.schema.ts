@@ -299,7 +299,8 @@ export function makeVnfSpecSchema(options: SpecSchemaOptions) {
     .pipe(makeSpecObjectSchema(options));
 }
 
-function makeSpecObjectSchema(options: SpecSchemaOptions) {
+/** The request's object schema (what makeVnfSpecSchema pipes into, after the kind rules): also the source of the OpenAPI request schema. */
+export function makeSpecObjectSchema(options: SpecSchemaOptions) {
   return z
   .strictObject({
     name: xmlString().regex(VNF_NAME, 'must match ^[a-z][a-z0-9-]{0,62}$ (lower-case letters, digits, dashes)'),

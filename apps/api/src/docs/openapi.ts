@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../../../../libs/core/src/index.js';
-import { makeVnfSpecSchema, type GuestArch } from '../../../../libs/vnf/src/index.js';
+import { makeSpecObjectSchema, type GuestArch } from '../../../../libs/vnf/src/index.js';
 import { ERROR_STATUS } from '../common/error-status.js';
 import { PROBLEM_BASE } from '../common/problem.js';
 import { IDEMPOTENCY_KEY } from '../common/preconditions.js';
@@ -87,7 +87,8 @@ const VNF_VIEW: Json = {
  * from the ERROR_STATUS table, so a new code is documented by being given its row there.
  */
 export function openApiDocument(defaultArch: GuestArch): Json {
-  const request = z.toJSONSchema(makeVnfSpecSchema({ defaultArch }), { io: 'input', unrepresentable: 'any' }) as Json;
+  // The object schema the validating pipe ends in (its first step only checks the kind's rules).
+  const request = z.toJSONSchema(makeSpecObjectSchema({ defaultArch }), { io: 'input', unrepresentable: 'any' }) as Json;
   delete request.$schema;
   const examples = Object.fromEntries(Object.entries(REQUEST_EXAMPLES).map(([key, example]) => [key, { summary: example.summary, value: example.value }]));
   const requestBody = { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/VnfRequest' }, examples } } };

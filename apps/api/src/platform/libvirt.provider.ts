@@ -21,6 +21,7 @@ export const libvirtProvider: Provider = {
         maxInFlight: config.VNFM_LIBVIRT_MAX_INFLIGHT,
         keepAliveIntervalMs: config.VNFM_LIBVIRT_PROBE_INTERVAL_MS,
         log,
+        onCall: (call, seconds, outcome) => metrics.libvirtCallSeconds.observe({ call, outcome }, seconds),
       });
     const members: CompositeMember[] = [{ kind: 'vm', client: client(config.VNFM_LIBVIRT_URI) }];
     if (config.VNFM_LXC_URI !== 'off') members.push({ kind: 'container', client: client(config.VNFM_LXC_URI) });

@@ -30,7 +30,7 @@ export class VnfEventLog {
     const told: Array<{ type: string; message: string; at: string }> = [];
     return {
       record: (type, message) => {
-        this.log('log', `${vnf.name}: ${type}: ${message}`);
+        this.log('log', `${vnf.name}: ${type}: ${message}`, { vnf: vnf.name });
         told.push({ type, message, at: new Date().toISOString() });
       },
       discard: () => {
