@@ -128,13 +128,7 @@ export class VnfUseCases {
 
   /** A replace's dry run: the same checks and draft as `replace`, the generation it would get. */
   private async previewReplace(existing: VnfRecord, request: VnfRequest): Promise<DryRunResult> {
-    if (existing.spec && (existing.spec.kind ?? 'vm') !== request.kind) {
-      throw VnfmError.invalid([{ field: 'kind', reason: `must stay '${existing.spec.kind ?? 'vm'}': a VNF cannot change between VM and container (delete it and create it again)` }]);
-    }
-    const taken = this.takenMacs(existing.id);
-    refuseTakenMacs(request, taken);
-    const draft = draftSpec(existing.id, request, taken, this.context.host, existing.spec ?? undefined);
-    await refuseDisallowedResources(this.hostResources, draft.spec);
+    const draft = await this.draftReplacement(existing, request);
     const same = existing.spec !== null && canonicalJson(draft.spec) === canonicalJson(existing.spec);
     return this.preview(draft, same ? existing.generation : existing.generation + 1);
   }
@@ -155,7 +149,8 @@ export class VnfUseCases {
     return this.view(vnf.name);
   }
 
-  private async replace(existing: VnfRecord, request: VnfRequest): Promise<VnfView> {
+  /** Every check a replace makes before the write itself (the kind stays, MACs free, host resources allowed); writes nothing. */
+  private async draftReplacement(existing: VnfRecord, request: VnfRequest): Promise<SpecDraft> {
     if (existing.spec && (existing.spec.kind ?? 'vm') !== request.kind) {
       throw VnfmError.invalid([{ field: 'kind', reason: `must stay '${existing.spec.kind ?? 'vm'}': a VNF cannot change between VM and container (delete it and create it again)` }]);
     }
@@ -164,6 +159,11 @@ export class VnfUseCases {
     // A damaged stored spec can be replaced: that is how an operator repairs it.
     const draft = draftSpec(existing.id, request, taken, this.context.host, existing.spec ?? undefined);
     await refuseDisallowedResources(this.hostResources, draft.spec);
+    return draft;
+  }
+
+  private async replace(existing: VnfRecord, request: VnfRequest): Promise<VnfView> {
+    const draft = await this.draftReplacement(existing, request);
     const generation = existing.generation + 1;
     const { changed } = await this.vnfs.replaceClaiming(existing.id, (state) => {
       const domain = draftDomain(draft, generation, state, this.context);
