@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { designDomain, type HostFacts } from '../../libs/designer/src/index.js';
 import { buildDomainXml, parseDomainXml } from '../../libs/domain-xml/src/index.js';
 import { makeVnfSpecSchema, normalizeSpec, specHash } from '../../libs/vnf/src/index.js';
-import { designed } from '../../libs/reconciler/src/index.js';
+import { designed, ParseCache } from '../../libs/reconciler/src/index.js';
 import { validCaseArb } from './arbitraries.js';
 
 const run = promisify(execFile);
@@ -27,7 +27,9 @@ describe('property: any valid spec designs to XML that parses back to the same m
         const vnf = { id: '3f1c1e52-7d0a-4b59-9d43-0c8f2d1b2a11', specHash: specHash(spec, devices), generation: 2 };
         const { xml, definition } = designed(vnf, spec, devices, HOST, 'a7c0e1d2-0000-4000-8000-00000000beef');
         // Strict (undefined members and prototypes count): the planner compares with isDeepStrictEqual.
-        expect(isDeepStrictEqual(definition, await parseDomainXml(xml))).toBe(true);
+        expect(isDeepStrictEqual(definition, await parseDomainXml(xml()))).toBe(true);
+        // The observer's cached parse (a copy holding no slice of the text) is the same model.
+        expect(isDeepStrictEqual(await new ParseCache().parse(vnf.id, xml()), await parseDomainXml(xml()))).toBe(true);
       }),
       { numRuns: 300 },
     );

@@ -15,34 +15,42 @@ export function desiredXml(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'
 }
 
 /**
- * The XML vnfm would define and the model the planner compares with libvirt's parse, from one
- * design. The model is exactly what parsing that XML back gives (strictly equal: checked for
- * random designs in test/properties/domain-xml.property.spec.ts), so it is not parsed back.
+ * The model the planner compares with libvirt's parse, and the XML vnfm would define (built on
+ * demand from the same design). The model is exactly what parsing that XML back gives (strictly
+ * equal: checked for random designs in test/properties/domain-xml.property.spec.ts), so it is
+ * not parsed back.
  */
-export function designed(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'>, spec: VnfSpec, devices: readonly AllocatedDevice[], host: HostFacts, instanceId: string): { xml: string; definition: ParsedDomain } {
+export function designed(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'>, spec: VnfSpec, devices: readonly AllocatedDevice[], host: HostFacts, instanceId: string): Design {
   const model = designDomain({ id: vnf.id, instanceId, specHash: vnf.specHash, generation: vnf.generation }, spec, host, devices);
   // A parse always has a <cpu> mode ('' when there is none: containers).
-  return { xml: buildDomainXml(model), definition: { ...model, cpu: model.cpu ?? { mode: '' }, otherQemuArgs: [] } };
+  return { xml: () => buildDomainXml(model), definition: { ...model, cpu: model.cpu ?? { mode: '' }, otherQemuArgs: [] } };
+}
+
+/** A VNF's design: the model to compare, and its XML (built when asked: only a define needs it). */
+export interface Design {
+  xml(): string;
+  definition: ParsedDomain;
 }
 
 /**
- * The desired XML of each VNF and its model, by VNF id, reused while everything it is made of is
- * the same: the decoded spec (the same object while the stored text is the same), spec hash,
- * generation, devices, host and instance. An in-sync pass then designs nothing.
- * Designs are shared: nobody may change one.
+ * The design of each VNF, by VNF id, reused while everything it is made of is the same: the
+ * decoded spec (the same object while the stored text is the same), spec hash, generation,
+ * devices, host and instance. An in-sync pass then designs nothing. Designs are shared: nobody
+ * may change one. Memory: the model only (its XML text, as large again, is built when a define
+ * needs it).
  */
 export class DesignCache {
-  private readonly entries = new Map<string, { spec: VnfSpec; specHash: string; generation: number; devices: string; host: HostFacts; instanceId: string; xml: string; definition: ParsedDomain }>();
+  private readonly entries = new Map<string, { spec: VnfSpec; specHash: string; generation: number; devices: string; host: HostFacts; instanceId: string; design: Design }>();
 
-  design(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'>, spec: VnfSpec, devices: readonly AllocatedDevice[], host: HostFacts, instanceId: string): { xml: string; definition: ParsedDomain } {
-    const devicesKey = JSON.stringify(devices);
+  design(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'>, spec: VnfSpec, devices: readonly AllocatedDevice[], host: HostFacts, instanceId: string): Design {
+    const devicesKey = devices.length === 0 ? '' : JSON.stringify(devices);
     const hit = this.entries.get(vnf.id);
     if (hit && hit.spec === spec && hit.specHash === vnf.specHash && hit.generation === vnf.generation && hit.devices === devicesKey && hit.host === host && hit.instanceId === instanceId) {
-      return hit;
+      return hit.design;
     }
-    const { xml, definition } = designed(vnf, spec, devices, host, instanceId);
-    this.entries.set(vnf.id, { spec, specHash: vnf.specHash, generation: vnf.generation, devices: devicesKey, host, instanceId, xml, definition });
-    return { xml, definition };
+    const design = designed(vnf, spec, devices, host, instanceId);
+    this.entries.set(vnf.id, { spec, specHash: vnf.specHash, generation: vnf.generation, devices: devicesKey, host, instanceId, design });
+    return design;
   }
 
   /** Keeps only these VNFs. */
@@ -59,7 +67,7 @@ export async function desiredVnf(
   host: HostFacts,
   instanceId: string,
   designs: DesignCache = new DesignCache(),
-): Promise<{ desired: DesiredVnf; xml: string }> {
+): Promise<{ desired: DesiredVnf; xml: () => string }> {
   const { xml, definition } = designs.design(vnf, spec, allocatedDevices(claims), host, instanceId);
   return {
     xml,
