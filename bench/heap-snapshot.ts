@@ -27,6 +27,7 @@ const vnfm = await startVnfm({
   VNFM_AUTH: 'off',
   VNFM_WRITE_RATE_PER_SECOND: '0',
   BENCH_MEMORY_OUT: probe,
+  ...(process.env.MALLOC_ARENA_MAX === undefined ? {} : { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX }),
 });
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 const api = (path: string) => new URL(`/api/v1${path}`, vnfm.base);

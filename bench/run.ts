@@ -6,15 +6,17 @@
  * Usage: npm run bench [-- --vnfs 10000 --batch 1000 --pairs 5 --out bench/RESULTS.md]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection } from '../libs/libvirt-native/src/index.js';
+import { serviceNodeFlags } from '../apps/api/src/node-flags.js';
 import { buildCFloor, runCFloor } from './c-floor.js';
-import { load, send, type LoadResult } from './http-load.js';
+import { send, type LoadResult } from './http-load.js';
+import { generatorName, loadFigure, type LoadSpec } from './load-generator.js';
 import { durableCommitMs, rssAfterLoading } from './limits.js';
 import { startBenchLibvirtd } from './private-libvirtd.js';
 import { startTrivialServer, startVnfm } from './service.js';
@@ -181,19 +183,16 @@ async function main(): Promise<void> {
     };
 
     const getFigure = async (count: number) => {
-      const trivialUrl = new URL('/', trivial.base);
-      const names = Array.from({ length: count }, (_, index) => api(`/vnfs/vnf-${index}`));
-      const one = (index: number) => ({ url: names[(index * 7919) % names.length]! });
       const results = { vnfm: [] as LoadResult[], trivial: [] as LoadResult[] };
-      const measure = async (into: LoadResult[], next: (index: number) => { url: URL }) => {
-        const result = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next });
+      const measure = async (into: LoadResult[], spec: Pick<LoadSpec, 'base' | 'path' | 'count'>) => {
+        const result = await loadFigure({ ...spec, connections: CONCURRENCY, durationMs: LOAD_MS });
         into.push(result);
         return result.perSecond;
       };
       await interleaved(
         Math.max(1, Math.min(PAIRS, 3)),
-        () => measure(results.vnfm, one),
-        () => measure(results.trivial, () => ({ url: trivialUrl })),
+        () => measure(results.vnfm, { base: vnfm.base, path: '/api/v1/vnfs/vnf-{i}', count }),
+        () => measure(results.trivial, { base: trivial.base, path: '/' }),
       );
       const perSecond = median(results.vnfm.map((result) => result.perSecond));
       const p99 = median(results.vnfm.map((result) => result.p99Ms));
@@ -211,12 +210,12 @@ async function main(): Promise<void> {
     };
 
     const listFigure = async (count: number) => {
-      const page = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: () => ({ url: api('/vnfs?limit=100') }) });
+      const page = await loadFigure({ base: vnfm.base, path: '/api/v1/vnfs?limit=100', connections: CONCURRENCY, durationMs: LOAD_MS });
       record(`GET /vnfs?limit=100 (a page of 100), ${count} VNFs`, `${page.perSecond.toFixed(0)} req/s, p99 ${ms(page.p99Ms)}`, '', '', '>= 1000 req/s', page.perSecond >= 1000 && page.errors === 0);
     };
 
     const dryRunFigure = async (count: number) => {
-      const dryRun = await load({ connections: CONCURRENCY, durationMs: LOAD_MS, next: (index) => ({ url: api('/vnfs?dryRun=true'), method: 'POST', body: vnfBody(`dry-${index}`) }) });
+      const dryRun = await loadFigure({ base: vnfm.base, path: '/api/v1/vnfs?dryRun=true', method: 'POST', body: vnfBody('dry-{i}'), count: 1_000_000, connections: CONCURRENCY, durationMs: LOAD_MS });
       record(`POST /vnfs?dryRun=true, ${count} VNFs`, `${dryRun.perSecond.toFixed(0)} req/s, p50 ${ms(dryRun.p50Ms)}`, '', '', '>= 1000 req/s', dryRun.perSecond >= 1000 && dryRun.errors === 0);
     };
 
@@ -285,6 +284,8 @@ function writeResults(): void {
     `- Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${libvirt.trim()}`,
     `- Load average when the run ended: ${loadavg().map((value) => value.toFixed(2)).join(' ')}${load1 > cpus().length * 0.5 ? ' (a loaded machine: other work ran beside the bench; the ratios, measured against baselines in the same run, are what to read)' : ''}`,
     `- libvirt: a private libvirtd (test driver, \`test+unix:///default?socket=...\`) started by the bench; vnfm is the built service (\`dist/apps/api/src/main.js\`) in its own process, driven over HTTP.`,
+    `- Request rates (GET, page, dry run, and the trivial server beside them): ${generatorName()}, ${CONCURRENCY} connections, ${LOAD_MS / 1000} s per figure.`,
+    `- vnfm is started as its executable starts it: node ${serviceNodeFlags(readFileSync(fileURLToPath(new URL('../apps/api/src/main.js', import.meta.url)), 'utf8')).join(' ')} (the V8 flags of its first line, the same as \`npm start\`).`,
     `- ${TOTAL} VNFs at most, batches of ${BATCH} creates, ${PAIRS} interleaved pairs (vnfm, baseline) per figure where a baseline is given; each figure is the median.`,
     '',
     '| figure | vnfm | baseline in the same run | ratio | goal | met |',

@@ -28,6 +28,8 @@ describe('property: any valid spec designs to XML that parses back to the same m
         const { xml, definition } = designed(vnf, spec, devices, HOST, 'a7c0e1d2-0000-4000-8000-00000000beef');
         // Strict (undefined members and prototypes count): the planner compares with isDeepStrictEqual.
         expect(isDeepStrictEqual(definition, await parseDomainXml(xml()))).toBe(true);
+        // The XML built from the kept definition is the model's own.
+        expect(xml()).toBe(buildDomainXml(designDomain({ id: vnf.id, instanceId: 'a7c0e1d2-0000-4000-8000-00000000beef', specHash: vnf.specHash, generation: vnf.generation }, spec, HOST, devices)));
         // The observer's cached parse (a copy holding no slice of the text) is the same model.
         expect(isDeepStrictEqual(await new ParseCache().parse(vnf.id, xml()), await parseDomainXml(xml()))).toBe(true);
       }),

@@ -10,6 +10,7 @@ import { VnfmError } from '../../../../libs/core/src/index.js';
 import { problemOf } from '../common/error-status.js';
 import { sendProblem } from '../common/problem-response.js';
 import { authenticate } from './authentication.js';
+import { fixedHeaders } from './fixed-headers.js';
 import { SAFE_METHODS, allowedHostCheck, asMiddleware, jsonBodiesOnly, sameOriginCheck } from './http-hygiene.js';
 import { forCaller } from './redaction.js';
 import { identityOf, setIdentity } from './request-identity.js';
@@ -64,7 +65,7 @@ export class AccessControl {
     const scheme = config.VNFM_TLS_CERT === undefined ? 'http' : 'https';
     const refuse = (response: Response, error: VnfmError, request: Request) => this.refuse(response, error, request);
     return [
-      helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }, strictTransportSecurity: scheme === 'https' }),
+      fixedHeaders(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }, strictTransportSecurity: scheme === 'https' })),
       ...(allowedHosts.length > 0 ? [asMiddleware(allowedHostCheck(allowedHosts), refuse)] : []),
       asMiddleware(sameOriginCheck(config.VNFM_CORS_ORIGINS, scheme), refuse),
       asMiddleware((request) => this.authenticate(request), refuse),

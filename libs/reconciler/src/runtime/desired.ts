@@ -23,7 +23,10 @@ export function desiredXml(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'
 export function designed(vnf: Pick<VnfRecord, 'id' | 'specHash' | 'generation'>, spec: VnfSpec, devices: readonly AllocatedDevice[], host: HostFacts, instanceId: string): Design {
   const model = designDomain({ id: vnf.id, instanceId, specHash: vnf.specHash, generation: vnf.generation }, spec, host, devices);
   // A parse always has a <cpu> mode ('' when there is none: containers).
-  return { xml: () => buildDomainXml(model), definition: { ...model, cpu: model.cpu ?? { mode: '' }, otherQemuArgs: [] } };
+  const cpu = model.cpu;
+  const definition = { ...model, cpu: cpu ?? { mode: '' }, otherQemuArgs: [] };
+  // Only the definition is kept (not the model beside it): the model's XML is built from it.
+  return { xml: () => buildDomainXml({ ...definition, cpu }), definition };
 }
 
 /** A VNF's design: the model to compare, and its XML (built when asked: only a define needs it). */
