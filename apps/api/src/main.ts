@@ -39,16 +39,17 @@ try {
 
 const { createApp } = await import('./server.js');
 const { AccessControl } = await import('./security/access-control.js');
-const { DatabaseDamagedError } = await import('../../../libs/inventory/src/index.js');
+const { DatabaseDamagedError, DatabaseInUseError } = await import('../../../libs/inventory/src/index.js');
 let app;
 try {
   app = await createApp(config);
   // `[::1]` is how a URL spells an IPv6 address; listen() wants it bare.
   await app.listen(config.VNFM_PORT, config.VNFM_HOST.replace(/^\[(.*)\]$/, '$1'));
 } catch (error) {
-  // A database that fails its integrity check is never served from: restore it first (exit 3).
+  // 2: the configuration is wrong; 3: the database fails its integrity check (restore it first);
+  // 4: another vnfm serves the database file (one database, one vnfm).
   process.stderr.write(`vnfm: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(isConfigurationError(error) ? 2 : error instanceof DatabaseDamagedError ? 3 : 1);
+  process.exit(isConfigurationError(error) ? 2 : error instanceof DatabaseDamagedError ? 3 : error instanceof DatabaseInUseError ? 4 : 1);
 }
 const access = app.get(AccessControl);
 const scheme = config.VNFM_TLS_CERT === undefined ? 'http' : 'https';
