@@ -1,3 +1,5 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
 /** Another process (another vnfm) already serves this database file. */
@@ -9,9 +11,14 @@ export interface DatabaseLock {
   release(): void;
 }
 
-/** The lock file beside a database: `vnfm.db` is guarded by `vnfm.db.lock`. */
+/**
+ * The lock file beside a database: `vnfm.db` is guarded by `vnfm.db.lock`, named from the file's
+ * real path, so two spellings of one file (a symlink to it, `./`, a symlinked folder) meet at
+ * one lock. The folder exists by now; the file may not yet.
+ */
 export function lockPathOf(databasePath: string): string {
-  return `${databasePath}.lock`;
+  const real = existsSync(databasePath) ? realpathSync(databasePath) : join(realpathSync(dirname(databasePath)), basename(databasePath));
+  return `${real}.lock`;
 }
 
 /**
