@@ -65,12 +65,23 @@ onSighup = () => {
   }
 };
 
-// Stop cleanly: finish in-flight requests, close libvirt and the database, exit 0.
+// Stop cleanly: end the watch streams, stop taking connections, let the requests in flight finish,
+// then stop the reconciler and close libvirt and the database; exit 0. Whatever still hangs after
+// STOP_DEADLINE_MS (a libvirt call on a stalled libvirtd) is cut short with exit 1: every
+// acknowledged write is committed already. A second signal exits at once.
+const STOP_DEADLINE_MS = 20_000;
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      process.stderr.write(`vnfm: ${signal} again while stopping: exiting now\n`);
+      process.exit(1);
+    }
     stopping = true;
+    setTimeout(() => {
+      process.stderr.write(`vnfm: not stopped within ${STOP_DEADLINE_MS / 1000} s of ${signal}: exiting anyway\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     app!.close().then(
       () => process.exit(0),
       (error: unknown) => {
