@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'host-not-allowed',
   'unsupported-media-type',
   'rate-limited',
+  'too-many-streams',
   // host devices
   'device-taken',
   'device-missing',

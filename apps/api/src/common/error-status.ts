@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   'host-not-allowed': { status: 421, title: 'Misdirected request' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'rate-limited': { status: 429, title: 'Too many requests' },
+  'too-many-streams': { status: 503, title: UNAVAILABLE },
   'device-missing': { status: 422, title: UNPROCESSABLE },
   'device-unassignable': { status: 422, title: UNPROCESSABLE },
   'unsupported-on-host': { status: 422, title: UNPROCESSABLE },

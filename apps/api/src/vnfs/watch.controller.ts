@@ -37,10 +37,12 @@ export class WatchController {
     const selectors = labelSelectors(label);
     const from = sinceOf(request.headers['last-event-id'], since);
     const identity = identityOf(request);
+    this.watch.requireRoom();
     return new Observable<MessageEvent>((subscriber) => {
       const stop = this.watch.watch(
         { ...(from === undefined ? {} : { since: from }), ...(selectors.length === 0 ? {} : { accepts: (labels) => VnfUseCases.matches({ spec: { labels: { ...labels } } }, selectors) }) },
         (event) => subscriber.next({ id: String(event.id), type: event.type, data: { type: event.type, name: event.name, object: redactBody(event.object, identity) } }),
+        () => subscriber.complete(),
       );
       const keepalive = setInterval(() => subscriber.next({ comment: 'keepalive' }), KEEPALIVE_MS);
       return () => {
