@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load, send } from './http-load.js';
 import { startBenchLibvirtd } from './private-libvirtd.js';
-import { startVnfm } from './service.js';
+import { benchVnfmEnv, startVnfm } from './service.js';
 
 const total = Number(process.argv[2] ?? 10000);
 const out = process.argv[3] ?? mkdtempSync(join(tmpdir(), 'vnfm-heap-'));
@@ -19,13 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vnfm-heapdb-'));
 const probe = join(out, 'memory.json');
 process.env.VNFM_BENCH_NODE_ARGS = `${process.env.VNFM_BENCH_NODE_ARGS ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${out} --import=${new URL('./memory-probe.js', import.meta.url).href}`;
 const vnfm = await startVnfm({
-  VNFM_LIBVIRT_URI: libvirtd.uri,
-  VNFM_DB_PATH: join(dir, 'vnfm.db'),
-  VNFM_DOMAIN_TYPE: 'qemu',
-  VNFM_RECONCILE_INTERVAL_MS: '86400000',
-  VNFM_LOG_LEVEL: 'error',
-  VNFM_AUTH: 'off',
-  VNFM_WRITE_RATE_PER_SECOND: '0',
+  ...benchVnfmEnv(libvirtd.uri, join(dir, 'vnfm.db')),
   BENCH_MEMORY_OUT: probe,
   ...(process.env.MALLOC_ARENA_MAX === undefined ? {} : { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX }),
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { send } from './http-load.js';
 import { loadFigure } from './load-generator.js';
 import { startBenchLibvirtd } from './private-libvirtd.js';
-import { startVnfm } from './service.js';
+import { benchVnfmEnv, startVnfm } from './service.js';
 
 const total = Number(process.argv[2] ?? 1000);
 const what = process.argv[3] ?? 'get';
@@ -19,7 +19,7 @@ const out = process.argv[4] ?? mkdtempSync(join(tmpdir(), 'vnfm-prof-'));
 const libvirtd = await startBenchLibvirtd();
 const dir = mkdtempSync(join(tmpdir(), 'vnfm-profdb-'));
 process.env.VNFM_BENCH_NODE_ARGS = `${process.env.VNFM_BENCH_NODE_ARGS ?? ''} --cpu-prof --cpu-prof-dir=${out}`;
-const vnfm = await startVnfm({ VNFM_LIBVIRT_URI: libvirtd.uri, VNFM_DB_PATH: join(dir, 'vnfm.db'), VNFM_DOMAIN_TYPE: 'qemu', VNFM_RECONCILE_INTERVAL_MS: '86400000', VNFM_LOG_LEVEL: 'error', VNFM_AUTH: 'off', VNFM_WRITE_RATE_PER_SECOND: '0' });
+const vnfm = await startVnfm(benchVnfmEnv(libvirtd.uri, join(dir, 'vnfm.db')));
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 const body = (name: string) => JSON.stringify({ name, vcpus: 1, memoryMiB: 64, interfaces: [{ type: 'user' }] });
 try {

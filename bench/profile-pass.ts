@@ -14,13 +14,14 @@ import { Reconciler } from '../libs/reconciler/src/index.js';
 import { VnfUseCases } from '../libs/use-cases/src/index.js';
 import { Database } from '../libs/inventory/src/index.js';
 import { startBenchLibvirtd } from './private-libvirtd.js';
+import { benchVnfmEnv } from './service.js';
 
 const total = Number(process.argv[2] ?? 1000);
 const what = process.argv[3] ?? 'pass';
 const libvirtd = await startBenchLibvirtd();
 const dir = mkdtempSync(join(tmpdir(), 'vnfm-prof-'));
 const app = await createApp(
-  loadConfig({ VNFM_LIBVIRT_URI: libvirtd.uri, VNFM_DB_PATH: join(dir, 'vnfm.db'), VNFM_DOMAIN_TYPE: 'qemu', VNFM_RECONCILE_INTERVAL_MS: '86400000', VNFM_LOG_LEVEL: 'error', VNFM_AUTH: 'off', VNFM_WRITE_RATE_PER_SECOND: '0' }),
+  loadConfig(benchVnfmEnv(libvirtd.uri, join(dir, 'vnfm.db'))),
   { logger: false },
 );
 try {

@@ -40,6 +40,23 @@ function wrap(child: ChildProcess): Process {
   };
 }
 
+/**
+ * The configuration every bench figure and aid runs vnfm with: the bench's libvirtd, its own
+ * database, no scheduled passes, errors only in the log; loopback only, so no authentication
+ * (the bench measures the API's work, not token checks) and no write rate limit.
+ */
+export function benchVnfmEnv(libvirtUri: string, dbPath: string): Record<string, string> {
+  return {
+    VNFM_LIBVIRT_URI: libvirtUri,
+    VNFM_DB_PATH: dbPath,
+    VNFM_DOMAIN_TYPE: 'qemu',
+    VNFM_RECONCILE_INTERVAL_MS: '86400000',
+    VNFM_LOG_LEVEL: 'error',
+    VNFM_AUTH: 'off',
+    VNFM_WRITE_RATE_PER_SECOND: '0',
+  };
+}
+
 /** The built vnfm service (dist/apps/api/src/main.js) with exactly this environment. */
 export async function startVnfm(env: Record<string, string>): Promise<Process & { base: string; output: () => string }> {
   const port = await freePort();

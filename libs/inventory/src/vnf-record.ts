@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import { isErrorCode, type ErrorCode } from '../../core/src/index.js';
 import { makeVnfSpecSchema, type VnfSpec } from '../../vnf/src/index.js';
 
@@ -115,13 +114,12 @@ const OPERATIONS: ReadonlySet<string> = new Set(['create', 'update', 'delete']);
 // A stored spec is a normalised request: every default explicit, so the request schema accepts it as it is.
 const storedSpecSchema = makeVnfSpecSchema({ defaultArch: 'x86_64', normalised: true });
 
-/** Decoded specs by row id, reused while the stored text is the same (a digest of it is kept, not the text). */
-const decodedSpecs = new Map<string, { digest: string; spec: VnfSpec | null; problem: string | null }>();
+/** Decoded specs by row id, reused while the stored text is the same. */
+const decodedSpecs = new Map<string, { text: string; spec: VnfSpec | null; problem: string | null }>();
 
 function decodeSpec(id: string, text: string): { spec: VnfSpec | null; problem: string | null } {
-  const digest = hash('sha256', text, 'base64');
   const cached = decodedSpecs.get(id);
-  if (cached && cached.digest === digest) return cached;
+  if (cached && cached.text === text) return cached;
   let decoded: { spec: VnfSpec | null; problem: string | null };
   try {
     const result = storedSpecSchema.safeParse(JSON.parse(text));
@@ -131,7 +129,7 @@ function decodeSpec(id: string, text: string): { spec: VnfSpec | null; problem: 
   } catch (error) {
     decoded = { spec: null, problem: `the stored spec is not JSON: ${(error as Error).message.slice(0, 200)}` };
   }
-  decodedSpecs.set(id, { digest, ...decoded });
+  decodedSpecs.set(id, { text, ...decoded });
   return decoded;
 }
 
