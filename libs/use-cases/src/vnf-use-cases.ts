@@ -331,6 +331,7 @@ export class VnfUseCases {
       if (error instanceof ConsoleBusyError) throw new VnfmError('console-busy', `the console of VNF '${name}' is in use (virsh console?); ?force=true takes it over`, { cause: error });
       if (error instanceof DomainNotRunningError || error instanceof DomainNotFoundError) throw notRunning('is not running');
       if (error instanceof LibvirtConnectionError || error instanceof LibvirtTimeoutError) throw new VnfmError('libvirt-unavailable', `libvirtd at ${this.libvirt.uri} is not reachable`, { cause: error });
+      if (error instanceof LibvirtError && error.libvirtCode === 'VIR_ERR_NO_SUPPORT') throw new VnfmError('unsupported-on-host', `the libvirt driver of VNF '${name}' has no consoles`, { cause: error });
       throw error;
     }
   }
