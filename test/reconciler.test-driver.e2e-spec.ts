@@ -31,7 +31,10 @@ describe('reconciler against virsh sabotage (test+unix:///default)', () => {
 
   it('a freshly created VNF is in sync: a pass finds nothing to do', async () => {
     const name = uniqueName('sync');
-    await create({ name, interfaces: [{ type: 'user' }, { type: 'bridge', bridge: 'br-int', ovs: true, vlan: 7 }], disks: [{ path: images.path('a.qcow2'), format: 'qcow2', iothread: true }] });
+    const created = await create({ name, interfaces: [{ type: 'user' }, { type: 'bridge', bridge: 'br-int', ovs: true, vlan: 7 }], disks: [{ path: images.path('a.qcow2'), format: 'qcow2', iothread: true }] });
+    // In sync as soon as the create is answered: its reconcile defined and started what was designed.
+    expect(created.status).toMatchObject({ inSync: true, phase: 'Running' });
+    expect(await status(name)).toMatchObject({ inSync: true, phase: 'Running' });
     const report = await reconcile();
     expect(report.vnfs.find((outcome: { name: string }) => outcome.name === name)).toMatchObject({ result: 'in-sync', actions: [] });
     expect(await status(name)).toMatchObject({ inSync: true, drift: [], phase: 'Running' });

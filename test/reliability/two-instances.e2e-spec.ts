@@ -129,4 +129,30 @@ describe('two vnfm instances on one libvirtd (private libvirtd, test driver)', (
     expect((await second.call('DELETE', `/vnfs/${secondNames.kept}`)).status).toBe(202);
     await expectInvariants({ uri: daemon.uri, dbPath: second.dbPath, inScope: () => true, absent: [...Object.values(firstNames), ...Object.values(secondNames)] });
   });
+  it('a second vnfm on the same database file exits 4 naming the lock and changes nothing; after kill -9 of the holder the next start serves what was acknowledged', async () => {
+    const shared = join(dir, 'shared.db');
+    const holder = await startVnfm({ dbPath: shared, uri: daemon.uri });
+    const name = `${A}-shared`;
+    const created = await holder.call('POST', '/vnfs', vnfBody(name));
+    expect(created.status, describeAnswer(created)).toBe(201);
+
+    const intruder = await startVnfm({ dbPath: shared, uri: daemon.uri, waitReady: false });
+    expect(await intruder.exited, intruder.output().slice(-2000)).toBe(4);
+    expect(intruder.output()).toContain('served by another vnfm');
+    expect(intruder.output()).toContain(`${shared}.lock`);
+    // The holder is untouched and still takes writes.
+    const listed = await holder.call('GET', '/vnfs');
+    expect((listed.body.items as Json[]).map((vnf) => vnf.name)).toEqual([name]);
+    expect((await holder.call('PUT', `/vnfs/${name}`, vnfBody(name, { powerState: 'stopped' }))).status).toBe(200);
+
+    // kill -9 leaves no stale lock: the kernel released it with the process.
+    await holder.kill9();
+    const next = await startVnfm({ dbPath: shared, uri: daemon.uri });
+    const kept = await next.call('GET', `/vnfs/${name}`);
+    expect(kept.status, describeAnswer(kept)).toBe(200);
+    expect(kept.body).toMatchObject({ id: created.body.id, spec: { powerState: 'stopped' } });
+    expect((await next.call('DELETE', `/vnfs/${name}`)).status).toBe(202);
+    await until(() => stateOf(daemon.uri, name), (state) => state === null, 15_000, `${name} deleted`);
+    await next.stop();
+  });
 });

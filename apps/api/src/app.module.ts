@@ -1,4 +1,4 @@
-import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { VNFM_CONFIG, type VnfmConfig } from '../../../libs/config/src/index.js';
 import type { HostFacts } from '../../../libs/designer/src/index.js';
@@ -82,7 +82,15 @@ export class AppModule {
           useFactory: (vnfs: VnfRepository, events: VnfEventRepository, reconciler: Reconciler, libvirt: LibvirtPort, failpoints: Failpoints, host: HostFacts, allowList: DeviceAllowList, instanceId: string, hostResources: HostResourcePort, idempotency: IdempotencyKeys) =>
             new VnfUseCases(vnfs, events, reconciler, libvirt, failpoints, { host, allowList, instanceId }, hostResources, idempotency),
         },
-        { provide: VnfWatch, inject: [ChangeLog, VnfUseCases], useFactory: (changes: ChangeLog, vnfs: VnfUseCases) => new VnfWatch(changes, (id) => vnfs.viewById(id)) },
+        {
+          provide: VnfWatch,
+          inject: [ChangeLog, VnfUseCases],
+          // Open streams end before the HTTP server is closed, which waits for every connection.
+          useFactory: (changes: ChangeLog, vnfs: VnfUseCases) => {
+            const watch = new VnfWatch(changes, (id) => vnfs.viewById(id));
+            return Object.assign(watch, { beforeApplicationShutdown: () => watch.close() } satisfies BeforeApplicationShutdown);
+          },
+        },
         HostDeviceInventory,
         HostService,
         ConsoleSessions,

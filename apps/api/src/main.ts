@@ -39,16 +39,17 @@ try {
 
 const { createApp } = await import('./server.js');
 const { AccessControl } = await import('./security/access-control.js');
-const { DatabaseDamagedError } = await import('../../../libs/inventory/src/index.js');
+const { DatabaseDamagedError, DatabaseInUseError } = await import('../../../libs/inventory/src/index.js');
 let app;
 try {
   app = await createApp(config);
   // `[::1]` is how a URL spells an IPv6 address; listen() wants it bare.
   await app.listen(config.VNFM_PORT, config.VNFM_HOST.replace(/^\[(.*)\]$/, '$1'));
 } catch (error) {
-  // A database that fails its integrity check is never served from: restore it first (exit 3).
+  // 2: the configuration is wrong; 3: the database fails its integrity check (restore it first);
+  // 4: another vnfm serves the database file (one database, one vnfm).
   process.stderr.write(`vnfm: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(isConfigurationError(error) ? 2 : error instanceof DatabaseDamagedError ? 3 : 1);
+  process.exit(isConfigurationError(error) ? 2 : error instanceof DatabaseDamagedError ? 3 : error instanceof DatabaseInUseError ? 4 : 1);
 }
 const access = app.get(AccessControl);
 const scheme = config.VNFM_TLS_CERT === undefined ? 'http' : 'https';
@@ -64,12 +65,23 @@ onSighup = () => {
   }
 };
 
-// Stop cleanly: finish in-flight requests, close libvirt and the database, exit 0.
+// Stop cleanly: end the watch streams, stop taking connections, let the requests in flight finish,
+// then stop the reconciler and close libvirt and the database; exit 0. Whatever still hangs after
+// STOP_DEADLINE_MS (a libvirt call on a stalled libvirtd) is cut short with exit 1: every
+// acknowledged write is committed already. A second signal exits at once.
+const STOP_DEADLINE_MS = 20_000;
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      process.stderr.write(`vnfm: ${signal} again while stopping: exiting now\n`);
+      process.exit(1);
+    }
     stopping = true;
+    setTimeout(() => {
+      process.stderr.write(`vnfm: not stopped within ${STOP_DEADLINE_MS / 1000} s of ${signal}: exiting anyway\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     app!.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -7,6 +7,7 @@ import type { Request, Response } from 'express';
 import { AppModule } from './app.module.js';
 import { PROBLEM_BASE } from './common/problem.js';
 import { sendProblem } from './common/problem-response.js';
+import { refuseDuplicateKeys } from './common/request-validation.js';
 import { AccessControl } from './security/access-control.js';
 import { auditLog } from './security/audit.js';
 import { serveUpgrades } from './console/upgrade.js';
@@ -50,7 +51,9 @@ export async function createApp(config: VnfmConfig, options: AppOptions = {}): P
   }
   for (const handler of app.get(AccessControl).middleware()) app.use(handler);
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics', 'docs', 'docs/openapi.json', 'docs/init.js', 'docs/swagger-ui.css', 'docs/swagger-ui-bundle.js'] });
-  app.useBodyParser('json', { limit: '256kb', strict: true });
+  // `verify` goes through to body-parser as is (Nest's option type leaves it out, it uses it only
+  // for rawBody, which is off): a key twice in one object is refused before the body is parsed.
+  app.useBodyParser('json', { limit: '256kb', strict: true, ...({ verify: refuseDuplicateKeys } as object) });
   // No ETag: every answer is computed fresh, and hashing each body cost more than it saved.
   app.set('etag', false);
   await app.init();

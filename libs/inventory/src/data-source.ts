@@ -4,14 +4,14 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../../migrations/index.js';
 import { Database } from './database.js';
+import { lockDatabaseFile, type DatabaseLock } from './database-lock.js';
 
 /**
  * SQLite through better-sqlite3, schema from migrations only (run at start-up by TypeORM), WAL
  * journal and synchronous=FULL so a commit survives power loss. TypeORM opens the file and
  * migrates it; every query after that goes through `Database`, which owns the transactions.
  */
-export function dataSourceOptions(databasePath: string): DataSourceOptions {
-  if (databasePath !== ':memory:') mkdirSync(dirname(databasePath), { recursive: true });
+function dataSourceOptions(databasePath: string): DataSourceOptions {
   return {
     type: 'better-sqlite3',
     database: databasePath,
@@ -31,21 +31,41 @@ export function dataSourceOptions(databasePath: string): DataSourceOptions {
 
 export class DatabaseDamagedError extends Error {}
 
-/** Opens and migrates the database, checks its integrity, and hands over the one connection. */
-export async function openDatabase(
-  databasePath: string,
-  options: { log?: (level: 'warn' | 'log', message: string) => void } = {},
-): Promise<{ db: Database; dataSource: DataSource }> {
+/** The opened database, and what must be let go of, in order, when vnfm stops. */
+export interface OpenedDatabase {
+  db: Database;
+  dataSource: DataSource;
+  /** Closes the connection, then releases the file to another vnfm. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Takes the database file for this process (DatabaseInUseError when another vnfm has it), opens
+ * and migrates it, checks its integrity, and hands over the one connection.
+ */
+export async function openDatabase(databasePath: string, options: { log?: (level: 'warn' | 'log', message: string) => void } = {}): Promise<OpenedDatabase> {
+  if (databasePath !== ':memory:') mkdirSync(dirname(databasePath), { recursive: true });
+  const lock: DatabaseLock | undefined = databasePath === ':memory:' ? undefined : lockDatabaseFile(databasePath);
   const dataSource = new DataSource(dataSourceOptions(databasePath));
-  await dataSource.initialize();
-  const sql = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
-  const db = new Database(sql, options);
-  const problems = db.integrityProblems();
-  if (problems.length > 0) {
-    await dataSource.destroy();
-    throw new DatabaseDamagedError(`${databasePath} fails PRAGMA integrity_check: ${problems.slice(0, 5).join('; ')}; restore it from a backup`);
+  let db: Database | undefined;
+  const close = async () => {
+    db?.close();
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    lock?.release();
+  };
+  try {
+    await dataSource.initialize();
+    const sql = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
+    db = new Database(sql, options);
+    const problems = db.integrityProblems();
+    if (problems.length > 0) {
+      throw new DatabaseDamagedError(`${databasePath} fails PRAGMA integrity_check: ${problems.slice(0, 5).join('; ')}; restore it from a backup`);
+    }
+    // A file that opens but cannot be written (read-only, immutable, full) is not ready from the start.
+    await db.probe();
+    return { db, dataSource, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
-  // A file that opens but cannot be written (read-only, immutable, full) is not ready from the start.
-  await db.probe();
-  return { db, dataSource };
 }

@@ -28,13 +28,24 @@ interface IdempotencyRow {
   created_at: string;
 }
 
+/** A stored first answer; an unreadable one (a damaged row) reads as not recorded, like a crash before it was. */
+function responseOf(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
 function recordOf(row: IdempotencyRow): IdempotencyRecord {
   return {
     key: row.key,
     requestHash: row.request_hash,
     vnfId: row.vnf_id,
     vnfName: row.vnf_name,
-    response: row.response === null ? null : JSON.parse(row.response),
+    response: responseOf(row.response),
     createdAt: row.created_at,
   };
 }

@@ -1,5 +1,6 @@
 export * from './data-source.js';
 export * from './database.js';
+export * from './database-lock.js';
 export * from './device-state.js';
 export * from './host-device.repository.js';
 export * from './instance-id.js';

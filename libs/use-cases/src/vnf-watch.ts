@@ -39,13 +39,24 @@ export function coalesce(changes: readonly VnfChange[]): Array<VnfChange & { cre
  * sends each VNF's current view. One drain at a time per watcher, so events stay in order.
  */
 export class VnfWatch {
+  /** Every open watcher's end: `close()` ends them all. */
+  private readonly open = new Set<() => void>();
+  private closed = false;
+
   constructor(
     private readonly changes: ChangeLog,
     private readonly viewById: (id: string) => Promise<VnfView | null>,
   ) {}
 
-  /** Starts sending to `send`; the answer stops it. */
-  watch(options: WatchOptions, send: (event: WatchEvent) => void): () => void {
+  /**
+   * Starts sending to `send`; the answer stops it. `end` is called once if the watch is ended from
+   * this side (`close()`, the service stopping): the client should resume with its last id.
+   */
+  watch(options: WatchOptions, send: (event: WatchEvent) => void, end: () => void = () => undefined): () => void {
+    if (this.closed) {
+      end();
+      return () => undefined;
+    }
     const latest = this.changes.latest();
     let cursor = options.since === undefined || options.since > latest ? latest : options.since;
     const oldest = this.changes.oldest();
@@ -98,10 +109,23 @@ export class VnfWatch {
     };
     const run = () => void drain().catch(() => undefined);
     const unsubscribe = this.changes.onCommit(run);
-    run();
-    return () => {
+    const stop = () => {
       stopped = true;
       unsubscribe();
+      this.open.delete(endFromHere);
     };
+    const endFromHere = () => {
+      stop();
+      end();
+    };
+    this.open.add(endFromHere);
+    run();
+    return stop;
+  }
+
+  /** Ends every watch (the service is stopping) and refuses new ones: no stream holds a shutdown up. */
+  close(): void {
+    this.closed = true;
+    for (const endFromHere of [...this.open]) endFromHere();
   }
 }

@@ -66,6 +66,26 @@ describe('fault-campaign findings: XML 1.0 text, reserved keys, query parameters
     });
   });
 
+  describe('a key twice in one object is a 400 naming it, never the last one silently', () => {
+    it.each([
+      ['{"name":"%s","vcpus":1,"memoryMiB":128,"memoryMiB":99999}', 'memoryMiB'],
+      ['{"name":"%s","vcpus":1,"memoryMiB":128,"labels":{"tier":"a","tier":"b"}}', 'labels.tier'],
+      ['{"name":"%s","vcpus":1,"memoryMiB":128,"interfaces":[{"type":"user"},{"type":"user","type":"direct"}]}', 'interfaces[1].type'],
+      ['{"name":"%s","vcpus":1,"memoryMiB":128,"vcpu\\u0073":2}', 'vcpus'],
+    ])('%s', async (template, field) => {
+      for (const path of ['/api/v1/vnfs?dryRun=true', '/api/v1/vnfs', `/api/v1/vnfs/${name}`]) {
+        const body = template.replace('%s', path.endsWith(name) ? name : uniqueName('twice'));
+        const rows = t.countRows('vnf');
+        const request = path.endsWith(name) ? t.http.put(path) : t.http.post(path);
+        const response = await request.set('content-type', 'application/json').send(body);
+        expectInvalid(response, [{ field, reason: /^duplicate key/ }]);
+        expect(t.countRows('vnf')).toBe(rows);
+      }
+      // The PUT changed nothing either.
+      expect((await t.http.get(`/api/v1/vnfs/${name}`).expect(200)).body.spec.memoryMiB).toBe(128);
+    });
+  });
+
   describe('query parameters: only the known ones, each once', () => {
     it('POST /vnfs?dryrun=true (lower case) is refused and creates nothing', async () => {
       const fresh = uniqueName('dryrun');

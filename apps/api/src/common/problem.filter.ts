@@ -24,6 +24,8 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   private toProblem(exception: unknown): ProblemDetails {
+    // A refusal thrown inside body-parser (the duplicate-key check) arrives wrapped by Nest.
+    if (exception instanceof HttpException && exception.cause instanceof VnfmError) return this.toProblem(exception.cause);
     if (exception instanceof VnfmError) {
       if (exception.code === 'internal') this.logger.error(exception.stack ?? exception.message);
       return problemOf(exception);

@@ -5,19 +5,19 @@ import { ChangeLog, Database, HostDeviceRepository, IdempotencyKeys, VnfEventRep
 /** This vnfm's instance id (its ownership mark in every domain). */
 export const INSTANCE_ID = Symbol('INSTANCE_ID');
 
-/** The database: opened, migrated and checked (PRAGMA integrity_check) at start-up; a damaged file stops the start. */
+/**
+ * The database: taken for this process (another vnfm on the file stops the start), opened, migrated
+ * and checked (PRAGMA integrity_check) at start-up; a damaged file stops the start.
+ */
 export const storageProviders: Provider[] = [
   {
     provide: Database,
     inject: [VNFM_CONFIG],
     useFactory: async (config: VnfmConfig) => {
       const logger = new Logger('Database');
-      const { db, dataSource } = await openDatabase(config.VNFM_DB_PATH, { log: (level, message) => logger[level](message) });
-      return Object.assign(db, {
-        async onApplicationShutdown() {
-          db.close();
-          await dataSource.destroy().catch(() => undefined);
-        },
+      const opened = await openDatabase(config.VNFM_DB_PATH, { log: (level, message) => logger[level](message) });
+      return Object.assign(opened.db, {
+        onApplicationShutdown: () => opened.close(),
       } satisfies OnApplicationShutdown);
     },
   },

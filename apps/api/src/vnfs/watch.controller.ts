@@ -41,6 +41,7 @@ export class WatchController {
       const stop = this.watch.watch(
         { ...(from === undefined ? {} : { since: from }), ...(selectors.length === 0 ? {} : { accepts: (labels) => VnfUseCases.matches({ spec: { labels: { ...labels } } }, selectors) }) },
         (event) => subscriber.next({ id: String(event.id), type: event.type, data: { type: event.type, name: event.name, object: redactBody(event.object, identity) } }),
+        () => subscriber.complete(),
       );
       const keepalive = setInterval(() => subscriber.next({ comment: 'keepalive' }), KEEPALIVE_MS);
       return () => {

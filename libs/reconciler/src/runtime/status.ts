@@ -52,7 +52,9 @@ export function statusAfter(
     const rebootHandled = plan.actions.some((action) => action.kind === 'reboot' || action.kind === 'clear-reboot-request');
     const changes: VnfChanges = {
       ...base,
-      inSync: plan.actions.length === 0 && plan.drift.length === 0 && plan.waiting === undefined,
+      // In sync: nothing was left to do, or everything the plan did succeeded (the domain is now
+      // what was designed), and nothing is awaited; a create is in sync when its answer is sent.
+      inSync: plan.waiting === undefined && (plan.actions.length === 0 ? plan.drift.length === 0 : execution?.kind === 'done'),
       phase,
       ...(backingOff ? {} : { observedGeneration: vnf.generation, pendingOperation: null, lastError: null, failureCount: 0, nextAttemptAt: null }),
       shutdownRequestedAt: execution?.shutdownRequested ? now : plan.waiting === 'shutdown' ? vnf.shutdownRequestedAt : null,

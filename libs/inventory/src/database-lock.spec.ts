@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DatabaseInUseError, lockDatabaseFile, lockPathOf } from './database-lock.js';
+
+describe('lockDatabaseFile (a real SQLite lock on a real file)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vnfm-lock-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a second holder of one database file is refused, naming both; after release the file can be taken again', () => {
+    const path = join(dir, 'vnfm.db');
+    const first = lockDatabaseFile(path);
+    expect(() => lockDatabaseFile(path)).toThrow(DatabaseInUseError);
+    expect(() => lockDatabaseFile(path)).toThrow(`${path}.lock`);
+    first.release();
+    first.release();
+    lockDatabaseFile(path).release();
+  });
+
+  it('two spellings of one file meet at one lock: a symlink to the file, a symlinked folder, ./', () => {
+    const path = join(dir, 'vnfm.db');
+    writeFileSync(path, '');
+    symlinkSync(path, join(dir, 'alias.db'));
+    symlinkSync(dir, join(dir, 'folder'));
+    const held = lockDatabaseFile(path);
+    for (const other of [join(dir, 'alias.db'), join(dir, 'folder', 'vnfm.db'), `${dir}/./vnfm.db`]) {
+      expect(lockPathOf(other)).toBe(lockPathOf(path));
+      expect(() => lockDatabaseFile(other), other).toThrow(DatabaseInUseError);
+    }
+    held.release();
+  });
+
+  it('different files do not block each other', () => {
+    const a = lockDatabaseFile(join(dir, 'a.db'));
+    const b = lockDatabaseFile(join(dir, 'b.db'));
+    a.release();
+    b.release();
+  });
+});

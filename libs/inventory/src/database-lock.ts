@@ -1,0 +1,58 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+
+/** Another process (another vnfm) already serves this database file. */
+export class DatabaseInUseError extends Error {}
+
+/** Held while this process serves a database file; `release()` is idempotent. */
+export interface DatabaseLock {
+  readonly path: string;
+  release(): void;
+}
+
+/**
+ * The lock file beside a database: `vnfm.db` is guarded by `vnfm.db.lock`, named from the file's
+ * real path, so two spellings of one file (a symlink to it, `./`, a symlinked folder) meet at
+ * one lock. The folder exists by now; the file may not yet.
+ */
+export function lockPathOf(databasePath: string): string {
+  const real = existsSync(databasePath) ? realpathSync(databasePath) : join(realpathSync(dirname(databasePath)), basename(databasePath));
+  return `${real}.lock`;
+}
+
+/**
+ * One database serves one vnfm. Two processes on one file would share the instance id, each
+ * treating the other's fresh domains as its own and deciding on rows the other is writing.
+ *
+ * The lock is an SQLite exclusive lock on a small file beside the database, taken by a
+ * transaction that is never committed: the kernel drops it when the process ends in any way
+ * (kill -9 included), so a crash never leaves a stale lock to clean up, and it works on every
+ * file system SQLite itself works on. The database file stays readable by other tools
+ * (`sqlite3 vnfm.db .backup ...`) while vnfm runs.
+ */
+export function lockDatabaseFile(databasePath: string): DatabaseLock {
+  const path = lockPathOf(databasePath);
+  const connection = new BetterSqlite3(path, { timeout: 0 });
+  try {
+    connection.pragma('locking_mode = EXCLUSIVE');
+    connection.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    connection.close();
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
+      throw new DatabaseInUseError(
+        `${databasePath} is served by another vnfm (it holds ${path}): one database serves one vnfm; stop the other, or give this one its own VNFM_DB_PATH`,
+      );
+    }
+    throw error;
+  }
+  let held = true;
+  return {
+    path,
+    release() {
+      if (!held) return;
+      held = false;
+      connection.close();
+    },
+  };
+}
