@@ -317,7 +317,7 @@ export class VnfUseCases {
    * `console-busy` when someone else (virsh console, another vnfm client) holds it and `force`
    * is not given; 503 when libvirtd is away.
    */
-  async openConsole(name: string, output: ConsoleOutput, options: { force?: boolean } = {}): Promise<{ vnf: { id: string; name: string }; console: DomainConsole }> {
+  async openConsole(name: string, output: ConsoleOutput, options: { force?: boolean } = {}): Promise<DomainConsole> {
     const vnf = this.require(name);
     const notRunning = (why: string) => new VnfmError('vnf-not-running', `VNF '${name}' ${why}; its console is there only while it runs`);
     if (vnf.pendingOperation === 'delete') throw notRunning('is being deleted');
@@ -326,7 +326,7 @@ export class VnfUseCases {
     if (!observed || observed.uuid !== vnf.id) throw notRunning('has no libvirt domain right now');
     if (observed.state !== 'running') throw notRunning(`is ${observed.state}`);
     try {
-      return { vnf: { id: vnf.id, name: vnf.name }, console: await this.libvirt.openConsole(vnf.id, output, options) };
+      return await this.libvirt.openConsole(vnf.id, output, options);
     } catch (error) {
       if (error instanceof ConsoleBusyError) throw new VnfmError('console-busy', `the console of VNF '${name}' is in use (virsh console?); ?force=true takes it over`, { cause: error });
       if (error instanceof DomainNotRunningError || error instanceof DomainNotFoundError) throw notRunning('is not running');

@@ -18,7 +18,10 @@ const HANGUP_RECHECKS = 8;
 interface Session {
   caller: string;
   bridge: ConsoleBridge;
+  /** Resolves once the session has ended (or was refused before it began). */
   closed: Promise<void>;
+  /** The console could not be opened: the session never began. */
+  refused: () => void;
 }
 
 /**
@@ -53,27 +56,15 @@ export class ConsoleSessions implements OnModuleDestroy {
     }
     if (this.sessions.has(name)) throw new VnfmError('console-busy', `the console of VNF '${name}' is being attached by another client`);
 
-    let closedResolve!: () => void;
-    const session: Session = { caller, bridge: undefined as never, closed: new Promise<void>((resolve) => (closedResolve = resolve)) };
-    const started = Date.now();
-    session.bridge = new ConsoleBridge(
-      (closed) => {
-        if (this.sessions.get(name) === session) this.sessions.delete(name);
-        this.audit('detach', name, caller, closed, Date.now() - started);
-        closedResolve();
-      },
-      () => this.explainHangup(name),
-    );
+    const session = this.newSession(name, caller);
     this.sessions.set(name, session);
-    let opened;
     try {
-      opened = await this.vnfs.openConsole(name, session.bridge.output, { force: options.force });
+      session.bridge.attachConsole(await this.vnfs.openConsole(name, session.bridge.output, { force: options.force }));
     } catch (error) {
-      this.sessions.delete(name);
-      closedResolve();
+      if (this.sessions.get(name) === session) this.sessions.delete(name);
+      session.refused();
       throw error;
     }
-    session.bridge.attachConsole(opened.console);
     const { socket, head } = options.upgrade;
     if (session.bridge.ended || socket.destroyed || this.stopping) {
       session.bridge.close(this.stopping ? CONSOLE_CLOSE.shutdown : CONSOLE_CLOSE.detached, 'the client left before the console was attached');
@@ -83,6 +74,27 @@ export class ConsoleSessions implements OnModuleDestroy {
     this.logger.log({ msg: `console attach vnf=${name} by ${caller}${options.force ? ' (force)' : ''}`, audit: { method: 'GET', target: `/api/v1/vnfs/${name}/console`, caller, status: 101 }, vnf: name });
     options.upgrade.detach();
     this.server.handleUpgrade(options.request, socket, head, (ws) => session.bridge.attachSocket(ws));
+  }
+
+  /** A session for the VNF's console; it leaves the table and is audited when it ends. */
+  private newSession(name: string, caller: string): Session {
+    const started = Date.now();
+    let ended!: () => void;
+    const closed = new Promise<void>((resolve) => (ended = resolve));
+    const session: Session = {
+      caller,
+      closed,
+      refused: () => ended(),
+      bridge: new ConsoleBridge(
+        (how) => {
+          if (this.sessions.get(name) === session) this.sessions.delete(name);
+          this.auditDetach(name, caller, how, Date.now() - started);
+          ended();
+        },
+        () => this.explainHangup(name),
+      ),
+    };
+    return session;
   }
 
   /** Every session is closed (1001) before libvirt and the HTTP server go. */
@@ -106,9 +118,9 @@ export class ConsoleSessions implements OnModuleDestroy {
     return { code: CONSOLE_CLOSE.takenOver, reason: 'the console was taken over by another client (virsh console --force?)' };
   }
 
-  private audit(event: 'detach', name: string, caller: string, closed: ConsoleClosed, ms: number): void {
+  private auditDetach(name: string, caller: string, closed: ConsoleClosed, ms: number): void {
     this.logger.log({
-      msg: `console ${event} vnf=${name} by ${caller}: ${closed.reason} (${closed.code}) after ${Math.round(ms / 1000)} s, ${closed.bytesIn} bytes in, ${closed.bytesOut} bytes out`,
+      msg: `console detach vnf=${name} by ${caller}: ${closed.reason} (${closed.code}) after ${Math.round(ms / 1000)} s, ${closed.bytesIn} bytes in, ${closed.bytesOut} bytes out`,
       audit: { method: 'GET', target: `/api/v1/vnfs/${name}/console`, caller, status: closed.code },
       vnf: name,
     });
