@@ -204,6 +204,17 @@ describe("a VNF's serial console over the WebSocket route (qemu:///system, token
     expect(await again.closed).toEqual({ code: 4000, reason: 'the guest stopped (shutoff)' });
   });
 
+  it('deleting the VNF closes its console with 4001', async () => {
+    const doomed = uniqueName('con-del');
+    const disk = buildConsoleGuest(images, `${doomed}.img`);
+    expect((await api('POST', '/vnfs', { name: doomed, vcpus: 1, memoryMiB: 64, arch: 'x86_64', disks: [{ path: disk, format: 'raw' }] })).status).toBe(201);
+    const client = await attached(doomed);
+    await client.transcript.waitFor(GUEST_BANNER);
+    expect((await api('DELETE', `/vnfs/${doomed}`)).status).toBe(202);
+    expect(await client.closed).toEqual({ code: 4001, reason: `VNF '${doomed}' is being deleted` });
+    await refused(doomed, 404, 'not-found');
+  });
+
   it('the service shutting down closes the console with 1001', async () => {
     await running(); // the reconciler started the guest again after the virsh destroy
     const client = await attached(name);

@@ -336,10 +336,13 @@ export class VnfUseCases {
     }
   }
 
-  /** The state of the VNF's domain as libvirt says it now (after its console hung up): `absent` when there is none (or no VNF). */
+  /**
+   * The state of the VNF's domain as libvirt says it now (after its console hung up): `absent`
+   * when there is none, `deleting` when the VNF is being deleted (or is gone).
+   */
   async consoleDomainState(name: string): Promise<string> {
     const vnf = this.vnfs.findByName(name);
-    if (!vnf) return 'absent';
+    if (!vnf || vnf.pendingOperation === 'delete') return 'deleting';
     try {
       const observed = await this.libvirt.lookupDomainByUuid(vnf.id, vnf.spec?.kind);
       return observed === null ? 'absent' : observed.state;

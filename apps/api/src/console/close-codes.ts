@@ -11,7 +11,7 @@ export const CONSOLE_CLOSE = {
   internal: 1011,
   /** The guest stopped (shut off, crashed, paused, ...): its console hung up. */
   guestStopped: 4000,
-  /** The VNF's domain is gone (deleted, undefined). */
+  /** The VNF is being deleted, or its domain is gone (undefined behind vnfm's back). */
   domainGone: 4001,
   /** Another client took the console over (`?force=true`, `virsh console --force`). */
   takenOver: 4002,

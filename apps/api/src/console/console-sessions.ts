@@ -110,6 +110,7 @@ export class ConsoleSessions implements OnModuleDestroy {
   private async explainHangup(name: string): Promise<{ code: ConsoleCloseCode; reason: string }> {
     for (let attempt = 0; attempt <= HANGUP_RECHECKS; attempt++) {
       const state = await this.vnfs.consoleDomainState(name);
+      if (state === 'deleting') return { code: CONSOLE_CLOSE.domainGone, reason: `VNF '${name}' is being deleted` };
       if (state === 'absent') return { code: CONSOLE_CLOSE.domainGone, reason: `the domain of VNF '${name}' is gone` };
       if (state === 'unknown') return { code: CONSOLE_CLOSE.libvirtLost, reason: 'the connection to libvirtd was lost' };
       if (state !== 'running') return { code: CONSOLE_CLOSE.guestStopped, reason: `the guest stopped (${state})` };
