@@ -156,6 +156,28 @@ describe("a VNF's serial console over the WebSocket route (qemu:///system, token
     await second.closed;
   });
 
+  it('a console that virsh console holds is 409 console-busy; ?force=true takes it from virsh', async () => {
+    // virsh console wants a terminal: script(1) gives it one.
+    const holder = spawn('script', ['-qfc', `virsh -c ${QEMU_URI} console ${name}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const held = new ConsoleTranscript();
+    holder.stdout.on('data', (chunk: Buffer) => held.add(chunk));
+    const holderExited = new Promise((resolve) => holder.on('exit', resolve));
+    try {
+      await held.waitFor(GUEST_BANNER);
+      const busy = await refused(name, 409, 'console-busy');
+      expect(busy.body.detail).toMatch(/virsh console/);
+      const taker = await attached(name, { query: '?force=true' });
+      const mark = taker.transcript.output.length;
+      taker.socket.send(Buffer.from('from-api\r'));
+      await taker.transcript.waitFor('FROM-API\r\n', 60_000, mark);
+      taker.socket.close(1000);
+      await taker.closed;
+    } finally {
+      holder.kill();
+      await holderExited;
+    }
+  });
+
   it('vnfctl console with a piped stdin: the input reaches the guest, its output comes to stdout', async () => {
     const child = spawn(process.execPath, [VNFCTL, 'console', name, '--linger', '1'], {
       env: { PATH: process.env.PATH ?? '', HOME: dir, VNFM_URL: service.base, VNFM_TOKEN: writer.token },
