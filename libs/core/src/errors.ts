@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'unsupported-media-type',
   'rate-limited',
   'upgrade-required',
+  'too-many-streams',
   // host devices
   'device-taken',
   'device-missing',

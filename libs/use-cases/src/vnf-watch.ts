@@ -1,3 +1,4 @@
+import { VnfmError } from '../../core/src/index.js';
 import type { ChangeLog, VnfChange } from '../../inventory/src/index.js';
 import type { VnfView } from './vnf-view.js';
 
@@ -22,6 +23,8 @@ export interface WatchOptions {
 }
 
 const BATCH = 500;
+/** Every open stream drains on every commit: past this many, a new one is refused (503). */
+export const MAX_WATCH_STREAMS = 512;
 
 /** The newest change of each VNF in a batch, in change order; ADDED if the batch created it. */
 export function coalesce(changes: readonly VnfChange[]): Array<VnfChange & { created: boolean }> {
@@ -46,7 +49,15 @@ export class VnfWatch {
   constructor(
     private readonly changes: ChangeLog,
     private readonly viewById: (id: string) => Promise<VnfView | null>,
+    private readonly maxStreams = MAX_WATCH_STREAMS,
   ) {}
+
+  /** Refuses a new stream before anything is sent when MAX_WATCH_STREAMS are open already. */
+  requireRoom(): void {
+    if (this.open.size >= this.maxStreams) {
+      throw new VnfmError('too-many-streams', `${this.maxStreams} watch streams are open already, the most this vnfm serves: close one, or retry later`);
+    }
+  }
 
   /**
    * Starts sending to `send`; the answer stops it. `end` is called once if the watch is ended from

@@ -29,6 +29,7 @@ export const ERROR_STATUS = {
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'upgrade-required': { status: 426, title: 'Upgrade required' },
+  'too-many-streams': { status: 503, title: UNAVAILABLE },
   'device-missing': { status: 422, title: UNPROCESSABLE },
   'device-unassignable': { status: 422, title: UNPROCESSABLE },
   'unsupported-on-host': { status: 422, title: UNPROCESSABLE },

@@ -37,6 +37,7 @@ export class WatchController {
     const selectors = labelSelectors(label);
     const from = sinceOf(request.headers['last-event-id'], since);
     const identity = identityOf(request);
+    this.watch.requireRoom();
     return new Observable<MessageEvent>((subscriber) => {
       const stop = this.watch.watch(
         { ...(from === undefined ? {} : { since: from }), ...(selectors.length === 0 ? {} : { accepts: (labels) => VnfUseCases.matches({ spec: { labels: { ...labels } } }, selectors) }) },
