@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-lxc libvirt-clients libvirt-dev
           qemu-system-arm qemu-system-x86 qemu-utils qemu-efi-aarch64 libxml2-utils docker-compose
-          pkg-config g++ make python3 openssl)
+          pkg-config g++ make binutils python3 openssl)
 
 log() { printf 'setup-host: %s\n' "$*"; }
 

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { parseDomainXml } from '../libs/domain-xml/src/index.js';
+import { ConsoleTranscript } from './support/console-guest.js';
 import { StandInNics, hostLinks, linksInside } from './support/containers.js';
 import { eventually } from './support/libvirtd.js';
 import { defineEdited, eventOf } from './support/sabotage.js';
@@ -186,5 +189,28 @@ describe('container VNFs on lxc:///', () => {
     ]);
     expect(t.countRows('vnf')).toBe(rows);
     expect((await listAll(LXC_URI)).has(name)).toBe(false);
+  });
+
+  it("a container's console over the WebSocket route: its init's output arrives, and input reaches it", async () => {
+    const name = uniqueName('ctcon');
+    cleanup.push(name);
+    const echo = ['/bin/sh', '-c', 'trap "exit 0" TERM; echo ct-ready; while read line; do echo "got-$line"; done'];
+    await t.http.post('/api/v1/vnfs').send(container(name, { container: { init: echo } })).expect(201);
+    const server = t.app.getHttpServer() as import('node:http').Server;
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const socket = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/vnfs/${name}/console`);
+    const transcript = new ConsoleTranscript();
+    socket.on('message', (data: Buffer) => transcript.add(data));
+    await new Promise((resolve, reject) => {
+      socket.on('open', resolve);
+      socket.on('error', reject);
+      socket.on('unexpected-response', (_request, response) => reject(new Error(`refused with ${response.statusCode}`)));
+    });
+    await transcript.waitFor('ct-ready');
+    socket.send(Buffer.from('hello-ct\r'));
+    // The container's pty turns the carriage return into a line the shell reads.
+    await transcript.waitFor('got-hello-ct');
+    socket.close(1000);
+    await new Promise((resolve) => socket.on('close', resolve));
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { makeCa, makeSigned, type Pem } from '../support/certificates.js';
 import { rawRequest } from '../support/http-client.js';
 import { eventually } from '../support/libvirtd.js';
@@ -95,5 +96,38 @@ describe('HTTPS and mutual TLS, with certificates made here by openssl', () => {
     expect(noCert).toBe('refused');
     const forged = await rawRequest({ base, method: 'GET', path: '/api/v1/vnfs', tls: { ca: ca.cert, cert: rogue.cert, key: rogue.key } }).then((answer) => answer.status, () => 'refused');
     expect(forged).toBe('refused');
+  });
+
+  it('the console WebSocket over mutual TLS (wss): the certificate is the identity and its scope decides, before any upgrade', async () => {
+    const service = await startVnfm({
+      dbPath: join(dir, 'wss.db'),
+      uri: TEST_DRIVER_URI,
+      waitReady: false,
+      env: { VNFM_AUTH: 'on', VNFM_TOKENS_FILE: join(dir, 'tokens'), VNFM_TLS_CERT: server.certPath, VNFM_TLS_KEY: server.keyPath, VNFM_TLS_CLIENT_CA: ca.certPath },
+    });
+    await waitTlsReady(service, ca.cert, ops);
+    const name = uniqueName('wss');
+    const asOps = { ca: ca.cert, cert: ops.cert, key: ops.key };
+    expect((await rawRequest({ base: `https://127.0.0.1:${service.port}`, method: 'POST', path: '/api/v1/vnfs', token: writer.token, body: vnfBody(name), tls: asOps })).status).toBe(201);
+    const refusal = (client: Pem, token?: string) =>
+      new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+        const socket = new WebSocket(`wss://127.0.0.1:${service.port}/api/v1/vnfs/${name}/console`, { ca: ca.cert, cert: client.cert, key: client.key, headers: token ? { authorization: `Bearer ${token}` } : {} });
+        socket.on('open', () => reject(new Error('upgraded')));
+        socket.on('error', reject);
+        socket.on('unexpected-response', (_request, response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+        });
+      });
+    const readOnly = await refusal(ops);
+    expect(readOnly.status).toBe(403);
+    expect(readOnly.body.detail).toContain("'ops' lacks the 'write' scope");
+    expect((await refusal(stranger)).status).toBe(403);
+    // With the write token the checks pass; libvirt's test driver has no consoles: 422, nothing upgraded.
+    const noConsoles = await refusal(ops, writer.token);
+    expect(noConsoles.status).toBe(422);
+    expect(noConsoles.body.type).toBe('https://vnfm.dev/problems/unsupported-on-host');
+    expect((await rawRequest({ base: `https://127.0.0.1:${service.port}`, method: 'DELETE', path: `/api/v1/vnfs/${name}`, token: writer.token, tls: asOps })).status).toBe(202);
   });
 });

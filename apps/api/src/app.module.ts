@@ -28,6 +28,8 @@ import { AccessControl } from './security/access-control.js';
 import { AccessGuard } from './security/access.js';
 import { AuditInterceptor } from './security/audit.js';
 import { VnfsController } from './vnfs/vnfs.controller.js';
+import { ConsoleController } from './console/console.controller.js';
+import { ConsoleSessions } from './console/console-sessions.js';
 
 class LibvirtLifecycle implements OnApplicationShutdown {
   constructor(@Inject(LIBVIRT_PORT) private readonly libvirt: LibvirtPort) {}
@@ -41,7 +43,7 @@ export class AppModule {
   static forRoot(config: VnfmConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [VnfsController, WatchController, DocsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController],
+      controllers: [VnfsController, ConsoleController, WatchController, DocsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController],
       providers: [
         { provide: VNFM_CONFIG, useValue: config },
         {
@@ -91,6 +93,7 @@ export class AppModule {
         },
         HostDeviceInventory,
         HostService,
+        ConsoleSessions,
       ],
     };
   }

@@ -10,6 +10,7 @@ import { sendProblem } from './common/problem-response.js';
 import { refuseDuplicateKeys } from './common/request-validation.js';
 import { AccessControl } from './security/access-control.js';
 import { auditLog } from './security/audit.js';
+import { serveUpgrades } from './console/upgrade.js';
 import { httpsOptionsOf } from './security/tls.js';
 
 import { createPinoLogger, PinoNestLogger } from './logging/pino-logger.js';
@@ -56,6 +57,8 @@ export async function createApp(config: VnfmConfig, options: AppOptions = {}): P
   // No ETag: every answer is computed fresh, and hashing each body cost more than it saved.
   app.set('etag', false);
   await app.init();
+  // WebSocket upgrades (the console) go through the same Express app: the same checks, the same routes.
+  serveUpgrades(app.getHttpServer(), app.getHttpAdapter().getInstance());
   // What no route matched, outside /api/v1 too, is a problem like every other answer.
   app.use((request: Request, response: Response) =>
     sendProblem(response, { type: `${PROBLEM_BASE}not-found`, title: 'Not found', status: 404, detail: `no route for ${request.method} ${request.path.slice(0, 200)}`, instance: request.originalUrl.slice(0, 300) }),

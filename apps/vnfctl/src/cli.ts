@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { ApiError, VnfmClient } from './client.js';
 import { bashCompletion, zshCompletion } from './completion.js';
 import { resolveTarget } from './config.js';
+import { attachConsole, type ConsoleIo } from './console.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { readManifests } from './manifests.js';
 import { OUTPUT_FORMATS, VNF_COLUMNS, outputFormat, render, table, vnfRow, type OutputFormat, type VnfView } from './output.js';
@@ -15,6 +16,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Aborted on SIGINT (ends `get -w`). */
   signal?: AbortSignal;
+  /** The terminal `console` attaches (main: the process's stdin and stdout). */
+  terminal?: Pick<ConsoleIo, 'stdin' | 'stdout'>;
 }
 
 interface GlobalFlags {
@@ -284,6 +287,21 @@ export function buildProgram(io: CliIo, done: (code: ExitCode) => void): Command
             `pass took ${pass.durationMs} ms; ${pass.orphans.length} orphan domain(s)\n`,
           ),
         );
+      }),
+    );
+
+  program
+    .command('console')
+    .description("attach this terminal to a VNF's serial console (Ctrl-] detaches; piped stdin goes to the guest)")
+    .argument('<name>')
+    .option('--force', 'take the console over from whoever has it open')
+    .option('--linger <seconds>', 'with a piped stdin: stay attached this long after it ends', '2')
+    .action(
+      action(async (name: string, options: { force?: boolean; linger: string }) => {
+        const linger = Number(options.linger);
+        if (!Number.isFinite(linger) || linger < 0) throw new CliError(EXIT.usage, `console: --linger '${options.linger}' is not a number of seconds`);
+        if (!io.terminal) throw new CliError(EXIT.usage, 'console: no terminal to attach');
+        return attachConsole(client(), name, { force: options.force === true }, { ...io.terminal, err: io.err, ...(io.signal ? { signal: io.signal } : {}), lingerMs: linger * 1000 });
       }),
     );
 

@@ -13,11 +13,12 @@ export const COMMAND_OPTIONS: Record<string, string[]> = {
   devices: ['-o', '--output'],
   host: ['-o', '--output'],
   reconcile: ['-o', '--output'],
+  console: ['--force', '--linger'],
   completion: [],
 };
 
 const GLOBAL = ['--server', '--token', '--token-file', '--config', '-h', '--help', '-V', '--version'];
-const TAKES_NAME = ['get', 'describe', 'delete', 'start', 'stop', 'reboot', 'xml', 'events'];
+const TAKES_NAME = ['get', 'describe', 'delete', 'start', 'stop', 'reboot', 'xml', 'events', 'console'];
 
 /** A bash completion script (`source <(vnfctl completion bash)`); VNF names come from `vnfctl get -o name`. */
 export function bashCompletion(): string {

@@ -8,5 +8,6 @@ const code = await runVnfctl(process.argv.slice(2), {
   err: (text) => process.stderr.write(text),
   env: process.env,
   signal: controller.signal,
+  terminal: { stdin: process.stdin, stdout: process.stdout },
 });
 process.exitCode = code;

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'domain-name-taken',
   'vnf-deleting',
   'vnf-stopped',
+  'vnf-not-running',
+  'console-busy',
   'precondition-failed',
   'idempotency-key-reused',
   // who is asking, and how
@@ -20,6 +22,7 @@ export const ERROR_CODES = [
   'host-not-allowed',
   'unsupported-media-type',
   'rate-limited',
+  'upgrade-required',
   'too-many-streams',
   // host devices
   'device-taken',

@@ -76,6 +76,10 @@ void Connection::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod("nodeDeviceGetXML", &Connection::NodeDeviceGetXML),
       InstanceMethod("onClose", &Connection::OnClose),
       InstanceMethod("registerDomainEvents", &Connection::RegisterDomainEvents),
+      InstanceMethod("openConsole", &Connection::OpenConsole),
+      InstanceMethod("streamSend", &Connection::StreamSend),
+      InstanceMethod("streamSetReading", &Connection::StreamSetReading),
+      InstanceMethod("streamClose", &Connection::StreamClose),
   };
   for (auto& method : DomainMethods()) methods.push_back(method);
   Napi::Function constructor = DefineClass(env, "Connection", methods);

@@ -118,6 +118,11 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // connection_events.cc
   Napi::Value OnClose(const Napi::CallbackInfo& info);
   Napi::Value RegisterDomainEvents(const Napi::CallbackInfo& info);
+  // connection_streams.cc
+  Napi::Value OpenConsole(const Napi::CallbackInfo& info);
+  Napi::Value StreamSend(const Napi::CallbackInfo& info);
+  Napi::Value StreamSetReading(const Napi::CallbackInfo& info);
+  Napi::Value StreamClose(const Napi::CallbackInfo& info);
 
   static std::vector<Napi::ClassPropertyDescriptor<Connection>> DomainMethods();
 

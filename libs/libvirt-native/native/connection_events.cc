@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "callback_context.h"
 #include "connection.h"
 #include "events.h"
 
@@ -23,21 +24,9 @@ void StartEventLoop() {
   });
 }
 
-// ---- callback contexts ----------------------------------------------------------------------
-//
-// A context is shared by libvirt (one share per registration, dropped in its free callback) and
-// by the thread-safe function (one share, dropped when Node finalizes it, which at process exit
-// can happen before libvirt lets go). Nothing touches the thread-safe function once Node has
-// finalized it, and the context goes when the last share does.
+// ---- callback contexts (callback_context.h) ------------------------------------------------
 
-struct CallbackContext {
-  Napi::ThreadSafeFunction tsfn;
-  std::mutex mutex;
-  bool finalized = false;
-  std::atomic<int> shares{1};
-};
-
-static void DropShare(CallbackContext* context) {
+void DropShare(CallbackContext* context) {
   if (--context->shares == 0) delete context;
 }
 
@@ -49,7 +38,7 @@ static void FinalizeContext(Napi::Env, CallbackContext* context) {
   DropShare(context);
 }
 
-static CallbackContext* NewContext(Napi::Env env, Napi::Function callback, const char* name, int registrations) {
+CallbackContext* NewContext(Napi::Env env, Napi::Function callback, const char* name, int registrations) {
   auto* context = new CallbackContext();
   context->shares = 1 + registrations;
   context->tsfn = Napi::ThreadSafeFunction::New(env, callback, name, size_t{0}, static_cast<size_t>(registrations), context,
@@ -58,21 +47,13 @@ static CallbackContext* NewContext(Napi::Env env, Napi::Function callback, const
   return context;
 }
 
-// libvirt's free callback for one registration.
-static void FreeRegistration(void* opaque) {
+void FreeRegistration(void* opaque) {
   auto* context = static_cast<CallbackContext*>(opaque);
   {
     std::lock_guard<std::mutex> lock(context->mutex);
     if (!context->finalized) context->tsfn.Release();
   }
   DropShare(context);
-}
-
-// Queues `data` for the JS callback; drops it when JS is gone or going.
-template <typename Data>
-static void Post(CallbackContext* context, Data* data, void (*deliver)(Napi::Env, Napi::Function, Data*)) {
-  std::lock_guard<std::mutex> lock(context->mutex);
-  if (context->finalized || context->tsfn.NonBlockingCall(data, deliver) != napi_ok) delete data;
 }
 
 // ---- close callback -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "lane.h"
 
+#include <algorithm>
 #include <system_error>
 #include <thread>
 
@@ -28,8 +29,10 @@ class CloseJob : public LaneJob {
   bool Run(ConnectionState& lane) override {
     std::vector<int> event_ids;
     bool close_callback = false;
-    virConnectPtr conn = lane.TakeForClose(event_ids, close_callback);
+    std::vector<std::shared_ptr<LaneStream>> streams;
+    virConnectPtr conn = lane.TakeForClose(event_ids, close_callback, streams);
     if (conn != nullptr) {
+      for (auto& stream : streams) stream->EndWithConnection();
       DeregisterCallbacks(conn, event_ids, close_callback);
       FreeDomainHandles();
       virConnectClose(conn);
@@ -167,7 +170,12 @@ void ConnectionState::Opened(virConnectPtr conn) {
   if (conn == nullptr) closing_ = true;  // a failed open: this lane takes no job any more
 }
 
-virConnectPtr ConnectionState::TakeForClose(std::vector<int>& event_ids, bool& close_callback) {
+void ConnectionState::RemoveLaneStream(const LaneStream* stream) {
+  streams_.erase(std::remove_if(streams_.begin(), streams_.end(), [stream](const std::shared_ptr<LaneStream>& each) { return each.get() == stream; }), streams_.end());
+}
+
+virConnectPtr ConnectionState::TakeForClose(std::vector<int>& event_ids, bool& close_callback, std::vector<std::shared_ptr<LaneStream>>& streams) {
+  streams.swap(streams_);  // lane only, like this job
   std::lock_guard<std::mutex> lock(mutex_);
   virConnectPtr conn = conn_;
   conn_ = nullptr;

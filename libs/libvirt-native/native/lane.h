@@ -36,6 +36,15 @@
 
 class ConnectionState;
 
+// An open stream (console_stream.h) as the connection's close job sees it.
+class LaneStream {
+ public:
+  virtual ~LaneStream() = default;
+  // Lane thread, in the close job, before libvirt's connection is closed: tells JS the stream
+  // ended with the connection and releases it.
+  virtual void EndWithConnection() = 0;
+};
+
 // A call made after close(), or on a connection that is gone.
 LibvirtFailure ClosedFailure();
 // A call made once libvirt knows libvirtd is gone (keepalive, EOF): refused without a round trip.
@@ -128,6 +137,10 @@ class ConnectionState : public std::enable_shared_from_this<ConnectionState> {
   // Any thread, nothing JS (a finalizer): as Close, answering no one.
   void Abandon();
 
+  // Any thread: queues a job that answers no promise and keeps nothing alive (a stream's reads,
+  // a finalizer's abort); false when the lane takes no more jobs.
+  bool Post(std::unique_ptr<LaneJob> job) { return Enqueue(nullptr, std::move(job), false); }
+
   // JS thread.
   bool IsClosing();
   // JS thread: libvirt's own idea (local, no round trip); false once close() was asked for.
@@ -141,8 +154,12 @@ class ConnectionState : public std::enable_shared_from_this<ConnectionState> {
   // The open job: the connection is there (or, with nullptr, never will be: the lane ends).
   void Opened(virConnectPtr conn);
   std::vector<int>& LaneEventIds() { return event_ids_; }
+  // An open stream: the lane holds it until it is closed, and the close job ends it if it is
+  // still open then.
+  void AddLaneStream(std::shared_ptr<LaneStream> stream) { streams_.push_back(std::move(stream)); }
+  void RemoveLaneStream(const LaneStream* stream);
   // The close job: takes the connection and what was registered on it; nullptr when there is none.
-  virConnectPtr TakeForClose(std::vector<int>& event_ids, bool& close_callback);
+  virConnectPtr TakeForClose(std::vector<int>& event_ids, bool& close_callback, std::vector<std::shared_ptr<LaneStream>>& streams);
 
  private:
   ConnectionState() = default;
@@ -162,6 +179,7 @@ class ConnectionState : public std::enable_shared_from_this<ConnectionState> {
   bool close_callback_registered_ = false;      // under mutex_
   virConnectPtr conn_ = nullptr;  // written by the lane under mutex_; read by JS under mutex_, by the lane freely
   std::vector<int> event_ids_;    // lane only
+  std::vector<std::shared_ptr<LaneStream>> streams_;  // lane only
   int pending_ = 0;               // JS only: counted jobs not yet settled
   Delivery delivery_;
   // Whether Node has finalized delivery_ (environment teardown can do so while the lane still

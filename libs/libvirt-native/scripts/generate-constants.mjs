@@ -33,6 +33,7 @@ const ENUM_TYPES = [
   'virDomainMetadataType',
   'virDomainCreateFlags',
   'virConnectListAllNodeDeviceFlags',
+  'virDomainConsoleFlags',
 ];
 
 const text = readFileSync(apiXml, 'utf8');

@@ -358,6 +358,11 @@ export const virConnectListAllNodeDeviceFlags = {
   VIR_CONNECT_LIST_NODE_DEVICES_INACTIVE: 1073741824,
 } as const;
 
+export const virDomainConsoleFlags = {
+  VIR_DOMAIN_CONSOLE_FORCE: 1,
+  VIR_DOMAIN_CONSOLE_SAFE: 2,
+} as const;
+
 /** Symbolic name of a libvirt error code (`42` -> `VIR_ERR_NO_DOMAIN`). */
 export const ERROR_CODE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(virErrorNumber).map(([name, value]) => [value, name]));
 /** Symbolic name of a libvirt error domain (`7` -> `VIR_FROM_RPC`). */

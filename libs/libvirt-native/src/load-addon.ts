@@ -16,6 +16,9 @@ export interface AddonDomainEvent extends AddonDomainIdentity {
   deviceAlias?: string;
 }
 
+/** An open console stream: opaque, passed back to the connection's stream methods. */
+export type AddonStream = { readonly __brand: 'vnfm-libvirt-stream' };
+
 export interface AddonConnection {
   close(): Promise<void>;
   isAlive(): boolean;
@@ -52,6 +55,12 @@ export interface AddonConnection {
   updateDevice(uuid: string, xml: string, flags: number): Promise<void>;
   getMetadata(uuid: string, type: number, uri: string | null, flags: number): Promise<string>;
   setMetadata(uuid: string, type: number, metadata: string | null, key: string | null, uri: string | null, flags: number): Promise<void>;
+  /** virDomainOpenConsole on a non-blocking stream; events: ('data', Buffer), ('end'), ('error', Error). */
+  openConsole(uuid: string, device: string | null, flags: number, onEvent: (kind: 'data' | 'end' | 'error', payload?: unknown) => void): Promise<AddonStream>;
+  streamSend(stream: AddonStream, data: Buffer): Promise<void>;
+  streamSetReading(stream: AddonStream, reading: boolean): void;
+  /** Finishes (abort false) or aborts the stream, and frees it. */
+  streamClose(stream: AddonStream, abort: boolean): Promise<void>;
 }
 
 export interface Addon {

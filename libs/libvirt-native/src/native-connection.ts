@@ -1,5 +1,6 @@
 import { loadAddon, type AddonConnection, type AddonDomainEvent, type AddonDomainIdentity } from './load-addon.js';
-import { virConnectCloseReason, virDomainEventType, virDomainState } from './libvirt-constants.generated.js';
+import { virConnectCloseReason, virDomainConsoleFlags, virDomainEventType, virDomainState } from './libvirt-constants.generated.js';
+import { NativeConsole, type ConsoleEvent, type ConsoleListener } from './native-console.js';
 import { toNativeError } from './native-error.js';
 
 export type DomainIdentity = AddonDomainIdentity;
@@ -37,6 +38,7 @@ export class NativeConnection {
   private readonly closeListeners = new Set<(reason: CloseReason) => void>();
   private readonly eventListeners = new Set<(event: DomainEvent) => void>();
   private eventsRegistered: Promise<void> | undefined;
+  private readonly consoles = new Set<NativeConsole>();
 
   private constructor(
     private readonly native: AddonConnection,
@@ -44,6 +46,7 @@ export class NativeConnection {
   ) {
     native.onClose((reason) => {
       const name = CLOSE_REASONS.get(reason) ?? 'unknown';
+      for (const console of [...this.consoles]) console.connectionLost(name);
       for (const listener of this.closeListeners) listener(name);
     });
   }
@@ -223,6 +226,29 @@ export class NativeConnection {
 
   setMetadata(uuid: string, type: number, metadata: string | null, key: string | null, namespaceUri: string | null, flags = 0): Promise<void> {
     return this.call('setMetadata', () => this.native.setMetadata(uuid, type, metadata, key, namespaceUri, flags));
+  }
+
+  /**
+   * The domain's console (its first `<console>`), output to `listener`. `force`: take it over from
+   * whoever has it open (VIR_DOMAIN_CONSOLE_FORCE); without it a console in use is refused
+   * (VIR_ERR_OPERATION_FAILED). Closing the connection ends every console with an error.
+   */
+  async openConsole(uuid: string, listener: ConsoleListener, options: { force?: boolean } = {}): Promise<NativeConsole> {
+    const early: ConsoleEvent[] = [];
+    let opened: NativeConsole | undefined;
+    // Output may be on its way before the open answers: it is kept until then.
+    const onEvent = (kind: 'data' | 'end' | 'error', payload?: unknown) => {
+      const event = (kind === 'data' ? [kind, payload as Buffer] : kind === 'end' ? [kind] : [kind, payload]) as ConsoleEvent;
+      if (opened) opened.deliver(event);
+      else early.push(event);
+    };
+    const flags = options.force ? virDomainConsoleFlags.VIR_DOMAIN_CONSOLE_FORCE : 0;
+    const handle = await this.call('openConsole', () => this.native.openConsole(uuid, null, flags, onEvent));
+    const console = new NativeConsole(this.native, handle, listener, (finished) => this.consoles.delete(finished));
+    this.consoles.add(console);
+    opened = console;
+    for (const event of early) console.deliver(event);
+    return console;
   }
 
   private async call<T>(operation: string, work: () => Promise<T>): Promise<T> {

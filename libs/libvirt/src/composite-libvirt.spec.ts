@@ -29,6 +29,10 @@ function fakeConnection(uri: string, domains: ObservedDomain[] = []) {
     startDomain: async (uuid: string) => void calls.push(`start ${uuid}`),
     destroyDomain: async (uuid: string) => void calls.push(`destroy ${uuid}`),
     undefineDomain: async (uuid: string) => void calls.push(`undefine ${uuid}`),
+    openConsole: async (uuid: string, _output: unknown, options: { force?: boolean }) => {
+      calls.push(`console ${uuid}${options.force ? ' force' : ''}`);
+      return { write: async () => undefined, setReading: () => undefined, close: async () => undefined };
+    },
     onConnected: () => () => undefined,
     onDomainEvent: () => () => undefined,
   };
@@ -82,5 +86,15 @@ describe('CompositeLibvirt: two connections behind one port', () => {
     const port = new CompositeLibvirt([{ kind: 'vm', client: vm.client }]);
     await expect(port.defineDomain("<domain type='lxc'><name>x</name></domain>")).rejects.toThrow(/VNFM_LXC_URI is off/);
     expect(vm.calls).toEqual([]);
+  });
+
+  it("opens a console on the domain's own connection; force only where the driver takes it (QEMU, not LXC)", async () => {
+    const { vm, lxc, port } = setup();
+    const output = { data: () => undefined, end: () => undefined };
+    await port.openConsole('u-vm', output, { force: true });
+    await port.openConsole('u-ct', output, { force: true });
+    expect(vm.calls).toEqual(['console u-vm force']);
+    expect(lxc.calls).toEqual(['console u-ct']);
+    await expect(port.openConsole('u-none', output)).rejects.toThrow(/not found/);
   });
 });

@@ -2,7 +2,7 @@ import type { DomainFigures } from './domain-figures.js';
 import type { ObservedDomain } from './domain-state.js';
 import { DomainNotFoundError, LibvirtConnectionError } from './libvirt.errors.js';
 import type { LibvirtClient } from './libvirt-client.js';
-import type { AvailableDomains, ConnectionState, DomainEventHint, DomainKind, DomainWithDefinition, LibvirtPort } from './libvirt.port.js';
+import type { AvailableDomains, ConnectionState, ConsoleOutput, DomainConsole, DomainEventHint, DomainKind, DomainWithDefinition, LibvirtPort } from './libvirt.port.js';
 import type { NetdevHandback } from './netdev-handback.js';
 
 /** Which driver a connection serves: QEMU/KVM guests (or the test driver) and LXC containers. */
@@ -175,6 +175,13 @@ export class CompositeLibvirt implements LibvirtPort {
     const member = await this.homeOf(uuid, 'setAutostart');
     if (!member) throw new DomainNotFoundError(uuid, 'setAutostart');
     await member.client.setAutostart(uuid, autostart);
+  }
+
+  /** The console on the connection that has the domain (LXC's driver takes no flags: `force` is QEMU's only). */
+  async openConsole(uuid: string, output: ConsoleOutput, options: { force?: boolean } = {}): Promise<DomainConsole> {
+    const member = await this.homeOf(uuid, 'openConsole');
+    if (!member) throw new DomainNotFoundError(uuid, 'openConsole');
+    return member.client.openConsole(uuid, output, { force: options.force === true && member.kind === 'vm' });
   }
 
   // ---- routing -------------------------------------------------------------------------------

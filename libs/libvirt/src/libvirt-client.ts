@@ -15,14 +15,16 @@ import { CallGate } from './call-gate.js';
 import { figuresOf, type DomainFigures } from './domain-figures.js';
 import { domainStateFromCode, type ObservedDomain } from './domain-state.js';
 import {
+  ConsoleBusyError,
   DomainNotFoundError,
+  DomainNotRunningError,
   LibvirtConnectionError,
   LibvirtError,
   LibvirtOperationError,
   LibvirtTimeoutError,
   errorMessage,
 } from './libvirt.errors.js';
-import type { AvailableDomains, ConnectionState, DomainEventHint, DomainWithDefinition, LibvirtPort } from './libvirt.port.js';
+import type { AvailableDomains, ConnectionState, ConsoleOutput, DomainConsole, DomainEventHint, DomainWithDefinition, LibvirtPort } from './libvirt.port.js';
 
 export interface LibvirtClientOptions {
   uri: string;
@@ -275,6 +277,42 @@ export class LibvirtClient implements LibvirtPort {
 
   async setAutostart(uuid: string, autostart: boolean): Promise<void> {
     await this.withConnection('setAutostart', async (connection) => connection.setAutostart(uuid, autostart));
+  }
+
+  /**
+   * The console of a running domain by UUID (libvirt's virDomainOpenConsole on a stream of the
+   * connection's lane). Closing or losing the connection ends it (`libvirt-lost`).
+   */
+  async openConsole(uuid: string, output: ConsoleOutput, options: { force?: boolean } = {}): Promise<DomainConsole> {
+    const console = await this.withConnection('openConsole', async (connection) => {
+      try {
+        return await connection.openConsole(
+          uuid,
+          {
+            data: (chunk) => output.data(chunk),
+            end: (how) => output.end(how.kind === 'eof' ? { reason: 'hangup' } : { reason: how.connectionLost ? 'libvirt-lost' : 'error', message: how.error.message }),
+          },
+          options,
+        );
+      } catch (error) {
+        if (isCode(error, virErrorNumber.VIR_ERR_NO_DOMAIN)) throw new DomainNotFoundError(uuid, 'openConsole');
+        if (isCode(error, virErrorNumber.VIR_ERR_OPERATION_INVALID)) throw new DomainNotRunningError(`domain ${uuid} is not running`, 'openConsole', { cause: error });
+        // QEMU's answer to a console someone holds: "Active console session exists for this domain".
+        if (isCode(error, virErrorNumber.VIR_ERR_OPERATION_FAILED)) throw new ConsoleBusyError(errorMessage(error), 'openConsole', { cause: error });
+        throw error;
+      }
+    });
+    return {
+      write: async (chunk) => {
+        try {
+          await console.write(chunk);
+        } catch (error) {
+          throw new LibvirtOperationError(`cannot write to the console of ${uuid}: ${errorMessage(error)}`, 'consoleWrite', { cause: error });
+        }
+      },
+      setReading: (on) => console.setReading(on),
+      close: () => console.close(),
+    };
   }
 
   // ---- helpers -------------------------------------------------------------------------------

@@ -27,6 +27,12 @@ export class DomainNotFoundError extends LibvirtError {
   }
 }
 
+/** The domain exists but is not running (a console needs a running guest). */
+export class DomainNotRunningError extends LibvirtError {}
+
+/** Someone else has the domain's console open. */
+export class ConsoleBusyError extends LibvirtError {}
+
 /** libvirt refused the operation (bad XML, invalid state, missing resource, ...). */
 export class LibvirtOperationError extends LibvirtError {}
 

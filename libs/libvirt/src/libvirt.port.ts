@@ -46,6 +46,31 @@ export interface LibvirtPort {
   setAutostart(uuid: string, autostart: boolean): Promise<void>;
   /** Domain events (a hint to look again; the periodic full list stays the truth). */
   onDomainEvent(listener: (event: DomainEventHint) => void): () => void;
+  /**
+   * The running domain's console (its first `<console>`), its output to `output`.
+   * DomainNotFoundError: no such domain; DomainNotRunningError: not running; ConsoleBusyError:
+   * someone has it open (unless `force`, which takes it over where the driver can: QEMU).
+   */
+  openConsole(uuid: string, output: ConsoleOutput, options?: { force?: boolean }): Promise<DomainConsole>;
+}
+
+/** Where a console's output goes: chunks of raw bytes as they come, then one end (not after close()). */
+export interface ConsoleOutput {
+  data(chunk: Buffer): void;
+  end(how: ConsoleEnd): void;
+}
+
+/** `hangup`: libvirt's side ended the stream (the guest stopped, or another client forced the console); `libvirt-lost`: the connection to libvirtd went. */
+export type ConsoleEnd = { reason: 'hangup' } | { reason: 'error' | 'libvirt-lost'; message: string };
+
+/** An open console. */
+export interface DomainConsole {
+  /** Sends bytes to the guest; wait for it before the next write (that is the input's backpressure). Rejects with a LibvirtError. */
+  write(chunk: Buffer): Promise<void>;
+  /** Pauses (false) or resumes (true) the output (libvirt keeps what the guest writes meanwhile). */
+  setReading(on: boolean): void;
+  /** Detaches; the guest's console goes on. Never rejects. */
+  close(): Promise<void>;
 }
 
 /** What a libvirt connection serves: QEMU/KVM guests (or the test driver's), or LXC containers. */

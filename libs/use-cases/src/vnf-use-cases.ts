@@ -4,7 +4,7 @@ import type { HostFacts } from '../../designer/src/index.js';
 import type { Allocation, DeviceAllowList } from '../../host-devices/src/index.js';
 import { refuseDisallowedResources, type HostResourcePort } from '../../host-resources/src/index.js';
 import { keyReused, type DeviceClaim, type IdempotencyClaim, type IdempotencyKeys, type NewVnf, type VnfChanges, type VnfEventRepository, type VnfPhase, type VnfRecord, type VnfRepository } from '../../inventory/src/index.js';
-import { LibvirtError, type LibvirtPort, type ObservedDomain } from '../../libvirt/src/index.js';
+import { ConsoleBusyError, DomainNotFoundError, DomainNotRunningError, LibvirtConnectionError, LibvirtError, LibvirtTimeoutError, type ConsoleOutput, type DomainConsole, type LibvirtPort, type ObservedDomain } from '../../libvirt/src/index.js';
 import { allocatedDevices, desiredXml, type Failpoints, type ReconcileOutcome, type Reconciler } from '../../reconciler/src/index.js';
 import { canonicalJson, makeVnfSpecSchema, validateBody, type VnfRequest, type VnfSpec } from '../../vnf/src/index.js';
 import { createHash } from 'node:crypto';
@@ -309,6 +309,47 @@ export class VnfUseCases {
     if (observed === 'unknown') throw new VnfmError('libvirt-unavailable', `libvirtd at ${this.libvirt.uri} is not reachable`);
     if (!observed || observed.uuid !== vnf.id) throw new VnfmError('not-found', `VNF '${name}' has no libvirt domain right now`);
     return this.libvirt.getDomainXml(vnf.id, { inactive: false });
+  }
+
+  /**
+   * The console of the VNF's running domain (by UUID), its output to `output`. 409
+   * `vnf-not-running` when there is no running domain (stopped, being deleted, not defined yet),
+   * `console-busy` when someone else (virsh console, another vnfm client) holds it and `force`
+   * is not given; 503 when libvirtd is away.
+   */
+  async openConsole(name: string, output: ConsoleOutput, options: { force?: boolean } = {}): Promise<DomainConsole> {
+    const vnf = this.require(name);
+    const notRunning = (why: string) => new VnfmError('vnf-not-running', `VNF '${name}' ${why}; its console is there only while it runs`);
+    if (vnf.pendingOperation === 'delete') throw notRunning('is being deleted');
+    const observed = await this.observeVnf(vnf);
+    if (observed === 'unknown') throw new VnfmError('libvirt-unavailable', `libvirtd at ${this.libvirt.uri} is not reachable`);
+    if (!observed || observed.uuid !== vnf.id) throw notRunning('has no libvirt domain right now');
+    if (observed.state !== 'running') throw notRunning(`is ${observed.state}`);
+    try {
+      return await this.libvirt.openConsole(vnf.id, output, options);
+    } catch (error) {
+      if (error instanceof ConsoleBusyError) throw new VnfmError('console-busy', `the console of VNF '${name}' is in use (virsh console?); ?force=true takes it over`, { cause: error });
+      if (error instanceof DomainNotRunningError || error instanceof DomainNotFoundError) throw notRunning('is not running');
+      if (error instanceof LibvirtConnectionError || error instanceof LibvirtTimeoutError) throw new VnfmError('libvirt-unavailable', `libvirtd at ${this.libvirt.uri} is not reachable`, { cause: error });
+      if (error instanceof LibvirtError && error.libvirtCode === 'VIR_ERR_NO_SUPPORT') throw new VnfmError('unsupported-on-host', `the libvirt driver of VNF '${name}' has no consoles`, { cause: error });
+      throw error;
+    }
+  }
+
+  /**
+   * The state of the VNF's domain as libvirt says it now (after its console hung up): `absent`
+   * when there is none, `deleting` when the VNF is being deleted (or is gone).
+   */
+  async consoleDomainState(name: string): Promise<string> {
+    const vnf = this.vnfs.findByName(name);
+    if (!vnf || vnf.pendingOperation === 'delete') return 'deleting';
+    try {
+      const observed = await this.libvirt.lookupDomainByUuid(vnf.id, vnf.spec?.kind);
+      return observed === null ? 'absent' : observed.state;
+    } catch (error) {
+      if (error instanceof LibvirtError) return 'unknown';
+      throw error;
+    }
   }
 
   private async view(name: string): Promise<VnfView> {

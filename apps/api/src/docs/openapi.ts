@@ -180,6 +180,21 @@ export function openApiDocument(defaultArch: GuestArch): Json {
           responses: { 200: { description: 'Domain XML', content: { 'application/xml': { schema: { type: 'string' } } } }, ...errors(...COMMON_ERRORS, 400, 404, 422) },
         },
       },
+      '/api/v1/vnfs/{name}/console': {
+        parameters: [nameParam],
+        get: {
+          operationId: 'vnfConsole',
+          summary: "The guest's serial console as a WebSocket (vnfctl console NAME)",
+          description:
+            'An upgrade route: send `Upgrade: websocket` (RFC 6455). Binary frames both ways carry raw console bytes (a text frame is taken as its UTF-8 bytes); frames up to 64 KiB. One client per VNF: another gets 409 `console-busy`, unless `force=true`, which closes the first with 4002 and takes the console over (from `virsh console` too). Everything is checked before the upgrade and refused as plain problem+json. vnfm closes with 1000 (detached), 1001 (vnfm shutting down), 4000 (the guest stopped), 4001 (the VNF is being deleted, or its domain is gone), 4002 (taken over), 4003 (libvirtd lost), 4004 (console error), 4005 (no answer to pings), 1011 (internal), each with a reason.',
+          ...scope('write'),
+          parameters: [
+            { name: 'force', in: 'query', schema: { type: 'boolean', default: false }, description: 'Take the console over from whoever has it.' },
+            { name: 'Upgrade', in: 'header', required: true, schema: { type: 'string', const: 'websocket' } },
+          ],
+          responses: { 101: { description: 'Switching protocols: the WebSocket is the console' }, ...errors(...COMMON_ERRORS, 400, 404, 409, 426) },
+        },
+      },
       '/api/v1/events': {
         get: {
           operationId: 'watchVnfs',

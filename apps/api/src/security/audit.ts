@@ -9,7 +9,7 @@ import { identityOf } from './request-identity.js';
 
 const VNF_PATH = /^\/api\/v1\/vnfs\/([^/?]+)/i;
 
-function callerOf(identity: Identity | null): string {
+export function callerOf(identity: Identity | null): string {
   return identity === null ? 'anonymous' : `${identity.via === 'certificate' ? 'certificate' : identity.via === 'token' ? 'token' : 'auth-off'} '${identity.name}'`;
 }
 

@@ -7,11 +7,12 @@ import { HostDevicesController } from '../host-devices/host-devices.controller.j
 import { HostController } from '../host/host.controller.js';
 import { ReconcileController } from '../reconciler/reconcile.controller.js';
 import { VnfsController } from '../vnfs/vnfs.controller.js';
+import { ConsoleController } from '../console/console.controller.js';
 import { WatchController } from '../vnfs/watch.controller.js';
 import { DocsController } from '../docs/docs.controller.js';
 import { ACCESS_METADATA } from './access.js';
 
-const CONTROLLERS = [VnfsController, WatchController, DocsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController];
+const CONTROLLERS = [VnfsController, ConsoleController, WatchController, DocsController, HostDevicesController, HostController, ReconcileController, HealthController, MetricsController];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'ALL', 'OPTIONS', 'HEAD', 'SEARCH'];
 
 /** Every route with the access rule it declares (its own or its controller's). */
@@ -43,6 +44,7 @@ describe('every route says who may use it', () => {
       'POST /vnfs/:name/reboot': 'write',
       'GET /vnfs/:name/events': 'read',
       'GET /vnfs/:name/domain.xml': 'read',
+      'GET /vnfs/:name/console': 'write',
       'GET /events': 'read',
       'GET /docs/openapi.json': 'public',
       'GET /docs': 'public',

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { VnfmError } from '../../../../libs/core/src/index.js';
-import { VNF_NAME } from '../../../../libs/vnf/src/index.js';
 import { labelSelectors } from './label-selectors.js';
+import { booleanQuery, checkedName } from './vnf-params.js';
 import { idempotencyKeyOf, ifMatchOf, setEtag } from '../common/preconditions.js';
 import { QueryParams, RequestChecks, repeatable } from '../common/query-params.js';
 import { VNF_PHASES, type VnfPhase } from '../../../../libs/inventory/src/index.js';
@@ -10,13 +10,6 @@ import { Access, requireScope } from '../security/access.js';
 import { AuditInterceptor } from '../security/audit.js';
 import { RedactionInterceptor } from '../security/redaction.interceptor.js';
 import { MAX_PAGE_SIZE, VnfUseCases, type LabelSelector } from '../../../../libs/use-cases/src/index.js';
-
-/** `?flag=true|false` (absent: false); anything else is a 400 naming the parameter. */
-function booleanQuery(parameter: string, value: string | undefined): boolean {
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  throw VnfmError.invalid([{ field: parameter, reason: 'must be true or false' }]);
-}
 
 function withEtag<T extends Parameters<typeof setEtag>[1]>(response: Response, vnf: T): T {
   setEtag(response, vnf);
@@ -36,11 +29,6 @@ function phaseQuery(value: string | undefined): VnfPhase | undefined {
   if (value === undefined) return undefined;
   if (!(VNF_PHASES as readonly string[]).includes(value)) throw VnfmError.invalid([{ field: 'phase', reason: `must be one of ${VNF_PHASES.join(', ')}` }]);
   return value as VnfPhase;
-}
-
-function checkedName(name: string): string {
-  if (!VNF_NAME.test(name)) throw new VnfmError('not-found', `no VNF named '${name.slice(0, 80)}'`);
-  return name;
 }
 
 @Controller('vnfs')
