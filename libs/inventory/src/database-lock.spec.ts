@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -39,5 +39,11 @@ describe('lockDatabaseFile (a real SQLite lock on a real file)', () => {
     const b = lockDatabaseFile(join(dir, 'b.db'));
     a.release();
     b.release();
+  });
+
+  it('a lock that cannot be made says which file and why', () => {
+    const path = join(dir, 'vnfm.db');
+    mkdirSync(`${path}.lock`);
+    expect(() => lockDatabaseFile(path)).toThrow(`cannot take ${path}.lock, the lock beside the database`);
   });
 });

@@ -33,26 +33,25 @@ export function lockPathOf(databasePath: string): string {
  */
 export function lockDatabaseFile(databasePath: string): DatabaseLock {
   const path = lockPathOf(databasePath);
-  const connection = new BetterSqlite3(path, { timeout: 0 });
+  let connection: BetterSqlite3.Database | undefined;
   try {
+    connection = new BetterSqlite3(path, { timeout: 0 });
     connection.pragma('locking_mode = EXCLUSIVE');
     connection.exec('BEGIN EXCLUSIVE');
   } catch (error) {
-    connection.close();
+    connection?.close();
     if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
       throw new DatabaseInUseError(
         `${databasePath} is served by another vnfm (it holds ${path}): one database serves one vnfm; stop the other, or give this one its own VNFM_DB_PATH`,
       );
     }
-    throw error;
+    throw new Error(`cannot take ${path}, the lock beside the database (its folder must be writable): ${(error as Error).message}`, { cause: error });
   }
-  let held = true;
+  const held = connection;
   return {
     path,
     release() {
-      if (!held) return;
-      held = false;
-      connection.close();
+      if (held.open) held.close();
     },
   };
 }
