@@ -86,6 +86,12 @@ describe('fault-campaign findings: XML 1.0 text, reserved keys, query parameters
     });
   });
 
+  it('a body that repeats a key and is not JSON either is refused as not JSON', async () => {
+    const response = await t.http.post('/api/v1/vnfs').set('content-type', 'application/json').send('{"name":"a","name":"b"');
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0]).toMatchObject({ field: '(body)', reason: expect.stringMatching(/JSON/) });
+  });
+
   describe('query parameters: only the known ones, each once', () => {
     it('POST /vnfs?dryrun=true (lower case) is refused and creates nothing', async () => {
       const fresh = uniqueName('dryrun');

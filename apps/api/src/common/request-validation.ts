@@ -12,6 +12,17 @@ export { MAX_BODY_DEPTH, RESERVED_KEYS, fieldPath, fieldProblemsOf, rawBodyProbl
  * `invalid-request`, each repeated key named) before it is parsed.
  */
 export function refuseDuplicateKeys(_request: unknown, _response: unknown, body: Buffer): void {
-  const problems = duplicateKeyProblems(body.toString('utf8'));
-  if (problems.length > 0) throw VnfmError.invalid(problems);
+  const text = body.toString('utf8');
+  const problems = duplicateKeyProblems(text);
+  if (problems.length > 0 && parses(text)) throw VnfmError.invalid(problems);
+}
+
+/** Only for a body with a repeated key: one that is not JSON at all is the parser's to refuse, with its reason. */
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
