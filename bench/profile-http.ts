@@ -2,15 +2,15 @@
  * Profiling aid (not a figure): the built service (as the bench starts it, with --cpu-prof) on
  * the bench's private libvirtd with N VNFs, under wrk load of one kind of request; the CPU
  * profile is written to the directory given when the service stops.
- * Usage: node dist/bench/profile-http.js [N] [get|list|dry] [dir]
+ * Usage: node dist/bench/profile-http.js [N] [get|list|dry|healthz] [dir]
  */
 import { mkdtempSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { send } from './http-load.js';
 import { loadFigure } from './load-generator.js';
 import { startBenchLibvirtd } from './private-libvirtd.js';
+import { seedBody, seedVnfs } from './seed-vnfs.js';
 import { benchVnfmEnv, startVnfm } from './service.js';
 
 const total = Number(process.argv[2] ?? 1000);
@@ -21,21 +21,10 @@ const dir = mkdtempSync(join(tmpdir(), 'vnfm-profdb-'));
 process.env.VNFM_BENCH_NODE_ARGS = `${process.env.VNFM_BENCH_NODE_ARGS ?? ''} --cpu-prof --cpu-prof-dir=${out}`;
 const vnfm = await startVnfm(benchVnfmEnv(libvirtd.uri, join(dir, 'vnfm.db')));
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-const body = (name: string) => JSON.stringify({ name, vcpus: 1, memoryMiB: 64, interfaces: [{ type: 'user' }] });
 try {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < total) {
-        const name = `vnf-${next++}`;
-        const { status } = await send(agent, new URL('/api/v1/vnfs', vnfm.base), 'POST', body(name));
-        if (status !== 201) throw new Error(`create ${name}: ${status}`);
-      }
-    }),
-  );
-  await send(agent, new URL('/api/v1/reconcile', vnfm.base), 'POST', '{}');
+  await seedVnfs(agent, vnfm.base, total);
   const spec =
-    what === 'get' ? { path: '/api/v1/vnfs/vnf-{i}', count: total } : what === 'list' ? { path: '/api/v1/vnfs?limit=100' } : { path: '/api/v1/vnfs?dryRun=true', method: 'POST' as const, body: body('dry-{i}'), count: 1_000_000 };
+    what === 'get' ? { path: '/api/v1/vnfs/vnf-{i}', count: total } : what === 'healthz' ? { path: '/healthz' } : what === 'list' ? { path: '/api/v1/vnfs?limit=100' } : { path: '/api/v1/vnfs?dryRun=true', method: 'POST' as const, body: seedBody('dry-{i}'), count: 1_000_000 };
   for (let round = 0; round < 3; round += 1) console.log(what, await loadFigure({ base: vnfm.base, connections: 16, durationMs: 3000, ...spec }));
 } finally {
   agent.destroy();
