@@ -6,8 +6,9 @@
  *   key runs makes it run exactly once more afterwards.
  * - `run(key)` waits for the result of a run that starts after the ask (an API write waits for
  *   its own reconcile, not for one that read the row before the write).
- * - A hint (what a full pass observed) travels with an ask; any later ask without one drops it,
- *   so a run after an event or a write always looks at libvirt afresh.
+ * - A hint (what a full pass observed, or that an event asked) travels with an ask; any later
+ *   ask replaces it (one without a hint drops it), so a run after a write always looks at
+ *   libvirt afresh.
  * - A failing run is never swallowed: `onError` hears of it, and waiters get the error.
  */
 export interface KeyedWorkQueueOptions<H> {

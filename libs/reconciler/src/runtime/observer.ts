@@ -56,6 +56,17 @@ export class DomainObserver {
     return domain ? this.withDefinition(domain) : null;
   }
 
+  /**
+   * After a domain event: a domain the view knows (its state as the events left it, newer than
+   * any read) is not looked up again, only its definition is read afresh; one the view does not
+   * know, or gone before its definition was read, is observed as `observeOne` does.
+   */
+  async observeAfterEvent(id: string, name: string, where?: DomainKind): Promise<ObservedDomainFacts | null> {
+    const known = this.view.get(id);
+    const facts = known ? await this.withDefinition(known) : null;
+    return facts ?? this.observeOne(id, name, where);
+  }
+
   /** The VNF's own domain as last known, or read now when it is not known (GET's answer). */
   async domainOf(id: string, where?: DomainKind): Promise<ObservedDomain | null> {
     const known = this.view.get(id);

@@ -59,10 +59,13 @@ export interface PassReport {
   foreign: Array<{ name: string; uuid: string; vnfId: string; instanceId: string | null }>;
 }
 
-/** What a full pass saw of a key, handed to its run so libvirt is not asked twice. */
-interface PassHint {
-  observed: ObservedDomainFacts | null;
-}
+/**
+ * What a full pass saw of a key, handed to its run so libvirt is not asked twice; or that a
+ * domain event asked for the run (the events keep the domain's state, so only its definition is read).
+ */
+type PassHint = { observed: ObservedDomainFacts | null } | typeof AFTER_EVENT;
+
+const AFTER_EVENT = { afterEvent: true } as const;
 
 const ORPHAN = 'orphan:';
 const RETRY_AFTER_ERROR_MS = 5_000;
@@ -123,7 +126,7 @@ export class Reconciler {
       this.libvirt.onDomainEvent((event) => {
         this.observer.view.applyEvent(event);
         // An event vnfm's own action caused needs no second look; any other one does.
-        if (this.options.domainEventHints && !this.executor.ownEvents.consume(event.uuid, event.what)) this.queue.add(event.uuid);
+        if (this.options.domainEventHints && !this.executor.ownEvents.consume(event.uuid, event.what)) this.queue.add(event.uuid, 0, AFTER_EVENT);
       }),
     );
     this.tick();
@@ -251,7 +254,12 @@ export class Reconciler {
     const now = Date.now();
     let observed: ObservedDomainFacts | null;
     try {
-      observed = hint ? hint.observed : await this.observer.observeOne(vnf.id, vnf.name, vnf.spec?.kind);
+      observed =
+        hint === undefined
+          ? await this.observer.observeOne(vnf.id, vnf.name, vnf.spec?.kind)
+          : 'observed' in hint
+            ? hint.observed
+            : await this.observer.observeAfterEvent(vnf.id, vnf.name, vnf.spec?.kind);
     } catch (error) {
       if (!(error instanceof LibvirtError)) throw error;
       if (vnf.lastError?.code !== 'libvirt-unavailable') await this.vnfs.updateIfUnchanged(id, vnf.updatedAt, { lastError: lastError('libvirt-unavailable', messageOf(error), now) });
@@ -334,7 +342,7 @@ export class Reconciler {
   }
 
   private async reconcileOrphan(uuid: string, hint: PassHint | undefined): Promise<ReconcileOutcome> {
-    const facts = hint?.observed;
+    const facts = hint && 'observed' in hint ? hint.observed : undefined;
     const vnfId = facts?.definition?.metadata?.vnfId;
     if (!facts || !vnfId) return { id: uuid, name: '', actions: [], result: 'gone' };
     // Looked at again: a VNF created or deleted meanwhile is not an orphan.
