@@ -1,7 +1,9 @@
 /**
  * Profiling aid (not a figure): vnfm in this process on the bench's private libvirtd, N VNFs,
  * then a CPU profile of in-sync passes only, written to PROFILE_OUT (default /tmp/vnfm-pass.cpuprofile).
- * Usage: node dist/bench/profile-pass.js [N] [what: pass|get|list|dry|create]
+ * Usage: node dist/bench/profile-pass.js [N] [what: pass|get|list|dry|create|repair]
+ * `repair`: 5 rounds of the bench's repair figure (20 VNFs destroyed from another connection,
+ * until libvirt reports all 20 started again), each round's time printed.
  */
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -13,6 +15,7 @@ import { loadConfig } from '../libs/config/src/index.js';
 import { Reconciler } from '../libs/reconciler/src/index.js';
 import { VnfUseCases } from '../libs/use-cases/src/index.js';
 import { Database } from '../libs/inventory/src/index.js';
+import { NativeConnection } from '../libs/libvirt-native/src/index.js';
 import { startBenchLibvirtd } from './private-libvirtd.js';
 import { benchVnfmEnv } from './service.js';
 
@@ -41,10 +44,26 @@ try {
   await createAll();
   console.log(`created ${total} in ${(performance.now() - started).toFixed(0)} ms; database ${JSON.stringify(app.get(Database).stats)}`);
   await reconciler.requestPass();
+  const victims = what === 'repair' ? await Promise.all(Array.from({ length: 20 }, async (_, index) => (await vnfs.get(`vnf-${index}`)).id)) : [];
+  const keeper = what === 'repair' ? await NativeConnection.open(libvirtd.uri) : null;
+  const startedAt = new Map<string, number>();
+  await keeper?.onDomainEvent((event) => {
+    if (event.kind === 'lifecycle' && event.type === 'started') startedAt.set(event.uuid, performance.now());
+  });
+  const repair = async () => {
+    victims.forEach((uuid) => startedAt.delete(uuid));
+    const began = performance.now();
+    for (const uuid of victims) await keeper!.destroy(uuid);
+    const destroyed = performance.now() - began;
+    while (victims.some((uuid) => !startedAt.has(uuid))) await new Promise((resolve) => setTimeout(resolve, 1));
+    console.log(`repair: destroys ${destroyed.toFixed(1)} ms, all started ${(Math.max(...victims.map((uuid) => startedAt.get(uuid)!)) - began).toFixed(1)} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  };
   if (what !== 'create') await session.post('Profiler.start');
   started = performance.now();
   for (let round = 0; round < 5; round += 1) {
     if (what === 'pass') await reconciler.requestPass();
+    else if (what === 'repair') await repair();
     else if (what === 'get') for (let index = 0; index < 2000; index += 1) await vnfs.get(`vnf-${index % total}`);
     else if (what === 'list') for (let index = 0; index < 50; index += 1) await vnfs.list({ limit: 100 });
     else if (what === 'dry') for (let index = 0; index < 200; index += 1) await vnfs.create(body(`dry-${index}`), { dryRun: true });
@@ -52,6 +71,7 @@ try {
   console.log(`${what} x5 in ${(performance.now() - started).toFixed(0)} ms`);
   const { profile } = await session.post('Profiler.stop');
   writeFileSync(process.env.PROFILE_OUT ?? '/tmp/vnfm-pass.cpuprofile', JSON.stringify(profile));
+  await keeper?.close();
 } finally {
   await app.close();
   await libvirtd.stop();

@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { CompositeLibvirt, type CompositeMember } from './composite-libvirt.js';
 import type { ObservedDomain } from './domain-state.js';
-import { LibvirtConnectionError } from './libvirt.errors.js';
+import { DomainNotFoundError, LibvirtConnectionError } from './libvirt.errors.js';
 import type { LibvirtClient } from './libvirt-client.js';
 
 /** An in-memory stand-in for one connection: its domains, whether it is up, and what it was asked. */
 function fakeConnection(uri: string, domains: ObservedDomain[] = []) {
   const calls: string[] = [];
-  const state = { up: true };
+  const state = { up: true, lookups: 0 };
   const client = {
     uri,
     keepsQemuCommandline: true,
     isConnected: () => state.up,
-    lookupDomainByUuid: async (uuid: string) => domains.find((domain) => domain.uuid === uuid) ?? null,
+    lookupDomainByUuid: async (uuid: string) => {
+      state.lookups += 1;
+      return domains.find((domain) => domain.uuid === uuid) ?? null;
+    },
     lookupDomain: async (name: string) => domains.find((domain) => domain.name === name) ?? null,
     listDomains: async () => {
       if (!state.up) throw new LibvirtConnectionError(`${uri} down`, 'listDomains');
@@ -26,7 +29,10 @@ function fakeConnection(uri: string, domains: ObservedDomain[] = []) {
       calls.push(`define ${/<name>([^<]*)<\/name>/.exec(xml)?.[1]}`);
       return domain('defined', 'u-new');
     },
-    startDomain: async (uuid: string) => void calls.push(`start ${uuid}`),
+    startDomain: async (uuid: string) => {
+      if (!domains.some((domain) => domain.uuid === uuid)) throw new DomainNotFoundError(uuid, 'startDomain');
+      calls.push(`start ${uuid}`);
+    },
     destroyDomain: async (uuid: string) => void calls.push(`destroy ${uuid}`),
     undefineDomain: async (uuid: string) => void calls.push(`undefine ${uuid}`),
     openConsole: async (uuid: string, _output: unknown, options: { force?: boolean }) => {
@@ -36,7 +42,7 @@ function fakeConnection(uri: string, domains: ObservedDomain[] = []) {
     onConnected: () => () => undefined,
     onDomainEvent: () => () => undefined,
   };
-  return { client: client as unknown as LibvirtClient, calls, state };
+  return { client: client as unknown as LibvirtClient, calls, state, domains };
 }
 
 function domain(name: string, uuid: string): ObservedDomain {
@@ -63,6 +69,19 @@ describe('CompositeLibvirt: two connections behind one port', () => {
     await port.defineDomain('<domain type="qemu"><name>fw-2</name></domain>');
     expect(lxc.calls).toEqual(['destroy u-ct', 'define dns-2']);
     expect(vm.calls).toEqual(['start u-vm', 'define fw-2']);
+  });
+
+  it('asks the remembered connection directly; one that no longer has the UUID sends it to the one that has it now', async () => {
+    const { vm, lxc, port } = setup();
+    await port.listDomains();
+    await port.startDomain('u-vm');
+    expect(vm.state.lookups + lxc.state.lookups).toBe(0);
+    // The domain went from the VM connection and is now on the container one.
+    lxc.domains.push(vm.domains.splice(0, 1)[0]!);
+    await port.startDomain('u-vm');
+    expect(vm.calls).toEqual(['start u-vm']);
+    expect(lxc.calls).toEqual(['start u-vm']);
+    await expect(port.startDomain('u-none')).rejects.toBeInstanceOf(DomainNotFoundError);
   });
 
   it('with one connection away: a partial list says so, listDomains refuses, the other kind is still answered', async () => {

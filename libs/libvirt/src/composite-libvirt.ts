@@ -126,9 +126,7 @@ export class CompositeLibvirt implements LibvirtPort {
   }
 
   async startDomain(uuid: string): Promise<void> {
-    const member = await this.homeOf(uuid, 'startDomain');
-    if (!member) throw new DomainNotFoundError(uuid, 'startDomain');
-    await member.client.startDomain(uuid);
+    await this.onHome(uuid, 'startDomain', (client) => client.startDomain(uuid));
   }
 
   async destroyDomain(uuid: string): Promise<void> {
@@ -160,21 +158,15 @@ export class CompositeLibvirt implements LibvirtPort {
   }
 
   async getDomainXml(uuid: string, options: { inactive: boolean }): Promise<string> {
-    const member = await this.homeOf(uuid, 'getDomainXml');
-    if (!member) throw new DomainNotFoundError(uuid, 'getDomainXml');
-    return member.client.getDomainXml(uuid, options);
+    return this.onHome(uuid, 'getDomainXml', (client) => client.getDomainXml(uuid, options));
   }
 
   async getAutostart(uuid: string): Promise<boolean> {
-    const member = await this.homeOf(uuid, 'getAutostart');
-    if (!member) throw new DomainNotFoundError(uuid, 'getAutostart');
-    return member.client.getAutostart(uuid);
+    return this.onHome(uuid, 'getAutostart', (client) => client.getAutostart(uuid));
   }
 
   async setAutostart(uuid: string, autostart: boolean): Promise<void> {
-    const member = await this.homeOf(uuid, 'setAutostart');
-    if (!member) throw new DomainNotFoundError(uuid, 'setAutostart');
-    await member.client.setAutostart(uuid, autostart);
+    await this.onHome(uuid, 'setAutostart', (client) => client.setAutostart(uuid, autostart));
   }
 
   /** The console on the connection that has the domain (LXC's driver takes no flags: `force` is QEMU's only). */
@@ -215,6 +207,26 @@ export class CompositeLibvirt implements LibvirtPort {
     }
     if (failure !== undefined) throw failure;
     return null;
+  }
+
+  /**
+   * `work` on the connection that has this UUID, for calls that fail on a missing domain: the
+   * remembered connection is asked directly (no lookup RPCs before the call); its "no such
+   * domain" means the domain moved or went, so it is looked up as `homeOf` does and asked again.
+   */
+  private async onHome<T>(uuid: string, operation: string, work: (client: LibvirtClient) => Promise<T>): Promise<T> {
+    const known = this.home.get(uuid);
+    if (known?.client.isConnected()) {
+      try {
+        return await work(known.client);
+      } catch (error) {
+        if (!(error instanceof DomainNotFoundError)) throw error;
+        this.home.delete(uuid);
+      }
+    }
+    const member = await this.homeOf(uuid, operation);
+    if (!member) throw new DomainNotFoundError(uuid, operation);
+    return work(member.client);
   }
 
   /** The connection that has this UUID (remembered, checked, else looked up); null when none has it. */
