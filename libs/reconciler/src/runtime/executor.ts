@@ -66,13 +66,14 @@ export class ActionExecutor {
     private readonly onAction: (kind: Action['kind'], outcome: 'ok' | 'error', seconds: number) => void = () => undefined,
   ) {}
 
-  async execute(target: ActionTarget, actions: readonly Action[], xml: string | null, drift: readonly string[]): Promise<Execution> {
+  /** `xml`: builds the definition to define (only a define asks: a start or destroy needs none). */
+  async execute(target: ActionTarget, actions: readonly Action[], xml: (() => string) | null, drift: readonly string[]): Promise<Execution> {
     const told = this.events.batch(target);
     const outcome = await this.run(target, actions, xml, drift, told);
     return { ...outcome, recorded: told.flush() };
   }
 
-  private async run(target: ActionTarget, actions: readonly Action[], xml: string | null, drift: readonly string[], told: EventBatch): Promise<Outcome> {
+  private async run(target: ActionTarget, actions: readonly Action[], xml: (() => string) | null, drift: readonly string[], told: EventBatch): Promise<Outcome> {
     let startedNow = false;
     let shutdownRequested = false;
     let forgotten = false;
@@ -105,16 +106,17 @@ export class ActionExecutor {
     return { kind: 'done', startedNow, shutdownRequested, forgotten };
   }
 
-  private async perform(target: ActionTarget, action: Action, xml: string | null, drift: readonly string[], told: EventBatch): Promise<void> {
+  private async perform(target: ActionTarget, action: Action, xml: (() => string) | null, drift: readonly string[], told: EventBatch): Promise<void> {
     const uuid = target.id;
     // A file can be swapped after the request was checked: look again before libvirt opens (and chowns) it.
     if ((action.kind === 'define' || action.kind === 'start') && target.resources) await refuseDisallowedResources(this.hostResources, target.resources);
     switch (action.kind) {
       case 'define': {
         if (xml === null) throw new Error('nothing to define');
+        const definition = xml();
         this.ownEvents.expect(uuid, 'defined');
         const mark = this.view.mark();
-        this.view.record(uuid, await this.libvirt.defineDomain(xml), mark);
+        this.view.record(uuid, await this.libvirt.defineDomain(definition), mark);
         this.failpoints.hit('after-define');
         const autostart = Boolean(target.autostart);
         // A domain defined for the first time has autostart off: nothing to ask then.
