@@ -22,6 +22,7 @@ import { startBenchLibvirtd } from './private-libvirtd.js';
 import { benchVnfmEnv, startTrivialServer, startVnfm } from './service.js';
 import { interleaved, median, timed } from './stats.js';
 import { virshBatch } from './virsh-batch.js';
+import { seedBody } from './seed-vnfs.js';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -76,9 +77,6 @@ function record(figure: string, vnfm: string, baseline: string, ratio: string, g
 
 const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
 
-function vnfBody(name: string): string {
-  return JSON.stringify({ name, vcpus: 1, memoryMiB: 64, interfaces: [{ type: 'user' }] });
-}
 
 async function main(): Promise<void> {
   progress(`building the C floor; ${TOTAL} VNFs, batches of ${BATCH}, ${PAIRS} pairs`);
@@ -100,7 +98,7 @@ async function main(): Promise<void> {
     record('RSS, idle (no VNFs)', `${idleRss.toFixed(0)} MiB`, '', '', '<= 120 MiB', idleRss <= 120);
 
     // The baselines' own domains: the same definition vnfm makes, without vnfm's mark.
-    const dry = await send(agent, api('/vnfs?dryRun=true'), 'POST', vnfBody('bench-template'));
+    const dry = await send(agent, api('/vnfs?dryRun=true'), 'POST', seedBody('bench-template'));
     const template = (JSON.parse(dry.body) as { domainXml: string }).domainXml.replace(/<uuid>[^<]*<\/uuid>\s*/, '').replace(/<metadata>[\s\S]*<\/metadata>\s*/, '');
     const xmlDir = join(dir, 'xml');
     execFileSync('mkdir', ['-p', xmlDir]);
@@ -112,22 +110,15 @@ async function main(): Promise<void> {
 
     let created = 0;
     const createMany = async (count: number): Promise<number> => {
-      const first = created;
-      let next = 0;
+      const names = Array.from({ length: count }, (_, index) => `vnf-${created + index}`);
       let failures = 0;
       const elapsed = await timed(() =>
-        Promise.all(
-          Array.from({ length: CONCURRENCY }, async () => {
-            while (next < count) {
-              const name = `vnf-${first + next++}`;
-              const { status, body } = await send(agent, api('/vnfs'), 'POST', vnfBody(name));
-              if (status !== 201) {
-                failures += 1;
-                if (failures <= 3) progress(`create ${name}: ${status} ${body.slice(0, 300)}`);
-              }
-            }
-          }),
-        ),
+        inParallel(names, async (name) => {
+          const { status, body } = await send(agent, api('/vnfs'), 'POST', seedBody(name));
+          if (status === 201) return;
+          failures += 1;
+          if (failures <= 3) progress(`create ${name}: ${status} ${body.slice(0, 300)}`);
+        }),
       );
       if (failures > 0) throw new Error(`${failures} creates failed`);
       created += count;
@@ -145,7 +136,7 @@ async function main(): Promise<void> {
      */
     const warmUp = async (): Promise<number> => {
       const names = Array.from({ length: WARM_UP }, (_, index) => `warm-${index}`);
-      const elapsed = await timed(() => inParallel(names, async (name) => expectStatus(await send(agent, api('/vnfs'), 'POST', vnfBody(name)), 201, `create ${name}`)));
+      const elapsed = await timed(() => inParallel(names, async (name) => expectStatus(await send(agent, api('/vnfs'), 'POST', seedBody(name)), 201, `create ${name}`)));
       await inParallel(names, async (name) => expectStatus(await send(agent, api(`/vnfs/${name}`), 'DELETE'), 202, `delete ${name}`));
       const deadline = performance.now() + 120_000;
       for (const name of names) {
@@ -261,7 +252,7 @@ async function main(): Promise<void> {
     };
 
     const dryRunFigure = async (count: number) => {
-      const dryRun = await loadFigure({ base: vnfm.base, path: '/api/v1/vnfs?dryRun=true', method: 'POST', body: vnfBody('dry-{i}'), count: 1_000_000, connections: CONCURRENCY, durationMs: LOAD_MS });
+      const dryRun = await loadFigure({ base: vnfm.base, path: '/api/v1/vnfs?dryRun=true', method: 'POST', body: seedBody('dry-{i}'), count: 1_000_000, connections: CONCURRENCY, durationMs: LOAD_MS });
       record(`POST /vnfs?dryRun=true, ${count} VNFs`, `${dryRun.perSecond.toFixed(0)} req/s, p50 ${ms(dryRun.p50Ms)}`, '', '', '>= 1000 req/s', dryRun.perSecond >= 1000 && dryRun.errors === 0);
     };
 
