@@ -119,6 +119,35 @@ describe.each(BINDING_URIS)("vnfm's libvirt binding against %s", (uri) => {
     expect((await rejection(connection.create(uuid))).codeName).toBe('VIR_ERR_NO_DOMAIN');
   });
 
+  it('listDomainStates and getXmlDescs: the listing with states, then many definitions in one call; a domain gone since is left out', async () => {
+    const kept = await connection.defineXml(minimalDomainXml(uri));
+    const gone = await connection.defineXml(minimalDomainXml(uri));
+    // Another client removes a domain after this connection listed it (its handle is cached here).
+    const other = await NativeConnection.open(uri);
+    try {
+      await connection.create(kept.uuid);
+      const listed = await connection.listDomainStates();
+      expect(listed.find((domain) => domain.uuid === kept.uuid)).toEqual({ ...kept, id: expect.any(Number), state: 1, persistent: true });
+      expect(listed.find((domain) => domain.uuid === gone.uuid)).toEqual({ ...gone, state: 5, persistent: true });
+      if (isRemote) await other.undefine(gone.uuid);
+      else await connection.undefine(gone.uuid);
+      const unknown = '00000000-0000-4000-8000-00000000f00d';
+      const read = await connection.getXmlDescs([gone.uuid, kept.uuid, unknown], virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE);
+      expect(read.map((domain) => domain.uuid)).toEqual([kept.uuid]);
+      expect(read[0]!.xml).toContain(`<uuid>${kept.uuid}</uuid>`);
+      expect(await connection.getXmlDescs([])).toEqual([]);
+      await expect(connection.getXmlDescs([42 as unknown as string])).rejects.toThrow(/array of strings/);
+      // A listing drops what is gone: the next reads name only what exists.
+      expect((await connection.listDomainStates()).map((domain) => domain.uuid)).not.toContain(gone.uuid);
+      expect((await connection.getXmlDescs([kept.uuid])).map((domain) => domain.uuid)).toEqual([kept.uuid]);
+    } finally {
+      await other.close();
+      await connection.destroy(kept.uuid).catch(() => undefined);
+      await connection.undefine(kept.uuid).catch(() => undefined);
+      await connection.undefine(gone.uuid).catch(() => undefined);
+    }
+  });
+
   it('bad XML is refused with an XML error code', async () => {
     expect((await rejection(connection.defineXml('<domain><name>x</name>'))).codeName).toBe('VIR_ERR_XML_DETAIL');
     expect((await rejection(connection.defineXml("<domain type='qemu'><name>x</name></domain>"))).codeName).toBe('VIR_ERR_XML_ERROR');

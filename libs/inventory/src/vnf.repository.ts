@@ -65,6 +65,11 @@ export class VnfRepository {
     return this.db.read((sql) => selectMany(sql, rest, ...values, query.limit).map(recordFromRow));
   }
 
+  /** Every VNF's id and name, by name: what a pass needs to match rows with domains (each run reads its own row). */
+  identities(): Array<{ id: string; name: string }> {
+    return this.db.read((sql) => sql.prepare(`SELECT "id", "name" FROM "vnf" ORDER BY "name"`).all() as Array<{ id: string; name: string }>);
+  }
+
   ids(): Set<string> {
     return new Set(this.db.read((sql) => (sql.prepare(`SELECT "id" FROM "vnf"`).all() as Array<{ id: string }>).map((row) => row.id)));
   }

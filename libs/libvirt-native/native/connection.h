@@ -92,7 +92,8 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // connection_domains.cc
   Napi::Value ListAllDomains(const Napi::CallbackInfo& info);
   Napi::Value GetAllDomainStats(const Napi::CallbackInfo& info);
-  Napi::Value ListDomainsWithXml(const Napi::CallbackInfo& info);
+  Napi::Value ListDomainStates(const Napi::CallbackInfo& info);
+  Napi::Value GetXMLDescs(const Napi::CallbackInfo& info);
   Napi::Value DefineXML(const Napi::CallbackInfo& info);
   Napi::Value LookupByName(const Napi::CallbackInfo& info);
   Napi::Value LookupByUUID(const Napi::CallbackInfo& info);

@@ -33,6 +33,24 @@ void RememberDomainHandle(virDomainPtr domain) {
   handles.emplace(uuid, domain);
 }
 
+void KeepOnlyDomainHandles(const std::vector<virDomainPtr>& listed) {
+  std::unordered_map<std::string, virDomainPtr> kept;
+  kept.reserve(listed.size());
+  for (virDomainPtr domain : listed) {
+    char uuid[VIR_UUID_STRING_BUFLEN] = {0};
+    if (virDomainGetUUIDString(domain, uuid) != 0) continue;
+    auto found = handles.find(uuid);
+    if (found != handles.end()) {
+      kept.emplace(uuid, found->second);
+      handles.erase(found);
+    } else if (virDomainRef(domain) == 0) {
+      kept.emplace(uuid, domain);
+    }
+  }
+  FreeDomainHandles();
+  handles = std::move(kept);
+}
+
 void ForgetDomainHandle(const std::string& uuid) {
   auto found = handles.find(uuid);
   if (found == handles.end()) return;

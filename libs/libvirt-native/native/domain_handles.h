@@ -11,6 +11,7 @@
 #include <libvirt/libvirt.h>
 
 #include <string>
+#include <vector>
 
 #include "failure.h"
 
@@ -19,6 +20,9 @@
 virDomainPtr DomainHandleFor(virConnectPtr conn, const std::string& uuid, LibvirtFailure& failure);
 // Keeps `domain` (a fresh handle the caller owned, e.g. from a define) as the handle for its UUID.
 void RememberDomainHandle(virDomainPtr domain);
+// Makes the cache exactly the handles of `listed` (a listing of every domain the caller still
+// owns: each is referenced anew, not taken); a handle not listed, its domain gone, is freed.
+void KeepOnlyDomainHandles(const std::vector<virDomainPtr>& listed);
 // Drops the handle for `uuid` (the domain is gone, or a call said it is).
 void ForgetDomainHandle(const std::string& uuid);
 // Frees every handle of this thread (the close job, before virConnectClose).

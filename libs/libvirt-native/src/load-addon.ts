@@ -32,7 +32,8 @@ export interface AddonConnection {
   registerDomainEvents(callback: (event: AddonDomainEvent) => void): Promise<void>;
   listAllDomains(flags: number): Promise<AddonDomainIdentity[]>;
   getAllDomainStats(stats: number, flags: number): Promise<Array<AddonDomainIdentity & { params: Record<string, number | string | boolean> }>>;
-  listDomainsWithXml(xmlFlags: number): Promise<Array<AddonDomainIdentity & { state: number; persistent: boolean; xml: string }>>;
+  listDomainStates(): Promise<Array<AddonDomainIdentity & { state: number; persistent: boolean }>>;
+  getXMLDescs(uuids: string[], flags: number): Promise<Array<{ uuid: string; xml: string }>>;
   defineXML(xml: string, flags: number): Promise<AddonDomainIdentity>;
   lookupByName(name: string): Promise<AddonDomainIdentity>;
   lookupByUUID(uuid: string): Promise<AddonDomainIdentity>;

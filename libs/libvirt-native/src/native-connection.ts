@@ -131,11 +131,16 @@ export class NativeConnection {
   }
 
   /**
-   * Every domain with its state code, persistence and XML (`xmlFlags`, e.g. INACTIVE) in one
-   * call: listed handles, no lookups. Domains gone between the list and their XML are left out.
+   * Every domain with its state code and persistence in one call (2 RPCs). The listed handles
+   * become the connection's handle cache, so getXmlDescs of them needs no lookups.
    */
-  listDomainsWithXml(xmlFlags = 0): Promise<Array<DomainIdentity & { state: number; persistent: boolean; xml: string }>> {
-    return this.call('listDomainsWithXml', () => this.native.listDomainsWithXml(xmlFlags));
+  listDomainStates(): Promise<Array<DomainIdentity & { state: number; persistent: boolean }>> {
+    return this.call('listDomainStates', () => this.native.listDomainStates());
+  }
+
+  /** The XML (`flags`, e.g. INACTIVE) of each domain in one call, one RPC each; a domain that is gone is left out. */
+  getXmlDescs(uuids: readonly string[], flags = 0): Promise<Array<{ uuid: string; xml: string }>> {
+    return this.call('getXmlDescs', () => this.native.getXMLDescs([...uuids], flags));
   }
 
   defineXml(xml: string, flags = 0): Promise<DomainIdentity> {

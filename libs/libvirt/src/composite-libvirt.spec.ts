@@ -21,9 +21,10 @@ function fakeConnection(uri: string, domains: ObservedDomain[] = []) {
       if (!state.up) throw new LibvirtConnectionError(`${uri} down`, 'listDomains');
       return [...domains];
     },
-    listDomainsWithDefinitions: async () => {
-      if (!state.up) throw new LibvirtConnectionError(`${uri} down`, 'listDomainsWithDefinitions');
-      return domains.map((found) => ({ ...found, inactiveXml: `<domain><name>${found.name}</name></domain>` }));
+    readDefinitions: async (uuids: readonly string[], onBatch: (batch: Array<{ uuid: string; inactiveXml: string }>) => void) => {
+      calls.push(`read ${uuids.join(',')}`);
+      if (!state.up) throw new LibvirtConnectionError(`${uri} down`, 'readDefinitions');
+      onBatch(domains.filter((found) => uuids.includes(found.uuid)).map((found) => ({ uuid: found.uuid, inactiveXml: `<domain><name>${found.name}</name></domain>` })));
     },
     defineDomain: async (xml: string) => {
       calls.push(`define ${/<name>([^<]*)<\/name>/.exec(xml)?.[1]}`);
@@ -84,11 +85,25 @@ describe('CompositeLibvirt: two connections behind one port', () => {
     await expect(port.startDomain('u-none')).rejects.toBeInstanceOf(DomainNotFoundError);
   });
 
+  it('reads the definition of each listed domain on the connection that listed it; a failed read fails the whole, after the others answered', async () => {
+    const { vm, lxc, port } = setup();
+    const listed = await port.listAvailableDomains();
+    const read: string[] = [];
+    await port.readDefinitions([...listed.domains.map((found) => found.uuid), 'u-never-listed'], (batch) => read.push(...batch.map((found) => found.uuid)));
+    expect(read.sort()).toEqual(['u-ct', 'u-vm']);
+    expect(vm.calls).toEqual(['read u-vm']);
+    expect(lxc.calls).toEqual(['read u-ct']);
+    lxc.state.up = false;
+    read.length = 0;
+    await expect(port.readDefinitions(['u-vm', 'u-ct'], (batch) => read.push(...batch.map((found) => found.uuid)))).rejects.toBeInstanceOf(LibvirtConnectionError);
+    expect(read).toEqual(['u-vm']);
+  });
+
   it('with one connection away: a partial list says so, listDomains refuses, the other kind is still answered', async () => {
     const { lxc, port } = setup();
     lxc.state.up = false;
     expect(port.isConnected()).toBe(true);
-    expect(await port.listAvailableDomains()).toEqual({ domains: [{ ...domain('fw-1', 'u-vm'), inactiveXml: '<domain><name>fw-1</name></domain>' }], complete: false });
+    expect(await port.listAvailableDomains()).toEqual({ domains: [domain('fw-1', 'u-vm')], complete: false });
     await expect(port.listDomains()).rejects.toBeInstanceOf(LibvirtConnectionError);
     // A VM's absent domain is absent; a container's (or an unknown kind's) cannot be decided.
     expect(await port.lookupDomainByUuid('u-missing', 'vm')).toBeNull();

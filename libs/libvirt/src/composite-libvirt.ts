@@ -2,7 +2,7 @@ import type { DomainFigures } from './domain-figures.js';
 import type { ObservedDomain } from './domain-state.js';
 import { DomainNotFoundError, LibvirtConnectionError } from './libvirt.errors.js';
 import type { LibvirtClient } from './libvirt-client.js';
-import type { AvailableDomains, ConnectionState, ConsoleOutput, DomainConsole, DomainEventHint, DomainKind, DomainWithDefinition, LibvirtPort } from './libvirt.port.js';
+import type { AvailableDomains, ConnectionState, ConsoleOutput, DomainConsole, DomainDefinition, DomainEventHint, DomainKind, LibvirtPort } from './libvirt.port.js';
 import type { NetdevHandback } from './netdev-handback.js';
 
 /** Which driver a connection serves: QEMU/KVM guests (or the test driver) and LXC containers. */
@@ -98,8 +98,8 @@ export class CompositeLibvirt implements LibvirtPort {
   async listAvailableDomains(): Promise<AvailableDomains> {
     const up = this.members.filter((member) => member.client.isConnected());
     if (up.length === 0) throw new LibvirtConnectionError(`not connected to ${this.unavailable().join(', ')}`, 'listDomains');
-    const lists = await Promise.allSettled(up.map(async (member) => ({ member, domains: await member.client.listDomainsWithDefinitions() })));
-    const domains: DomainWithDefinition[] = [];
+    const lists = await Promise.allSettled(up.map(async (member) => ({ member, domains: await member.client.listDomains() })));
+    const domains: ObservedDomain[] = [];
     let complete = up.length === this.members.length;
     for (const result of lists) {
       if (result.status === 'rejected') {
@@ -114,6 +114,22 @@ export class CompositeLibvirt implements LibvirtPort {
     }
     if (lists.every((result) => result.status === 'rejected')) throw (lists[0] as PromiseRejectedResult).reason;
     return { domains, complete };
+  }
+
+  /** Each connection reads the definitions of its own domains (as the last listing placed them), all at once; a UUID no listing placed is left out. */
+  async readDefinitions(uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void): Promise<void> {
+    const byMember = new Map<CompositeMember, string[]>();
+    for (const uuid of uuids) {
+      const member = this.home.get(uuid);
+      if (!member) continue;
+      const own = byMember.get(member);
+      if (own) own.push(uuid);
+      else byMember.set(member, [uuid]);
+    }
+    // Settled, not raced: once this answers, no connection hands over another batch.
+    const reads = await Promise.allSettled([...byMember].map(([member, own]) => member.client.readDefinitions(own, onBatch)));
+    const failed = reads.find((read): read is PromiseRejectedResult => read.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async defineDomain(xml: string): Promise<ObservedDomain> {

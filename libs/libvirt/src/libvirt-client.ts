@@ -24,7 +24,8 @@ import {
   LibvirtTimeoutError,
   errorMessage,
 } from './libvirt.errors.js';
-import type { AvailableDomains, ConnectionState, ConsoleOutput, DomainConsole, DomainEventHint, DomainWithDefinition, LibvirtPort } from './libvirt.port.js';
+import type { AvailableDomains, ConnectionState, ConsoleOutput, DomainConsole, DomainDefinition, DomainEventHint, LibvirtPort } from './libvirt.port.js';
+import { readAhead } from './read-ahead.js';
 
 export interface LibvirtClientOptions {
   uri: string;
@@ -44,6 +45,10 @@ const FIGURE_STATS =
   virDomainStatsTypes.VIR_DOMAIN_STATS_BALLOON |
   virDomainStatsTypes.VIR_DOMAIN_STATS_INTERFACE |
   virDomainStatsTypes.VIR_DOMAIN_STATS_BLOCK;
+
+/** Definitions read per binding call in a pass, and such calls queued on the lane at once (one read while the one before is worked on). */
+const DEFINITION_BATCH = 100;
+const DEFINITIONS_IN_FLIGHT = 2;
 
 const DEFAULT_RECONNECT: BackoffPolicy = { baseMs: 250, maxMs: 15_000, jitter: 0.3 };
 const KEEPALIVE_COUNT = 3;
@@ -141,27 +146,18 @@ export class LibvirtClient implements LibvirtPort {
   }
 
   /**
-   * Every domain with its state, in two calls whatever their number; on drivers without bulk
-   * stats (LXC), one list and a state call per domain.
+   * Every domain with its state, in one binding call of two RPCs whatever their number (and the
+   * listed handles kept for the calls that follow); on drivers without bulk stats (LXC), one
+   * list and a state call per domain.
    */
   async listDomains(): Promise<ObservedDomain[]> {
     return this.withConnection('listDomains', async (connection) => {
-      const [stats, transient] = await Promise.all([
-        connection.getAllDomainStats(virDomainStatsTypes.VIR_DOMAIN_STATS_STATE, 0).catch((error: unknown) => {
-          if (isCode(error, virErrorNumber.VIR_ERR_NO_SUPPORT)) return null;
-          throw error;
-        }),
-        connection.listAllDomains(virConnectListAllDomainsFlags.VIR_CONNECT_LIST_DOMAINS_TRANSIENT),
-      ]);
-      const transientIds = new Set(transient.map((domain) => domain.uuid));
-      if (stats === null) return this.listDomainsOneByOne(connection, transientIds);
-      return stats.map((record) => ({
-        name: record.name,
-        uuid: record.uuid,
-        id: record.id,
-        state: domainStateFromCode(Number(record.params['state.state'] ?? -1)),
-        persistent: !transientIds.has(record.uuid),
-      }));
+      const listed = await connection.listDomainStates().catch((error: unknown) => {
+        if (isCode(error, virErrorNumber.VIR_ERR_NO_SUPPORT)) return null;
+        throw error;
+      });
+      if (listed === null) return this.listDomainsOneByOne(connection);
+      return listed.map((domain) => ({ name: domain.name, uuid: domain.uuid, id: domain.id, state: domainStateFromCode(domain.state), persistent: domain.persistent }));
     });
   }
 
@@ -173,45 +169,27 @@ export class LibvirtClient implements LibvirtPort {
   }
 
   async listAvailableDomains(): Promise<AvailableDomains> {
-    return { domains: await this.listDomainsWithDefinitions(), complete: true };
+    return { domains: await this.listDomains(), complete: true };
+  }
+
+  async readDefinitions(uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void): Promise<void> {
+    const batches: string[][] = [];
+    for (let start = 0; start < uuids.length; start += DEFINITION_BATCH) batches.push(uuids.slice(start, start + DEFINITION_BATCH));
+    await readAhead(
+      batches.map((batch) => () => this.definitionsOf(batch)),
+      onBatch,
+      DEFINITIONS_IN_FLIGHT,
+    );
   }
 
   connectionStates(): ConnectionState[] {
     return [{ uri: this.uri, kind: 'vm', connected: this.isConnected() }];
   }
 
-  /**
-   * Every domain with its state and inactive definition, in one binding call (2 + N RPCs, no
-   * lookups); on a driver without bulk domain stats (LXC), the list and then each definition.
-   */
-  async listDomainsWithDefinitions(): Promise<DomainWithDefinition[]> {
-    const listed = await this.withConnection('listDomainsWithDefinitions', async (connection) => {
-      const domains = await connection.listDomainsWithXml(virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE).catch((error: unknown) => {
-        if (isCode(error, virErrorNumber.VIR_ERR_NO_SUPPORT)) return null;
-        throw error;
-      });
-      if (domains === null) return null;
-      return domains.map((domain) => ({
-        name: domain.name,
-        uuid: domain.uuid,
-        id: domain.id,
-        state: domainStateFromCode(domain.state),
-        persistent: domain.persistent,
-        inactiveXml: domain.xml,
-      }));
-    });
-    if (listed !== null) return listed;
-    const definitions = await Promise.all(
-      (await this.listDomains()).map(async (domain) => {
-        try {
-          return { ...domain, inactiveXml: await this.getDomainXml(domain.uuid, { inactive: true }) };
-        } catch (error) {
-          if (error instanceof DomainNotFoundError) return null;
-          throw error;
-        }
-      }),
-    );
-    return definitions.filter((domain): domain is DomainWithDefinition => domain !== null);
+  /** One batch of inactive definitions: one binding call, one RPC per domain, from the handles of the last listing. */
+  private async definitionsOf(uuids: readonly string[]): Promise<DomainDefinition[]> {
+    const read = await this.withConnection('readDefinitions', (connection) => connection.getXmlDescs(uuids, virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE));
+    return read.map((domain) => ({ uuid: domain.uuid, inactiveXml: domain.xml }));
   }
 
   async defineDomain(xml: string): Promise<ObservedDomain> {
@@ -317,8 +295,9 @@ export class LibvirtClient implements LibvirtPort {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private async listDomainsOneByOne(connection: NativeConnection, transientIds: ReadonlySet<string>): Promise<ObservedDomain[]> {
-    const identities = await connection.listAllDomains(0);
+  private async listDomainsOneByOne(connection: NativeConnection): Promise<ObservedDomain[]> {
+    const [identities, transient] = await Promise.all([connection.listAllDomains(0), connection.listAllDomains(virConnectListAllDomainsFlags.VIR_CONNECT_LIST_DOMAINS_TRANSIENT)]);
+    const transientIds = new Set(transient.map((domain) => domain.uuid));
     const observed = await Promise.all(
       identities.map(async (identity): Promise<ObservedDomain | null> => {
         try {

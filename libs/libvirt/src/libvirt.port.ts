@@ -19,8 +19,15 @@ export interface LibvirtPort {
   listDomains(): Promise<ObservedDomain[]>;
   /** CPU, memory, NIC and disk counters of every domain, from one virConnectGetAllDomainStats call. */
   domainFigures(): Promise<DomainFigures[]>;
-  /** The domains, each with its inactive definition, of every connection that answered; `complete` when that was all of them (what a full pass reads). */
+  /** The domains, with their state, of every connection that answered; `complete` when that was all of them (what a full pass reads, then their definitions with readDefinitions). */
   listAvailableDomains(): Promise<AvailableDomains>;
+  /**
+   * The inactive definitions of domains just listed, read in batches and handed to `onBatch` as
+   * each arrives, the next batch read meanwhile (so a pass works on the first while libvirt
+   * answers the rest). A domain gone since the list is left out. Resolves once every batch is
+   * handed over; rejects when a read fails (batches already handed over stay handed over).
+   */
+  readDefinitions(uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void): Promise<void>;
   /** Each libvirt connection and whether it is up (for /readyz and /metrics). */
   connectionStates(): ConnectionState[];
   /** Defines (or redefines) a persistent domain. */
@@ -76,13 +83,14 @@ export interface DomainConsole {
 /** What a libvirt connection serves: QEMU/KVM guests (or the test driver's), or LXC containers. */
 export type DomainKind = 'vm' | 'container';
 
-/** A domain as listed, with its inactive (persistent) XML. */
-export interface DomainWithDefinition extends ObservedDomain {
+/** A domain's inactive (persistent) XML. */
+export interface DomainDefinition {
+  uuid: string;
   inactiveXml: string;
 }
 
 export interface AvailableDomains {
-  domains: DomainWithDefinition[];
+  domains: ObservedDomain[];
   /** Every connection answered. */
   complete: boolean;
 }

@@ -68,3 +68,23 @@ export function driftBetween(desired: ParsedDomain, observed: ParsedDomain, opti
   }
   return differences;
 }
+
+const IN_SYNC: readonly string[] = Object.freeze([]);
+
+/** The last comparison of each desired model: with which observed model (and driver), and its answer. */
+const lastComparison = new WeakMap<ParsedDomain, { observed: ParsedDomain; keepsQemuCommandline: boolean; drift: readonly string[] }>();
+
+/**
+ * driftBetween over every field but the metadata (the planner reads the ownership mark on its
+ * own). Both models are shared and never changed (the design cache's and the parse cache's), so
+ * while a VNF's design and its domain's parse are the same objects as at the last pass, so is
+ * the answer: an in-sync pass compares nothing again.
+ */
+export function fieldDriftBetween(desired: ParsedDomain, observed: ParsedDomain, options: DriftOptions): readonly string[] {
+  const last = lastComparison.get(desired);
+  if (last && last.observed === observed && last.keepsQemuCommandline === options.driverKeepsQemuCommandline) return last.drift;
+  const differences = driftBetween({ ...desired, metadata: null }, { ...observed, metadata: null }, options);
+  const drift = differences.length === 0 ? IN_SYNC : Object.freeze(differences);
+  lastComparison.set(desired, { observed, keepsQemuCommandline: options.driverKeepsQemuCommandline, drift });
+  return drift;
+}

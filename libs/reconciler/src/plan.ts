@@ -1,6 +1,6 @@
 import type { ParsedDomain, VnfmMetadata } from '../../domain-xml/src/index.js';
 import type { DomainState } from '../../libvirt/src/domain-state.js';
-import { driftBetween, type DriftOptions } from './drift.js';
+import { fieldDriftBetween, type DriftOptions } from './drift.js';
 
 /** What vnfm wants for one VNF, as far as planning needs it. */
 export interface DesiredVnf {
@@ -128,7 +128,7 @@ function planConvergence(desired: DesiredVnf, ours: ObservedDomainFacts | null, 
   // The domain is ours by UUID; a missing or unreadable mark is drift, never "in sync".
   const markUnreadable = stored !== null && metadata === null;
   const updated = stored !== null && metadata !== null && metadata.specHash !== desired.definition.metadata?.specHash;
-  const fieldDifferences = stored === null ? [] : driftBetween(withoutMetadata(desired.definition), withoutMetadata(stored), context);
+  const fieldDifferences = stored === null ? [] : fieldDriftBetween(desired.definition, stored, context);
   // Differences while the definition hash still matches were made behind vnfm's back.
   const fieldDrift = updated ? [] : fieldDifferences;
   const drift = [
@@ -187,10 +187,6 @@ function planConvergence(desired: DesiredVnf, ours: ObservedDomainFacts | null, 
   }
   plan.restartRequired = restartRequired;
   return plan;
-}
-
-function withoutMetadata(domain: ParsedDomain): ParsedDomain {
-  return { ...domain, metadata: null };
 }
 
 /**

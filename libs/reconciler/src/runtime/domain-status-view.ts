@@ -32,7 +32,10 @@ export class DomainStatusView {
   recordAll(domains: readonly ObservedDomain[], mark: number): void {
     const fresh = new Map(domains.map((domain) => [domain.uuid, domain]));
     for (const uuid of this.domains.keys()) if (!fresh.has(uuid) && !this.eventSince(uuid, mark)) this.domains.delete(uuid);
-    for (const [uuid, domain] of fresh) if (!this.eventSince(uuid, mark)) this.domains.set(uuid, copy(domain));
+    for (const [uuid, domain] of fresh) {
+      // An unchanged domain keeps its entry: a pass at 10,000 domains allocates nothing here to keep.
+      if (!this.eventSince(uuid, mark) && !same(this.domains.get(uuid), domain)) this.domains.set(uuid, copy(domain));
+    }
     for (const [uuid, at] of this.lastEvent) if (at <= mark) this.lastEvent.delete(uuid);
     this.complete = true;
   }
@@ -105,6 +108,10 @@ export class DomainStatusView {
   private eventSince(uuid: string, mark: number): boolean {
     return (this.lastEvent.get(uuid) ?? 0) > mark;
   }
+}
+
+function same(known: ObservedDomain | undefined, domain: ObservedDomain): boolean {
+  return known !== undefined && known.name === domain.name && known.id === domain.id && known.state === domain.state && known.persistent === domain.persistent;
 }
 
 function copy(domain: ObservedDomain): ObservedDomain {

@@ -4,10 +4,34 @@ import { ParseCache } from './parse-cache.js';
 import { DomainNotFoundError, type DomainKind, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
 import type { ObservedDomainFacts } from '../plan.js';
 
+/** What a pass sees of libvirt: the listed domains at once, each one's facts once its definition is in. */
+export interface PassObservation {
+  domains: readonly ObservedDomain[];
+  /** Every connection answered the list. */
+  complete: boolean;
+  /** A listed domain's facts once its definition is read; null when it went away meanwhile (or was not listed); rejects when reading failed before it. */
+  factsOf(uuid: string): Promise<ObservedDomainFacts | null>;
+  /** The facts of every listed domain still there, once all are read; rejects when a read failed. */
+  all(): Promise<ObservedDomainFacts[]>;
+}
+
+/** A promise settled from outside; settling it again does nothing. Never an unhandled rejection: whoever needs it awaits it. */
+function settleable<T>(): { promise: Promise<T>; resolve: (value: T | Promise<T>) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T | Promise<T>) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 /**
- * Reads what libvirt has: every domain with its inactive definition in one binding call (from
- * the listed handles, no lookups), or one domain by UUID. A failed list throws (it is never read as "no domains"); a domain gone between the list
- * and its XML is simply absent; a definition that cannot be parsed is observed as unreadable.
+ * Reads what libvirt has: every domain listed in one binding call, then their inactive
+ * definitions in batches from the listed handles (no lookups); or one domain by UUID. A failed
+ * list throws (it is never read as "no domains"); a domain gone between the list and its XML is
+ * simply absent; a definition that cannot be parsed is observed as unreadable.
  */
 export class DomainObserver {
   /** The last parse of each domain's XML, reused while libvirt returns the same text. */
@@ -19,18 +43,13 @@ export class DomainObserver {
     readonly view: DomainStatusView = new DomainStatusView(),
   ) {}
 
-  async observeAll(): Promise<ObservedDomainFacts[]> {
-    const { facts, complete } = await this.observeAvailable();
-    if (!complete) await this.libvirt.listDomains(); // throws: some connection did not answer
-    return facts;
-  }
-
   /**
-   * Every domain of every libvirt connection that answers, with its inactive definition from the
-   * listed handles; `complete` when all did. A domain missing from an incomplete list may be on
-   * the connection that is away.
+   * Every domain of every libvirt connection that answers (`complete` when all did; a domain
+   * missing from an incomplete list may be on the connection that is away), listed at once; each
+   * one's facts follow as its inactive definition is read, in batches, so the caller can work on
+   * the first domains while libvirt answers for the rest.
    */
-  async observeAvailable(): Promise<{ facts: ObservedDomainFacts[]; complete: boolean }> {
+  async observeAvailable(): Promise<PassObservation> {
     const mark = this.view.mark();
     const { domains, complete } = await this.libvirt.listAvailableDomains();
     if (complete) {
@@ -39,8 +58,33 @@ export class DomainObserver {
     } else {
       for (const domain of domains) this.view.record(domain.uuid, domain, mark);
     }
-    const facts = await Promise.all(domains.map((domain) => this.factsOf(domain, domain.inactiveXml)));
-    return { facts, complete };
+    const listed = new Map(domains.map((domain) => [domain.uuid, { domain, facts: settleable<ObservedDomainFacts | null>() }]));
+    const reading = this.libvirt
+      .readDefinitions([...listed.keys()], (batch) => {
+        for (const { uuid, inactiveXml } of batch) {
+          const entry = listed.get(uuid);
+          entry?.facts.resolve(this.factsOf(entry.domain, inactiveXml));
+        }
+      })
+      .then(
+        // Listed but not read: gone since the list.
+        () => listed.forEach((entry) => entry.facts.resolve(null)),
+        (error: unknown) => {
+          listed.forEach((entry) => entry.facts.reject(error));
+          throw error;
+        },
+      );
+    reading.catch(() => undefined);
+    return {
+      domains,
+      complete,
+      factsOf: (uuid) => listed.get(uuid)?.facts.promise ?? Promise.resolve(null),
+      all: async () => {
+        await reading;
+        const facts = await Promise.all([...listed.values()].map((entry) => entry.facts.promise));
+        return facts.filter((found): found is ObservedDomainFacts => found !== null);
+      },
+    };
   }
 
   /**
@@ -89,11 +133,11 @@ export class DomainObserver {
   }
 
   private async factsOf(domain: ObservedDomain, xml: string): Promise<ObservedDomainFacts> {
-    const base = { uuid: domain.uuid, name: domain.name, state: domain.state, persistent: domain.persistent };
+    const { uuid, name, state, persistent } = domain;
     try {
-      return { ...base, definition: await this.parsed.parse(domain.uuid, xml) };
+      return { uuid, name, state, persistent, definition: await this.parsed.parse(uuid, xml) };
     } catch (error) {
-      return { ...base, definition: null, definitionProblem: messageOf(error).slice(0, 200) };
+      return { uuid, name, state, persistent, definition: null, definitionProblem: messageOf(error).slice(0, 200) };
     }
   }
 }

@@ -192,16 +192,27 @@ export class Reconciler {
   private async runPass(): Promise<PassReport> {
     const started = Date.now();
     this.refuseUnready();
-    const { facts: observed, complete } = await this.observer.observeAvailable();
-    const byName = new Map(observed.map((facts) => [facts.name, facts]));
-    const byUuid = new Map(observed.map((facts) => [facts.uuid, facts]));
-    const rows = this.vnfs.list();
+    const observation = await this.observer.observeAvailable();
+    const { complete } = observation;
+    const byName = new Map(observation.domains.map((domain) => [domain.name, domain]));
+    const byUuid = new Map(observation.domains.map((domain) => [domain.uuid, domain]));
+    const rows = this.vnfs.identities();
     // Not in an incomplete list: maybe on the connection that is away; the run looks it up itself (and defers).
-    const hintFor = (row: VnfRecord): PassHint | undefined => {
+    // A listed domain: the run starts once its definition is read (the rest are read meanwhile).
+    const hintFor = async (row: { id: string; name: string }): Promise<PassHint | undefined> => {
       const seen = byUuid.get(row.id) ?? byName.get(row.name);
-      return seen || complete ? { observed: seen ?? null } : undefined;
+      if (seen) return { observed: await observation.factsOf(seen.uuid) };
+      return complete ? { observed: null } : undefined;
     };
-    const vnfs = await Promise.all(rows.map((row) => this.queue.run(row.id, hintFor(row)).catch((error: unknown) => failedOutcome(row, error))));
+    const vnfs = await Promise.all(
+      rows.map((row) =>
+        hintFor(row)
+          .then((hint) => this.queue.run(row.id, hint))
+          .catch((error: unknown) => failedOutcome(row, error)),
+      ),
+    );
+    // A read that failed fails the pass (the runs whose definitions came before it are done).
+    const observed = await observation.all();
     const known = new Set(rows.map((row) => row.id));
     this.designs.retain(known);
     const orphans: OrphanReport[] = [];
@@ -294,7 +305,11 @@ export class Reconciler {
     await Promise.all([execution?.recorded, restartRequired, this.writeStatus(vnf, changes)]);
     const recheckIn = retryInMs ?? (plan.recheckAt === undefined ? undefined : plan.recheckAt - now);
     if (recheckIn !== undefined && Number.isFinite(recheckIn)) this.queue.add(id, recheckIn);
-    return { id, name: vnf.name, actions, ...outcome, ...(plan.drift.length > 0 ? { drift: plan.drift } : {}) };
+    const report: ReconcileOutcome = { id, name: vnf.name, actions, result: outcome.result };
+    if (outcome.code !== undefined) report.code = outcome.code;
+    if (outcome.message !== undefined) report.message = outcome.message;
+    if (plan.drift.length > 0) report.drift = plan.drift;
+    return report;
   }
 
   /** Destroy and undefine by UUID, then forget; needs nothing of the spec, so a damaged row can go too. */
@@ -399,9 +414,10 @@ const STATUS_REFRESH_MS = 5 * 60_000;
 function onlyTimestampMoves(vnf: VnfRecord, changes: VnfChanges): boolean {
   const last = vnf.lastReconciledAt === null ? Number.NaN : Date.parse(vnf.lastReconciledAt);
   if (!(Date.now() - last < STATUS_REFRESH_MS)) return false;
-  return (Object.keys(changes) as Array<keyof VnfChanges>).every(
-    (key) => key === 'lastReconciledAt' || isDeepStrictEqual(changes[key], vnf[key as keyof VnfRecord]),
-  );
+  for (const key in changes) {
+    if (key !== 'lastReconciledAt' && !isDeepStrictEqual(changes[key as keyof VnfChanges], vnf[key as keyof VnfRecord])) return false;
+  }
+  return true;
 }
 
 /** The code any thrown error counts under. */
@@ -413,7 +429,7 @@ function describe(actions: readonly Action[]): string[] {
   return actions.map((action) => ('why' in action ? `${action.kind}:${action.why}` : action.kind));
 }
 
-function failedOutcome(row: VnfRecord, error: unknown): ReconcileOutcome {
+function failedOutcome(row: { id: string; name: string }, error: unknown): ReconcileOutcome {
   const code = errorCodeOf(error);
   return { id: row.id, name: row.name, actions: [], result: 'failed', code, message: messageOf(error) };
 }
