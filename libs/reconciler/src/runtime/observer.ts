@@ -3,6 +3,7 @@ import { DomainStatusView } from './domain-status-view.js';
 import { ParseCache } from './parse-cache.js';
 import { DomainNotFoundError, type DomainKind, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
 import type { ObservedDomainFacts } from '../plan.js';
+import type { ParsedDomain } from '../../../domain-xml/src/index.js';
 
 /** What a pass sees of libvirt: the listed domains at once, each one's facts once its definition is in. */
 export interface PassObservation {
@@ -109,6 +110,11 @@ export class DomainObserver {
     const known = this.view.get(id);
     const facts = known ? await this.withDefinition(known) : null;
     return facts ?? this.observeOne(id, name, where);
+  }
+
+  /** Memory: the kept parse of this domain's definition shares the parts equal to its design (ParseCache.shareWith). */
+  shareDefinition(uuid: string, parsed: ParsedDomain, design: ParsedDomain): void {
+    this.parsed.shareWith(uuid, parsed, design);
   }
 
   /** The VNF's own domain as last known, or read now when it is not known (GET's answer). */

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { parseDomainXml, type ParsedDomain } from '../../../domain-xml/src/index.js';
 
 /**
@@ -11,7 +12,7 @@ import { parseDomainXml, type ParsedDomain } from '../../../domain-xml/src/index
  * (2.3 KB per domain before, 1.2 KB after).
  */
 export class ParseCache {
-  private readonly entries = new Map<string, { digest: string; parsed: ParsedDomain }>();
+  private readonly entries = new Map<string, { digest: string; parsed: ParsedDomain; sharedWith?: ParsedDomain }>();
 
   async parse(key: string, xml: string): Promise<ParsedDomain> {
     const digest = hash('sha256', xml, 'base64');
@@ -20,6 +21,23 @@ export class ParseCache {
     const parsed = structuredClone(await parseDomainXml(xml));
     this.entries.set(key, { digest, parsed });
     return parsed;
+  }
+
+  /**
+   * Memory: the parse kept for `key`, while it is still `parsed`, takes each top-level field that
+   * equals `reference`'s (the VNF's design) from the reference, so an in-sync domain keeps only
+   * the fields libvirt stores otherwise (on QEMU, the expanded machine type in `os`). The kept
+   * parse stays value-equal to what parsing the text gives; done once per text and reference.
+   */
+  shareWith(key: string, parsed: ParsedDomain, reference: ParsedDomain): void {
+    const entry = this.entries.get(key);
+    if (!entry || entry.parsed !== parsed || entry.sharedWith === reference || parsed === reference) return;
+    const own = parsed as unknown as Record<string, unknown>;
+    const theirs = reference as unknown as Record<string, unknown>;
+    const shared: Record<string, unknown> = {};
+    for (const field of Object.keys(own)) shared[field] = own[field] !== theirs[field] && isDeepStrictEqual(own[field], theirs[field]) ? theirs[field] : own[field];
+    entry.parsed = shared as unknown as ParsedDomain;
+    entry.sharedWith = reference;
   }
 
   /** Keeps only these keys (the domains or VNFs that still exist). */

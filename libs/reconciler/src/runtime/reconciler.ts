@@ -291,6 +291,7 @@ export class Reconciler {
     });
     if (plan.conflict) return this.markFailed(vnf, 'domain-name-taken', plan.conflict, now, 'conflict');
     if (plan.renamed) return this.markFailed(vnf, 'domain-renamed', plan.renamed, now, 'conflict', plan.drift);
+    if (observed?.definition && observed.uuid === id) this.observer.shareDefinition(id, observed.definition, designed.desired.definition);
     const target = { id, name: vnf.name, generation: vnf.generation, autostart: Boolean(vnf.spec.autostart), resources: vnf.spec };
     const execution = plan.actions.length > 0 ? await this.executor.execute(target, plan.actions, () => designed.xml(), plan.drift) : null;
     const actions = describe(plan.actions);
