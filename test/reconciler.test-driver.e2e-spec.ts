@@ -64,6 +64,19 @@ describe('reconciler against virsh sabotage (test+unix:///default)', () => {
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
   });
 
+  it('virsh undefine, then virsh destroy (the domain is gone altogether) -> defined and started again from the events alone, no pass', async () => {
+    const name = uniqueName('gone');
+    const created = await create({ name });
+    await virsh(URI, 'undefine', name);
+    await virsh(URI, 'destroy', name);
+    await eventually(async () => (await domstate(URI, name).catch(() => 'absent')) === 'running', 10_000, 'defined and running again');
+    expect(await virsh(URI, 'dominfo', name)).toMatch(/Persistent:\s+yes/);
+    expect(await virsh(URI, 'domuuid', name)).toContain(created.id);
+    await eventually(async () => (await status(name)).inSync === true, 10_000, 'in sync again');
+    expect(await status(name)).toMatchObject({ phase: 'Running', domain: { uuid: created.id, state: 'running' } });
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
+
   it('virsh define of an edited XML (memory changed, an interface removed) -> reverted, restarted, reported as drift', async () => {
     const name = uniqueName('drift');
     const created = await create({ name, interfaces: [{ type: 'user', mac: '52:54:00:77:00:01' }, { type: 'network', network: 'default', mac: '52:54:00:77:00:02' }] });
