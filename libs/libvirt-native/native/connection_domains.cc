@@ -226,9 +226,11 @@ struct DomainXml {
 
 // The XML (flags) of each of the domains info[0] (UUIDs) in one lane job, one RPC each, from the
 // cached handles (those of the last listDomainStates: no lookups). A domain that is gone is left
-// out (and its handle forgotten); any other failure fails the whole call. (Tried: two threads
-// each reading half, two RPCs in flight on the connection. libvirt's client then hands the
-// socket between the threads for every reply: 2.5 times the CPU and 1.5 times the time.)
+// out (and its handle forgotten); any other failure fails the whole call. The reads stay on the
+// lane thread, one at a time: two threads inside calls on one connection are what libvirt 9.0's
+// keepalive crash needs (libs/libvirt-native/README.md), and when tried here (two threads each
+// reading half) libvirt's client handed the socket between them for every reply, for 2.5 times
+// the CPU and 1.5 times the time.
 Napi::Value Connection::GetXMLDescs(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "uuids must be an array of strings");
   Napi::Array given = info[0].As<Napi::Array>();
