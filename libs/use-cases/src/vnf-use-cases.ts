@@ -225,7 +225,9 @@ export class VnfUseCases {
     const rows = this.vnfs.page({ afterName: query.cursor === undefined ? undefined : decodeCursor(query.cursor), limit: limit + 1, phase: query.phase, labels: query.labels ?? [] });
     const page = rows.slice(0, limit);
     const claims = this.vnfs.claimsOfMany(page.map((vnf) => vnf.id));
-    const items = await Promise.all(page.map(async (vnf) => vnfView(vnf, await this.observeVnf(vnf), claims.get(vnf.id) ?? [])));
+    // Asked once per page, not per item (a native call each: 1.7% of a page's CPU profile).
+    const connected = this.libvirt.isConnected();
+    const items = await Promise.all(page.map(async (vnf) => vnfView(vnf, await this.observeVnf(vnf, connected), claims.get(vnf.id) ?? [])));
     return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.name) : null };
   }
 
@@ -361,8 +363,8 @@ export class VnfUseCases {
    * The VNF's own domain by UUID, whatever it is called now, as vnfm last knew it (passes,
    * events, its own actions); libvirt is asked only when that is not known.
    */
-  private async observeVnf(vnf: VnfRecord): Promise<ObservedDomain | null | 'unknown'> {
-    if (!this.libvirt.isConnected()) return 'unknown';
+  private async observeVnf(vnf: VnfRecord, connected = this.libvirt.isConnected()): Promise<ObservedDomain | null | 'unknown'> {
+    if (!connected) return 'unknown';
     try {
       return await this.reconciler.domainOf(vnf.id, vnf.spec?.kind);
     } catch (error) {
