@@ -107,6 +107,9 @@ function encodeLoose(text: string): string {
 }
 
 const related = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
+/** Whether a generated value has a key the API refuses anywhere (`__proto__`, `constructor`, `prototype`). */
+const holdsReservedKey = (value: unknown): boolean =>
+  value !== null && typeof value === 'object' && Object.entries(value).some(([key, inner]) => (RESERVED_KEYS as readonly string[]).includes(key) || holdsReservedKey(inner));
 
 function fuzzCaseArb(prefix: string): fc.Arbitrary<FuzzCase> {
   const named = validRequestArb.map(({ request, devices }) => ({ request: { ...request, name: `${prefix}${String(request.name)}` }, devices }));
@@ -153,7 +156,10 @@ function fuzzCaseArb(prefix: string): fc.Arbitrary<FuzzCase> {
           const key = `x_${unknownKey}`;
           (valueAt(copy, path) as Record<string, unknown>)[key] = wrong instanceof RawJson ? 1 : wrong;
           const field = fieldName([...path, key]);
-          return { ...common, kind: 'near-valid', label: `unknown field ${fieldName([...path, 'x_*'])}`, body: { kind: 'json', value: copy }, expect400: { why: 'unknown field', fields: [field], reason: 'unknown field' } };
+          // A wrong value holding a reserved key (`{"prototype": ...}`) may be refused for that key
+          // first, under the same field: either refusal names it.
+          const reason = holdsReservedKey(wrong) ? /^(unknown field|reserved key)$/ : 'unknown field';
+          return { ...common, kind: 'near-valid', label: `unknown field ${fieldName([...path, 'x_*'])}`, body: { kind: 'json', value: copy }, expect400: { why: 'unknown field', fields: [field], reason } };
         }
         case 4: {
           const path = objects[pick % objects.length]!;
