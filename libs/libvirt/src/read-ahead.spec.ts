@@ -20,15 +20,21 @@ function controlledRead<T>() {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Four controlled reads through readAhead with depth 2, and what it handed over. */
+function fourReadsTwoAhead() {
+  const reads = [0, 1, 2, 3].map(() => controlledRead<number>());
+  const used: number[] = [];
+  const done = readAhead(
+    reads.map((r) => r.read),
+    (n) => used.push(n),
+    2,
+  );
+  return { reads, used, done };
+}
+
 describe('readAhead', () => {
   it('keeps at most `depth` reads in flight and hands the results over in order', async () => {
-    const reads = [0, 1, 2, 3].map(() => controlledRead<number>());
-    const used: number[] = [];
-    const done = readAhead(
-      reads.map((r) => r.read),
-      (n) => used.push(n),
-      2,
-    );
+    const { reads, used, done } = fourReadsTwoAhead();
     expect(reads.map((r) => r.started)).toEqual([true, true, false, false]);
     reads[1]!.resolve(1); // out of order: waits for the first
     await tick();
@@ -44,13 +50,7 @@ describe('readAhead', () => {
   });
 
   it('rejects with the first failure after handing over what came before it, and starts no more reads', async () => {
-    const reads = [0, 1, 2, 3].map(() => controlledRead<number>());
-    const used: number[] = [];
-    const done = readAhead(
-      reads.map((r) => r.read),
-      (n) => used.push(n),
-      2,
-    );
+    const { reads, used, done } = fourReadsTwoAhead();
     reads[0]!.resolve(0);
     await tick();
     reads[1]!.reject(new Error('connection lost'));
