@@ -15,9 +15,10 @@ describe('SQLite persistence', () => {
   });
 
   it('builds the schema from the migrations, with WAL and synchronous=FULL', async () => {
-    // The service's own connection: synchronous=FULL (2), foreign keys on.
+    // The service's own connection: synchronous=FULL (2), foreign keys on, a 4 MiB page cache (not better-sqlite3's 16).
     expect(t.app.get(VnfmDatabase).read((sql) => sql.pragma('synchronous', { simple: true }))).toBe(2);
     expect(t.app.get(VnfmDatabase).read((sql) => sql.pragma('foreign_keys', { simple: true }))).toBe(1);
+    expect(t.app.get(VnfmDatabase).read((sql) => sql.pragma('cache_size', { simple: true }))).toBe(-4096);
     const db = new Database(t.dbPath, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

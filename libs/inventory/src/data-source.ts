@@ -6,6 +6,9 @@ import { migrations } from '../../../migrations/index.js';
 import { Database } from './database.js';
 import { lockDatabaseFile, type DatabaseLock } from './database-lock.js';
 
+/** SQLite's page cache of the one connection, in KiB. */
+export const PAGE_CACHE_KIB = 4096;
+
 /**
  * SQLite through better-sqlite3, schema from migrations only (run at start-up by TypeORM), WAL
  * journal and synchronous=FULL so a commit survives power loss. TypeORM opens the file and
@@ -25,6 +28,10 @@ function dataSourceOptions(databasePath: string): DataSourceOptions {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
+      // SQLite's page cache is process memory on top of the kernel's cache of the same file:
+      // better-sqlite3's default (16 MiB) held the whole database at 10,000 VNFs (13 MB). 4 MiB
+      // keeps the indexes and the recent rows; other pages come from the kernel's cache.
+      db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     },
   };
 }
