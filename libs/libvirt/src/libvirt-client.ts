@@ -25,7 +25,7 @@ import {
   errorMessage,
 } from './libvirt.errors.js';
 import type { AvailableDomains, ConnectionState, ConsoleOutput, DomainConsole, DomainDefinition, DomainEventHint, LibvirtPort } from './libvirt.port.js';
-import { readAhead } from './read-ahead.js';
+import { readShared } from './read-ahead.js';
 
 export interface LibvirtClientOptions {
   uri: string;
@@ -37,6 +37,14 @@ export interface LibvirtClientOptions {
   log?: (level: 'log' | 'warn' | 'error', message: string) => void;
   /** Told of every call when it ends: its operation name, seconds taken, and whether it failed. */
   onCall?: (operation: string, seconds: number, outcome: 'ok' | 'error') => void;
+  /**
+   * Opens a second connection to the same libvirtd that reads definitions beside this one in a
+   * pass (`readDefinitions`): libvirtd answers both at once. Ignored for the in-process test
+   * driver (`test:///...`), where a second connection would not see the same domains.
+   */
+  definitionReader?: boolean;
+  /** This client is another's definition reader: no domain events, and it says so in the log. */
+  readsDefinitionsOnly?: boolean;
 }
 
 const FIGURE_STATS =
@@ -49,6 +57,9 @@ const FIGURE_STATS =
 /** Definitions read per binding call in a pass, and such calls queued on the lane at once (one read while the one before is worked on). */
 const DEFINITION_BATCH = 100;
 const DEFINITIONS_IN_FLIGHT = 2;
+
+/** The in-process test driver: every connection of this process to it would be a state of its own. */
+const IN_PROCESS_TEST_DRIVER = /^test:/;
 
 const DEFAULT_RECONNECT: BackoffPolicy = { baseMs: 250, maxMs: 15_000, jitter: 0.3 };
 const KEEPALIVE_COUNT = 3;
@@ -76,9 +87,18 @@ export class LibvirtClient implements LibvirtPort {
   private readonly gate: CallGate;
   private readonly connectedListeners = new Set<() => void>();
   private readonly eventListeners = new Set<(event: DomainEventHint) => void>();
+  /** The second connection that reads definitions beside this one, if any. */
+  private readonly reader: LibvirtClient | null;
 
   constructor(private readonly options: LibvirtClientOptions) {
     this.gate = new CallGate(options.maxInFlight, options.callTimeoutMs);
+    const reads = options.definitionReader === true && !options.readsDefinitionsOnly && !IN_PROCESS_TEST_DRIVER.test(options.uri);
+    this.reader = reads ? new LibvirtClient({ ...options, definitionReader: false, readsDefinitionsOnly: true }) : null;
+  }
+
+  /** How it is named in the log. */
+  private get label(): string {
+    return this.options.readsDefinitionsOnly ? `${this.options.uri} (definition reader)` : this.options.uri;
   }
 
   get uri(): string {
@@ -110,12 +130,15 @@ export class LibvirtClient implements LibvirtPort {
     this.closed = false;
     const ok = await this.tryConnect();
     if (!ok) this.scheduleReconnect();
+    // Never throws, and nothing waits for it: until it is up, this connection reads alone.
+    if (!this.closed) void this.reader?.start();
     return ok;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    await this.reader?.close();
     const connection = this.connection;
     this.connection = null;
     if (connection) await this.gate.run('close', () => connection.close()).catch(() => undefined);
@@ -172,14 +195,25 @@ export class LibvirtClient implements LibvirtPort {
     return { domains: await this.listDomains(), complete: true };
   }
 
+  /**
+   * Batches of definitions, with two batches in flight on each connection: this one and, when it
+   * is up, the definition reader (which first lists the domains itself, for their handles). A
+   * batch the reader fails to read is read again here.
+   */
   async readDefinitions(uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void): Promise<void> {
     const batches: string[][] = [];
     for (let start = 0; start < uuids.length; start += DEFINITION_BATCH) batches.push(uuids.slice(start, start + DEFINITION_BATCH));
-    await readAhead(
-      batches.map((batch) => () => this.definitionsOf(batch)),
-      onBatch,
-      DEFINITIONS_IN_FLIGHT,
-    );
+    const readers = [(batch: readonly string[]) => this.definitionsOf(batch)];
+    const reader = this.reader;
+    if (reader !== null && reader.isConnected() && batches.length > 1) {
+      const listed = reader.listDomains();
+      listed.catch(() => undefined); // its failure matters only to a batch the reader takes (there may be none)
+      readers.push(async (batch) => {
+        await listed;
+        return reader.definitionsOf(batch);
+      });
+    }
+    await readShared(batches, readers, onBatch, DEFINITIONS_IN_FLIGHT);
   }
 
   connectionStates(): ConnectionState[] {
@@ -376,7 +410,7 @@ export class LibvirtClient implements LibvirtPort {
   private markBroken(connection: NativeConnection, reason: string): void {
     if (this.connection !== connection) return;
     this.connection = null;
-    this.options.log?.('warn', `libvirt connection to ${this.options.uri} lost (${reason}); reconnecting`);
+    this.options.log?.('warn', `libvirt connection to ${this.label} lost (${reason}); reconnecting`);
     void this.gate.run('close', () => connection.close(), 2_000).catch(() => undefined);
     this.scheduleReconnect();
   }
@@ -395,16 +429,18 @@ export class LibvirtClient implements LibvirtPort {
         this.gate.run('setKeepAlive', () => connection.setKeepAlive(intervalSeconds, KEEPALIVE_COUNT)).then(() => undefined),
         virErrorNumber.VIR_ERR_NO_SUPPORT,
       );
-      await this.gate
-        .run('registerDomainEvents', () => connection.onDomainEvent((event) => this.dispatch(event)))
-        .catch((error: unknown) => this.options.log?.('warn', `domain events unavailable on ${this.options.uri}: ${errorMessage(error)}`));
+      if (!this.options.readsDefinitionsOnly) {
+        await this.gate
+          .run('registerDomainEvents', () => connection.onDomainEvent((event) => this.dispatch(event)))
+          .catch((error: unknown) => this.options.log?.('warn', `domain events unavailable on ${this.options.uri}: ${errorMessage(error)}`));
+      }
       this.connection = connection;
       this.reconnectAttempt = 0;
-      this.options.log?.('log', `connected to libvirtd at ${this.options.uri}`);
+      this.options.log?.('log', `connected to libvirtd at ${this.label}`);
       for (const listener of this.connectedListeners) listener();
       return true;
     } catch (error) {
-      this.options.log?.('warn', `cannot connect to libvirtd at ${this.options.uri}: ${errorMessage(error)}`);
+      this.options.log?.('warn', `cannot connect to libvirtd at ${this.label}: ${errorMessage(error)}`);
       return false;
     }
   }

@@ -1,68 +1,90 @@
 import { describe, expect, it } from 'vitest';
-import { readAhead } from './read-ahead.js';
+import { readShared } from './read-ahead.js';
 
-/** A read that resolves (or rejects) when the test says so. */
-function controlledRead<T>() {
-  let settle!: { resolve: (value: T) => void; reject: (error: Error) => void };
-  let started = false;
-  const promise = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
+/** Reads of numbered batches that resolve (or reject) when the test says so, by batch. */
+function controlledReader() {
+  const pending = new Map<number, { resolve: (value: number) => void; reject: (error: Error) => void }>();
+  const started: number[] = [];
   return {
-    read: () => {
-      started = true;
-      return promise;
-    },
-    get started() {
-      return started;
-    },
-    ...{ resolve: (value: T) => settle.resolve(value), reject: (error: Error) => settle.reject(error) },
+    started,
+    read: (batch: number) =>
+      new Promise<number>((resolve, reject) => {
+        started.push(batch);
+        pending.set(batch, { resolve, reject });
+      }),
+    resolve: (batch: number) => pending.get(batch)!.resolve(batch),
+    reject: (batch: number, error: Error) => pending.get(batch)!.reject(error),
   };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-/** Four controlled reads through readAhead with depth 2, and what it handed over. */
-function fourReadsTwoAhead() {
-  const reads = [0, 1, 2, 3].map(() => controlledRead<number>());
+/** Six batches, two readers (the first answers for the whole), two reads in flight on each. */
+function sixBatchesTwoReaders() {
+  const first = controlledReader();
+  const second = controlledReader();
   const used: number[] = [];
-  const done = readAhead(
-    reads.map((r) => r.read),
-    (n) => used.push(n),
-    2,
-  );
-  return { reads, used, done };
+  const done = readShared([0, 1, 2, 3, 4, 5], [first.read, second.read], (n) => used.push(n), 2);
+  return { first, second, used, done };
 }
 
-describe('readAhead', () => {
-  it('keeps at most `depth` reads in flight and hands the results over in order', async () => {
-    const { reads, used, done } = fourReadsTwoAhead();
-    expect(reads.map((r) => r.started)).toEqual([true, true, false, false]);
-    reads[1]!.resolve(1); // out of order: waits for the first
+describe('readShared', () => {
+  it('keeps `depth` reads in flight on each reader, each taking the next batch, and hands each result over as it comes', async () => {
+    const { first, second, used, done } = sixBatchesTwoReaders();
+    expect(first.started).toEqual([0, 1]);
+    expect(second.started).toEqual([2, 3]);
+    second.resolve(3); // out of order: handed over at once
     await tick();
-    expect(used).toEqual([]);
-    reads[0]!.resolve(0);
+    expect(used).toEqual([3]);
+    expect(second.started).toEqual([2, 3, 4]);
+    first.resolve(0);
     await tick();
-    expect(used).toEqual([0, 1]);
-    expect(reads.map((r) => r.started)).toEqual([true, true, true, true]);
-    reads[3]!.resolve(3);
-    reads[2]!.resolve(2);
+    expect(first.started).toEqual([0, 1, 5]);
+    for (const [reader, batch] of [[first, 1], [second, 2], [second, 4], [first, 5]] as const) reader.resolve(batch);
     await done;
-    expect(used).toEqual([0, 1, 2, 3]);
+    expect(used.sort()).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
-  it('rejects with the first failure after handing over what came before it, and starts no more reads', async () => {
-    const { reads, used, done } = fourReadsTwoAhead();
-    reads[0]!.resolve(0);
+  it("reads again on the first reader what another failed to read, and retires that reader", async () => {
+    const { first, second, used, done } = sixBatchesTwoReaders();
+    second.reject(2, new Error('reader connection lost'));
     await tick();
-    reads[1]!.reject(new Error('connection lost'));
-    reads[2]!.reject(new Error('also lost')); // in flight when the first failed: must not be an unhandled rejection
-    await expect(done).rejects.toThrow('connection lost');
-    expect(used).toEqual([0]);
-    expect(reads[3]!.started).toBe(false);
+    second.resolve(3); // already in flight: still used
+    await tick();
+    expect(second.started).toEqual([2, 3]); // retired: takes no more
+    for (const batch of [0, 1]) first.resolve(batch);
+    await tick();
+    for (const batch of [4, 5]) first.resolve(batch);
+    await tick();
+    expect(first.started).toEqual([0, 1, 4, 5, 2]);
+    first.resolve(2);
+    await done;
+    expect(used.sort()).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
-  it('hands nothing over and resolves when there is nothing to read', async () => {
-    const used: unknown[] = [];
-    await readAhead([], (x) => used.push(x), 2);
-    expect(used).toEqual([]);
+  it("rejects with the first reader's failure once the reads in flight have settled, and starts no more", async () => {
+    const { first, second, used, done } = sixBatchesTwoReaders();
+    let settled = false;
+    done.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    first.reject(0, new Error('connection lost'));
+    first.reject(1, new Error('also lost')); // must not be an unhandled rejection
+    await tick();
+    expect(settled).toBe(false); // the second reader's reads are still in flight
+    second.resolve(2);
+    second.reject(3, new Error('lost too'));
+    await expect(done).rejects.toThrow('connection lost');
+    expect(used).toEqual([2]);
+    expect([...first.started, ...second.started].sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('reads everything with one reader, and resolves at once with nothing to read', async () => {
+    const used: number[] = [];
+    await readShared([1, 2, 3], [async (batch: number) => batch * 10], (n) => used.push(n), 2);
+    expect(used.sort()).toEqual([10, 20, 30]);
+    await readShared([], [async () => 0], (n) => used.push(n), 2);
+    expect(used).toHaveLength(3);
   });
 });

@@ -14,17 +14,20 @@ export const libvirtProvider: Provider = {
   useFactory: async (config: VnfmConfig, metrics: VnfmMetrics) => {
     const logger = new Logger('Libvirt');
     const log = (level: 'log' | 'warn' | 'error', message: string) => logger[level](message);
-    const client = (uri: string) =>
+    const client = (uri: string, definitionReader: boolean) =>
       new LibvirtClient({
         uri,
+        definitionReader,
         callTimeoutMs: config.VNFM_LIBVIRT_CALL_TIMEOUT_MS,
         maxInFlight: config.VNFM_LIBVIRT_MAX_INFLIGHT,
         keepAliveIntervalMs: config.VNFM_LIBVIRT_PROBE_INTERVAL_MS,
         log,
         onCall: (call, seconds, outcome) => metrics.libvirtCallSeconds.observe({ call, outcome }, seconds),
       });
-    const members: CompositeMember[] = [{ kind: 'vm', client: client(config.VNFM_LIBVIRT_URI) }];
-    if (config.VNFM_LXC_URI !== 'off') members.push({ kind: 'container', client: client(config.VNFM_LXC_URI) });
+    // VMs: a second connection reads definitions beside the first in a pass (the LXC driver has
+    // no bulk listing, so its definitions are read one lookup at a time either way).
+    const members: CompositeMember[] = [{ kind: 'vm', client: client(config.VNFM_LIBVIRT_URI, true) }];
+    if (config.VNFM_LXC_URI !== 'off') members.push({ kind: 'container', client: client(config.VNFM_LXC_URI, false) });
     const port = new CompositeLibvirt(members, new NetdevHandback({ log }));
     await port.start();
     return port;
