@@ -94,6 +94,11 @@ export class DomainStatusView {
     }
   }
 
+  /** libvirt reported an event for this domain after `mark` was taken: what was read before is older. */
+  hadEventSince(uuid: string, mark: number): boolean {
+    return this.eventSince(uuid, mark);
+  }
+
   /** Events may have been missed (a new connection): known only what is read from now on. */
   clear(): void {
     this.domains.clear();

@@ -8,6 +8,8 @@ import type { ParsedDomain } from '../../../domain-xml/src/index.js';
 /** What a pass sees of libvirt: the listed domains at once, each one's facts once its definition is in. */
 export interface PassObservation {
   domains: readonly ObservedDomain[];
+  /** The status view's mark taken before the list: a domain with an event since has changed after it was listed (`view.hadEventSince`). */
+  mark: number;
   /** Every connection answered the list. */
   complete: boolean;
   /** A listed domain's facts once its definition is read; null when it went away meanwhile (or was not listed); rejects when reading failed before it. */
@@ -78,6 +80,7 @@ export class DomainObserver {
     reading.catch(() => undefined);
     return {
       domains,
+      mark,
       complete,
       factsOf: (uuid) => listed.get(uuid)?.facts.promise ?? Promise.resolve(null),
       all: async () => {

@@ -60,10 +60,18 @@ export interface PassReport {
 }
 
 /**
- * What a full pass saw of a key, handed to its run so libvirt is not asked twice; or that a
- * domain event asked for the run (the events keep the domain's state, so only its definition is read).
+ * What a full pass saw of a key, handed to its run so libvirt is not asked twice (`seenAt`: when
+ * the pass listed, so the run can tell whether it is still current); what a create knows (no
+ * domain); or that a domain event asked for the run (the events keep the domain's state, so only
+ * its definition is read).
  */
-type PassHint = { observed: ObservedDomainFacts | null } | typeof AFTER_EVENT;
+type PassHint = { observed: ObservedDomainFacts | null; seenAt?: PassMarks } | typeof AFTER_EVENT;
+
+/** Taken before a pass lists the domains: the run clock's reading and the status view's event mark. */
+interface PassMarks {
+  run: number;
+  event: number;
+}
 
 const AFTER_EVENT = { afterEvent: true } as const;
 
@@ -85,6 +93,9 @@ export class Reconciler {
   /** The desired XML and its parse, by VNF id, while what it is made of stays the same. */
   private readonly designs = new DesignCache();
   private timer: NodeJS.Timeout | undefined;
+  /** Ticks at every start and end of a run; `lastRun` has each key's last tick, since the last pass ended. */
+  private runClock = 0;
+  private readonly lastRun = new Map<string, number>();
   private current: Promise<PassReport> | null = null;
   private queued: Promise<PassReport> | null = null;
   readonly stats: ReconcilerStats = { passes: 0, failedPasses: 0, runs: 0, lastPassSeconds: null, lastPassAt: null, errors: new Map() };
@@ -192,8 +203,10 @@ export class Reconciler {
   private async runPass(): Promise<PassReport> {
     const started = Date.now();
     this.refuseUnready();
+    const runMark = ++this.runClock;
     const observation = await this.observer.observeAvailable();
     const { complete } = observation;
+    const seenAt: PassMarks = { run: runMark, event: observation.mark };
     const byName = new Map(observation.domains.map((domain) => [domain.name, domain]));
     const byUuid = new Map(observation.domains.map((domain) => [domain.uuid, domain]));
     const rows = this.vnfs.identities();
@@ -201,8 +214,8 @@ export class Reconciler {
     // A listed domain: the run starts once its definition is read (the rest are read meanwhile).
     const hintFor = async (row: { id: string; name: string }): Promise<PassHint | undefined> => {
       const seen = byUuid.get(row.id) ?? byName.get(row.name);
-      if (seen) return { observed: await observation.factsOf(seen.uuid) };
-      return complete ? { observed: null } : undefined;
+      if (seen) return { observed: await observation.factsOf(seen.uuid), seenAt };
+      return complete ? { observed: null, seenAt } : undefined;
     };
     const vnfs = await Promise.all(
       rows.map((row) =>
@@ -227,7 +240,7 @@ export class Reconciler {
         continue;
       }
       orphanRuns.push(
-        this.queue.run(`${ORPHAN}${facts.uuid}`, { observed: facts }).then(
+        this.queue.run(`${ORPHAN}${facts.uuid}`, { observed: facts, seenAt }).then(
           (outcome) => {
             if (outcome.result !== 'gone') orphans.push(orphanReport(facts, metadata.vnfId, outcome));
           },
@@ -241,6 +254,8 @@ export class Reconciler {
     // Events of deleted VNFs and of orphans that are gone.
     const keep = new Set([...known, ...observed.map((facts) => facts.uuid)]);
     await this.eventStore.pruneAllBut(keep).catch((error: unknown) => this.options.log('warn', `event pruning failed: ${messageOf(error)}`));
+    // Every run of this pass is done, and the next pass's marks come after every tick so far.
+    this.lastRun.clear();
     return { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, vnfs, orphans, foreign };
   }
 
@@ -251,9 +266,30 @@ export class Reconciler {
 
   // ---- one key -------------------------------------------------------------------------------
 
-  private reconcile(key: string, hint: PassHint | undefined): Promise<ReconcileOutcome> {
-    if (key.startsWith(ORPHAN)) return this.reconcileOrphan(key.slice(ORPHAN.length), hint);
-    return this.reconcileVnf(key, hint);
+  private async reconcile(key: string, hint: PassHint | undefined): Promise<ReconcileOutcome> {
+    const current = this.stillCurrent(key, hint) ? hint : AFTER_EVENT;
+    this.lastRun.set(key, ++this.runClock);
+    try {
+      if (key.startsWith(ORPHAN)) return await this.reconcileOrphan(key.slice(ORPHAN.length), current);
+      return await this.reconcileVnf(key, current);
+    } finally {
+      this.lastRun.set(key, ++this.runClock);
+    }
+  }
+
+  /**
+   * A pass's facts are older than the run they wait for when another run of the key went on after
+   * the pass listed (an API write's, an event's: it may have acted since), or libvirt reported an
+   * event for the domain since: the run then looks again (the domain's state as the events left
+   * it, its definition read afresh) instead.
+   */
+  private stillCurrent(key: string, hint: PassHint | undefined): boolean {
+    if (hint === undefined || !('observed' in hint) || hint.seenAt === undefined) return true;
+    const { run, event } = hint.seenAt;
+    if ((this.lastRun.get(key) ?? 0) > run) return false;
+    const uuid = key.startsWith(ORPHAN) ? key.slice(ORPHAN.length) : key;
+    const view = this.observer.view;
+    return !view.hadEventSince(uuid, event) && !(hint.observed !== null && view.hadEventSince(hint.observed.uuid, event));
   }
 
   private async reconcileVnf(id: string, hint: PassHint | undefined): Promise<ReconcileOutcome> {
