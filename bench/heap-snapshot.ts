@@ -1,10 +1,11 @@
 /**
  * Memory aid (not a figure): the built service on the bench's private libvirtd holding N VNFs
  * (created over HTTP, then what the bench does at scale: 5 in-sync passes, 2 s each of GETs, pages and dry runs), its RSS and heap
- * figures, and a heap snapshot (SIGUSR2, --heapsnapshot-signal) written to the directory given.
+ * figures, the service's /proc smaps right after the load (smaps-after-load: which mappings hold
+ * the RSS), and a heap snapshot (SIGUSR2, --heapsnapshot-signal) written to the directory given.
  * Usage: node dist/bench/heap-snapshot.js [N] [dir]   (bench/heap-summary.ts reads the snapshot)
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,7 @@ try {
   await load({ connections: 16, durationMs: 2000, next: (index) => ({ url: api('/vnfs?dryRun=true'), method: 'POST', body: body(`dry-${index}`) }) });
   await new Promise((resolve) => setTimeout(resolve, 2000));
   console.log(`after 2 s of dry runs: ${await heap()}`);
+  writeFileSync(join(out, 'smaps-after-load'), readFileSync(`/proc/${vnfm.pid}/smaps`));
   await new Promise((resolve) => setTimeout(resolve, 8000));
   console.log(`10 s later: ${await heap()}`);
   if (!process.env.BENCH_NO_SNAPSHOT) {

@@ -77,12 +77,22 @@ export async function startVnfm(env: Record<string, string>): Promise<Process & 
   throw new Error(`vnfm never became ready:\n${output}`);
 }
 
-/** The trivial Node HTTP server (bench/trivial-server.ts), in a process of its own like vnfm. */
-export async function startTrivialServer(): Promise<Process & { base: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./trivial-server.js', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A server script of bench/ that prints its port, in a process of its own like vnfm. */
+async function startPortPrinter(script: string): Promise<Process & { base: string }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout?.once('data', (chunk) => resolve(Number(String(chunk).trim())));
     child.on('error', reject);
   });
   return { ...wrap(child), base: `http://127.0.0.1:${port}` };
+}
+
+/** The trivial Node HTTP server (bench/trivial-server.ts). */
+export function startTrivialServer(): Promise<Process & { base: string }> {
+  return startPortPrinter('./trivial-server.js');
+}
+
+/** Nest on Express with one constant route and nothing else (bench/framework-floor-server.ts). */
+export function startFrameworkFloorServer(): Promise<Process & { base: string }> {
+  return startPortPrinter('./framework-floor-server.js');
 }
