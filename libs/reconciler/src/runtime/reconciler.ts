@@ -204,59 +204,62 @@ export class Reconciler {
     const started = Date.now();
     this.refuseUnready();
     const runMark = ++this.runClock;
-    const observation = await this.observer.observeAvailable();
-    const { complete } = observation;
-    const seenAt: PassMarks = { run: runMark, event: observation.mark };
-    const byName = new Map(observation.domains.map((domain) => [domain.name, domain]));
-    const byUuid = new Map(observation.domains.map((domain) => [domain.uuid, domain]));
-    const rows = this.vnfs.identities();
-    // Not in an incomplete list: maybe on the connection that is away; the run looks it up itself (and defers).
-    // A listed domain: the run starts once its definition is read (the rest are read meanwhile).
-    const hintFor = async (row: { id: string; name: string }): Promise<PassHint | undefined> => {
-      const seen = byUuid.get(row.id) ?? byName.get(row.name);
-      if (seen) return { observed: await observation.factsOf(seen.uuid), seenAt };
-      return complete ? { observed: null, seenAt } : undefined;
-    };
-    const vnfs = await Promise.all(
-      rows.map((row) =>
-        hintFor(row)
-          .then((hint) => this.queue.run(row.id, hint))
-          .catch((error: unknown) => failedOutcome(row, error)),
-      ),
-    );
-    // A read that failed fails the pass (the runs whose definitions came before it are done).
-    const observed = await observation.all();
-    const known = new Set(rows.map((row) => row.id));
-    this.designs.retain(known);
-    const orphans: OrphanReport[] = [];
-    const foreign: PassReport['foreign'] = [];
-    const orphanRuns: Array<Promise<void>> = [];
-    for (const facts of observed) {
-      const metadata = facts.definition?.metadata;
-      // Ours are exactly the domains whose UUID is a VNF's id; a copy under another UUID is an orphan.
-      if (!metadata || known.has(facts.uuid)) continue;
-      if (metadata.instanceId !== this.options.instanceId) {
-        foreign.push({ name: facts.name, uuid: facts.uuid, vnfId: metadata.vnfId, instanceId: metadata.instanceId });
-        continue;
-      }
-      orphanRuns.push(
-        this.queue.run(`${ORPHAN}${facts.uuid}`, { observed: facts, seenAt }).then(
-          (outcome) => {
-            if (outcome.result !== 'gone') orphans.push(orphanReport(facts, metadata.vnfId, outcome));
-          },
-          (error: unknown) => {
-            orphans.push({ name: facts.name, uuid: facts.uuid, vnfId: metadata.vnfId, action: 'none', message: messageOf(error) });
-          },
+    try {
+      const observation = await this.observer.observeAvailable();
+      const { complete } = observation;
+      const seenAt: PassMarks = { run: runMark, event: observation.mark };
+      const byName = new Map(observation.domains.map((domain) => [domain.name, domain]));
+      const byUuid = new Map(observation.domains.map((domain) => [domain.uuid, domain]));
+      const rows = this.vnfs.identities();
+      // Not in an incomplete list: maybe on the connection that is away; the run looks it up itself (and defers).
+      // A listed domain: the run starts once its definition is read (the rest are read meanwhile).
+      const hintFor = async (row: { id: string; name: string }): Promise<PassHint | undefined> => {
+        const seen = byUuid.get(row.id) ?? byName.get(row.name);
+        if (seen) return { observed: await observation.factsOf(seen.uuid), seenAt };
+        return complete ? { observed: null, seenAt } : undefined;
+      };
+      const vnfs = await Promise.all(
+        rows.map((row) =>
+          hintFor(row)
+            .then((hint) => this.queue.run(row.id, hint))
+            .catch((error: unknown) => failedOutcome(row, error)),
         ),
       );
+      // A read that failed fails the pass (the runs whose definitions came before it are done).
+      const observed = await observation.all();
+      const known = new Set(rows.map((row) => row.id));
+      this.designs.retain(known);
+      const orphans: OrphanReport[] = [];
+      const foreign: PassReport['foreign'] = [];
+      const orphanRuns: Array<Promise<void>> = [];
+      for (const facts of observed) {
+        const metadata = facts.definition?.metadata;
+        // Ours are exactly the domains whose UUID is a VNF's id; a copy under another UUID is an orphan.
+        if (!metadata || known.has(facts.uuid)) continue;
+        if (metadata.instanceId !== this.options.instanceId) {
+          foreign.push({ name: facts.name, uuid: facts.uuid, vnfId: metadata.vnfId, instanceId: metadata.instanceId });
+          continue;
+        }
+        orphanRuns.push(
+          this.queue.run(`${ORPHAN}${facts.uuid}`, { observed: facts, seenAt }).then(
+            (outcome) => {
+              if (outcome.result !== 'gone') orphans.push(orphanReport(facts, metadata.vnfId, outcome));
+            },
+            (error: unknown) => {
+              orphans.push({ name: facts.name, uuid: facts.uuid, vnfId: metadata.vnfId, action: 'none', message: messageOf(error) });
+            },
+          ),
+        );
+      }
+      await Promise.all(orphanRuns);
+      // Events of deleted VNFs and of orphans that are gone.
+      const keep = new Set([...known, ...observed.map((facts) => facts.uuid)]);
+      await this.eventStore.pruneAllBut(keep).catch((error: unknown) => this.options.log('warn', `event pruning failed: ${messageOf(error)}`));
+      return { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, vnfs, orphans, foreign };
+    } finally {
+      // Every run of this pass is done (or none started), and the next pass's marks come after every tick so far.
+      this.lastRun.clear();
     }
-    await Promise.all(orphanRuns);
-    // Events of deleted VNFs and of orphans that are gone.
-    const keep = new Set([...known, ...observed.map((facts) => facts.uuid)]);
-    await this.eventStore.pruneAllBut(keep).catch((error: unknown) => this.options.log('warn', `event pruning failed: ${messageOf(error)}`));
-    // Every run of this pass is done, and the next pass's marks come after every tick so far.
-    this.lastRun.clear();
-    return { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, vnfs, orphans, foreign };
   }
 
   private refuseUnready(): void {
