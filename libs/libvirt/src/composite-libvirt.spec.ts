@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CompositeLibvirt, type CompositeMember } from './composite-libvirt.js';
 import type { ObservedDomain } from './domain-state.js';
-import { DomainNotFoundError, LibvirtConnectionError } from './libvirt.errors.js';
+import { DomainNotFoundError, LibvirtConnectionError, LibvirtTimeoutError } from './libvirt.errors.js';
 import type { LibvirtClient } from './libvirt-client.js';
 
 /** An in-memory stand-in for one connection: its domains, whether it is up, and what it was asked. */
 function fakeConnection(uri: string, domains: ObservedDomain[] = []) {
   const calls: string[] = [];
-  const state = { up: true, lookups: 0 };
+  const state = { up: true, stalled: false, lookups: 0 };
   const client = {
     uri,
     keepsQemuCommandline: true,
@@ -24,7 +24,9 @@ function fakeConnection(uri: string, domains: ObservedDomain[] = []) {
     readDefinitions: async (uuids: readonly string[], onBatch: (batch: Array<{ uuid: string; inactiveXml: string }>) => void) => {
       calls.push(`read ${uuids.join(',')}`);
       if (!state.up) throw new LibvirtConnectionError(`${uri} down`, 'readDefinitions');
+      if (state.stalled) throw new LibvirtTimeoutError('readDefinitions timed out', 'readDefinitions');
       onBatch(domains.filter((found) => uuids.includes(found.uuid)).map((found) => ({ uuid: found.uuid, inactiveXml: `<domain><name>${found.name}</name></domain>` })));
+      return { unread: [] };
     },
     defineDomain: async (xml: string) => {
       calls.push(`define ${/<name>([^<]*)<\/name>/.exec(xml)?.[1]}`);
@@ -85,18 +87,31 @@ describe('CompositeLibvirt: two connections behind one port', () => {
     await expect(port.startDomain('u-none')).rejects.toBeInstanceOf(DomainNotFoundError);
   });
 
-  it('reads the definition of each listed domain on the connection that listed it; a failed read fails the whole, after the others answered', async () => {
+  it('reads the definition of each listed domain on the connection that listed it', async () => {
     const { vm, lxc, port } = setup();
     const listed = await port.listAvailableDomains();
     const read: string[] = [];
-    await port.readDefinitions([...listed.domains.map((found) => found.uuid), 'u-never-listed'], (batch) => read.push(...batch.map((found) => found.uuid)));
+    expect(await port.readDefinitions([...listed.domains.map((found) => found.uuid), 'u-never-listed'], (batch) => read.push(...batch.map((found) => found.uuid)))).toEqual({ unread: [] });
     expect(read.sort()).toEqual(['u-ct', 'u-vm']);
     expect(vm.calls).toEqual(['read u-vm']);
     expect(lxc.calls).toEqual(['read u-ct']);
+  });
+
+  it('a connection lost after the listing leaves its domains unread (not gone) while the other answers; any other failure, or both failing, fails the read', async () => {
+    const { vm, lxc, port } = setup();
+    await port.listAvailableDomains();
+    const read: string[] = [];
+    const readBoth = () => port.readDefinitions(['u-vm', 'u-ct'], (batch) => read.push(...batch.map((found) => found.uuid)));
     lxc.state.up = false;
-    read.length = 0;
-    await expect(port.readDefinitions(['u-vm', 'u-ct'], (batch) => read.push(...batch.map((found) => found.uuid)))).rejects.toBeInstanceOf(LibvirtConnectionError);
+    expect(await readBoth()).toEqual({ unread: ['u-ct'] });
     expect(read).toEqual(['u-vm']);
+    lxc.state.up = true;
+    lxc.state.stalled = true; // still connected: not away, a failure
+    await expect(readBoth()).rejects.toBeInstanceOf(LibvirtTimeoutError);
+    lxc.state.stalled = false;
+    lxc.state.up = false;
+    vm.state.up = false;
+    await expect(readBoth()).rejects.toBeInstanceOf(LibvirtConnectionError);
   });
 
   it('with one connection away: a partial list says so, listDomains refuses, the other kind is still answered', async () => {

@@ -2,7 +2,7 @@ import type { DomainFigures } from './domain-figures.js';
 import type { ObservedDomain } from './domain-state.js';
 import { DomainNotFoundError, LibvirtConnectionError } from './libvirt.errors.js';
 import type { LibvirtClient } from './libvirt-client.js';
-import type { AvailableDomains, ConnectionState, ConsoleOutput, DomainConsole, DomainDefinition, DomainEventHint, DomainKind, LibvirtPort } from './libvirt.port.js';
+import type { AvailableDomains, ConnectionState, ConsoleOutput, DefinitionsRead, DomainConsole, DomainDefinition, DomainEventHint, DomainKind, LibvirtPort } from './libvirt.port.js';
 import type { NetdevHandback } from './netdev-handback.js';
 
 /** Which driver a connection serves: QEMU/KVM guests (or the test driver) and LXC containers. */
@@ -116,8 +116,13 @@ export class CompositeLibvirt implements LibvirtPort {
     return { domains, complete };
   }
 
-  /** Each connection reads the definitions of its own domains (as the last listing placed them), all at once; a UUID no listing placed is left out. */
-  async readDefinitions(uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void): Promise<void> {
+  /**
+   * Each connection reads the definitions of its own domains (as the last listing placed them),
+   * all at once; a UUID no listing placed is left out. A connection that fails and is down after
+   * it, while another answered, is away for this read, as for a listing: its domains are unread.
+   * Any other failure, or every connection failing, fails the read.
+   */
+  async readDefinitions(uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void): Promise<DefinitionsRead> {
     const byMember = new Map<CompositeMember, string[]>();
     for (const uuid of uuids) {
       const member = this.home.get(uuid);
@@ -126,10 +131,19 @@ export class CompositeLibvirt implements LibvirtPort {
       if (own) own.push(uuid);
       else byMember.set(member, [uuid]);
     }
+    const members = [...byMember];
     // Settled, not raced: once this answers, no connection hands over another batch.
-    const reads = await Promise.allSettled([...byMember].map(([member, own]) => member.client.readDefinitions(own, onBatch)));
-    const failed = reads.find((read): read is PromiseRejectedResult => read.status === 'rejected');
-    if (failed) throw failed.reason;
+    const reads = await Promise.allSettled(members.map(([member, own]) => member.client.readDefinitions(own, onBatch)));
+    const failed = reads.filter((read): read is PromiseRejectedResult => read.status === 'rejected');
+    if (failed.length > 0 && failed.length === reads.length) throw failed[0]!.reason;
+    const unread: string[] = [];
+    for (const [index, read] of reads.entries()) {
+      const [member, own] = members[index]!;
+      if (read.status === 'fulfilled') unread.push(...read.value.unread);
+      else if (!member.client.isConnected()) unread.push(...own);
+      else throw read.reason;
+    }
+    return { unread };
   }
 
   async defineDomain(xml: string): Promise<ObservedDomain> {

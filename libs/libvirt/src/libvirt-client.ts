@@ -24,7 +24,7 @@ import {
   LibvirtTimeoutError,
   errorMessage,
 } from './libvirt.errors.js';
-import type { AvailableDomains, ConnectionState, ConsoleOutput, DomainConsole, DomainDefinition, DomainEventHint, LibvirtPort } from './libvirt.port.js';
+import type { AvailableDomains, ConnectionState, ConsoleOutput, DefinitionsRead, DomainConsole, DomainDefinition, DomainEventHint, LibvirtPort } from './libvirt.port.js';
 import { readShared } from './read-ahead.js';
 
 export interface LibvirtClientOptions {
@@ -200,7 +200,7 @@ export class LibvirtClient implements LibvirtPort {
    * is up, the definition reader (which first lists the domains itself, for their handles). A
    * batch the reader fails to read is read again here.
    */
-  async readDefinitions(uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void): Promise<void> {
+  async readDefinitions(uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void): Promise<DefinitionsRead> {
     const batches: string[][] = [];
     for (let start = 0; start < uuids.length; start += DEFINITION_BATCH) batches.push(uuids.slice(start, start + DEFINITION_BATCH));
     const readers = [(batch: readonly string[]) => this.definitionsOf(batch)];
@@ -214,6 +214,7 @@ export class LibvirtClient implements LibvirtPort {
       });
     }
     await readShared(batches, readers, onBatch, DEFINITIONS_IN_FLIGHT);
+    return { unread: [] };
   }
 
   connectionStates(): ConnectionState[] {

@@ -25,9 +25,11 @@ export interface LibvirtPort {
    * The inactive definitions of domains just listed, read in batches and handed to `onBatch` as
    * each arrives, the next batch read meanwhile (so a pass works on the first while libvirt
    * answers the rest). A domain gone since the list is left out. Resolves once every batch is
-   * handed over; rejects when a read fails (batches already handed over stay handed over).
+   * handed over, naming the domains left `unread` because their connection went away meanwhile
+   * while another connection answered (neither read nor gone); rejects when a read fails
+   * otherwise (batches already handed over stay handed over).
    */
-  readDefinitions(uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void): Promise<void>;
+  readDefinitions(uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void): Promise<DefinitionsRead>;
   /** Each libvirt connection and whether it is up (for /readyz and /metrics). */
   connectionStates(): ConnectionState[];
   /** Defines (or redefines) a persistent domain. */
@@ -87,6 +89,11 @@ export type DomainKind = 'vm' | 'container';
 export interface DomainDefinition {
   uuid: string;
   inactiveXml: string;
+}
+
+/** What readDefinitions could not read: domains on a connection that went away meanwhile. */
+export interface DefinitionsRead {
+  unread: string[];
 }
 
 export interface AvailableDomains {

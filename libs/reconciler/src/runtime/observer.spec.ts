@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LibvirtConnectionError, type DomainDefinition, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
+import { LibvirtConnectionError, type DefinitionsRead, type DomainDefinition, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
 import { DomainObserver } from './observer.js';
 
 const domain = (n: number): ObservedDomain => ({ name: `fw-${n}`, uuid: `u-${n}`, id: null, state: 'shutoff', persistent: true });
@@ -7,17 +7,17 @@ const domain = (n: number): ObservedDomain => ({ name: `fw-${n}`, uuid: `u-${n}`
 /** A port whose definitions arrive when the test hands them over, batch by batch. */
 function streamingPort(listed: ObservedDomain[]) {
   let deliver!: (batch: DomainDefinition[]) => void;
-  let finish!: (error?: Error) => void;
+  let finish!: (error?: Error, unread?: string[]) => void;
   const port = {
     listAvailableDomains: async () => ({ domains: listed, complete: true }),
     readDefinitions: (_uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<DefinitionsRead>((resolve, reject) => {
         deliver = onBatch;
-        finish = (error) => (error ? reject(error) : resolve());
+        finish = (error, unread = []) => (error ? reject(error) : resolve({ unread }));
       }),
   } as unknown as LibvirtPort;
   const xml = (n: number): DomainDefinition => ({ uuid: `u-${n}`, inactiveXml: `<domain><name>fw-${n}</name></domain>` });
-  return { port, send: (...ns: number[]) => deliver(ns.map(xml)), finish: (error?: Error) => finish(error) };
+  return { port, send: (...ns: number[]) => deliver(ns.map(xml)), finish: (error?: Error, unread?: string[]) => finish(error, unread) };
 }
 
 const settled = async <T>(promise: Promise<T>) => {
@@ -57,6 +57,16 @@ describe('DomainObserver.observeAvailable: the listing at once, each domain as i
     expect(await observation.factsOf('u-1')).toMatchObject({ uuid: 'u-1' });
     await expect(observation.factsOf('u-2')).rejects.toBeInstanceOf(LibvirtConnectionError);
     await expect(observation.all()).rejects.toBeInstanceOf(LibvirtConnectionError);
+  });
+
+  it("tells a domain whose connection went away before it was read ('unread') from one that is gone (null)", async () => {
+    const libvirt = streamingPort([domain(1), domain(2), domain(3)]);
+    const observation = await new DomainObserver(libvirt.port).observeAvailable();
+    libvirt.send(1);
+    libvirt.finish(undefined, ['u-2']);
+    expect(await observation.factsOf('u-2')).toBe('unread');
+    expect(await observation.factsOf('u-3')).toBeNull();
+    expect((await observation.all()).map((facts) => facts.uuid)).toEqual(['u-1']);
   });
 
   it('leaves no unhandled rejection when nobody waits for a domain whose read failed', async () => {

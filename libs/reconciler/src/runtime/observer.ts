@@ -12,8 +12,12 @@ export interface PassObservation {
   mark: number;
   /** Every connection answered the list. */
   complete: boolean;
-  /** A listed domain's facts once its definition is read; null when it went away meanwhile (or was not listed); rejects when reading failed before it. */
-  factsOf(uuid: string): Promise<ObservedDomainFacts | null>;
+  /**
+   * A listed domain's facts once its definition is read; null when it went away meanwhile (or
+   * was not listed); 'unread' when its connection went away before it was read (it may well be
+   * there); rejects when reading failed before it.
+   */
+  factsOf(uuid: string): Promise<ObservedDomainFacts | null | 'unread'>;
   /** The facts of every listed domain still there, once all are read; rejects when a read failed. */
   all(): Promise<ObservedDomainFacts[]>;
 }
@@ -61,7 +65,7 @@ export class DomainObserver {
     } else {
       for (const domain of domains) this.view.record(domain.uuid, domain, mark);
     }
-    const listed = new Map(domains.map((domain) => [domain.uuid, { domain, facts: settleable<ObservedDomainFacts | null>() }]));
+    const listed = new Map(domains.map((domain) => [domain.uuid, { domain, facts: settleable<ObservedDomainFacts | null | 'unread'>() }]));
     const reading = this.libvirt
       .readDefinitions([...listed.keys()], (batch) => {
         for (const { uuid, inactiveXml } of batch) {
@@ -70,8 +74,11 @@ export class DomainObserver {
         }
       })
       .then(
-        // Listed but not read: gone since the list.
-        () => listed.forEach((entry) => entry.facts.resolve(null)),
+        ({ unread }) => {
+          for (const uuid of unread) listed.get(uuid)?.facts.resolve('unread');
+          // Listed but not read otherwise: gone since the list.
+          listed.forEach((entry) => entry.facts.resolve(null));
+        },
         (error: unknown) => {
           listed.forEach((entry) => entry.facts.reject(error));
           throw error;
@@ -86,7 +93,7 @@ export class DomainObserver {
       all: async () => {
         await reading;
         const facts = await Promise.all([...listed.values()].map((entry) => entry.facts.promise));
-        return facts.filter((found): found is ObservedDomainFacts => found !== null);
+        return facts.filter((found): found is ObservedDomainFacts => found !== null && found !== 'unread');
       },
     };
   }

@@ -215,7 +215,11 @@ export class Reconciler {
       // A listed domain: the run starts once its definition is read (the rest are read meanwhile).
       const hintFor = async (row: { id: string; name: string }): Promise<PassHint | undefined> => {
         const seen = byUuid.get(row.id) ?? byName.get(row.name);
-        if (seen) return { observed: await observation.factsOf(seen.uuid), seenAt };
+        // Unread (its connection went away after the list): the run looks it up itself (and defers).
+      if (seen) {
+        const observed = await observation.factsOf(seen.uuid);
+        return observed === 'unread' ? undefined : { observed, seenAt };
+      }
         return complete ? { observed: null, seenAt } : undefined;
       };
       const vnfs = await Promise.all(
