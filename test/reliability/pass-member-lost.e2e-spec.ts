@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIBVIRT_PORT, type LibvirtPort } from '../../libs/libvirt/src/index.js';
 import { startPrivateLibvirtd, stopAllPrivateLibvirtd, type PrivateLibvirtd } from '../support/private-libvirtd.js';
+import { passHeldAfterListing } from '../support/sabotage.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { TEST_DRIVER_URI, domstate, uniqueName } from '../support/virsh.js';
 
@@ -15,16 +16,13 @@ describe('a pass whose second connection is lost after the listing', () => {
   let t: TestApp;
   let daemon: PrivateLibvirtd;
   let port: LibvirtPort;
-  let readDefinitions: LibvirtPort['readDefinitions'];
 
   beforeAll(async () => {
     daemon = await startPrivateLibvirtd();
     t = await startTestApp(TEST_DRIVER_URI, { VNFM_LXC_URI: daemon.uri, VNFM_RECONCILE_INTERVAL_MS: '600000' });
     port = t.app.get<LibvirtPort>(LIBVIRT_PORT);
-    readDefinitions = port.readDefinitions.bind(port);
   }, 60_000);
   afterAll(async () => {
-    if (port) port.readDefinitions = readDefinitions;
     await t?.close();
     await stopAllPrivateLibvirtd();
   });
@@ -33,32 +31,17 @@ describe('a pass whose second connection is lost after the listing', () => {
     const names = [uniqueName('lost-a'), uniqueName('lost-b')];
     for (const name of names) await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 64 }).expect(201);
     expect(port.connectionStates().every((connection) => connection.connected)).toBe(true);
-    let listed!: () => void;
-    const hasListed = new Promise<void>((resolve) => (listed = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    port.readDefinitions = async (uuids, onBatch) => {
-      listed();
-      await released;
-      return readDefinitions(uuids, onBatch);
-    };
-    try {
-      const pass = t.http.post('/api/v1/reconcile').then((answer) => answer);
-      await hasListed;
+    const answer = await passHeldAfterListing(t, port, async () => {
       process.kill(daemon.pid, 'SIGKILL');
       const deadline = Date.now() + 10_000;
       while (port.connectionStates().find((connection) => connection.kind === 'container')!.connected) {
         if (Date.now() > deadline) throw new Error('vnfm never noticed the lost connection');
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
-      release();
-      const answer = await pass;
-      expect(answer.status).toBe(200);
-      const report = answer.body as { vnfs: Array<{ name: string; result: string; actions: string[] }> };
-      for (const name of names) expect(report.vnfs.find((outcome) => outcome.name === name)).toMatchObject({ result: 'in-sync', actions: [] });
-    } finally {
-      port.readDefinitions = readDefinitions;
-    }
+    });
+    expect(answer.status).toBe(200);
+    const report = answer.body as { vnfs: Array<{ name: string; result: string; actions: string[] }> };
+    for (const name of names) expect(report.vnfs.find((outcome) => outcome.name === name)).toMatchObject({ result: 'in-sync', actions: [] });
     for (const name of names) expect(await domstate(TEST_DRIVER_URI, name)).toBe('running');
     expect((await t.http.get('/readyz')).status).toBe(503);
     for (const name of names) await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);

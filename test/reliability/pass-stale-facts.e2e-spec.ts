@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIBVIRT_PORT, type DomainEventHint, type LibvirtPort } from '../../libs/libvirt/src/index.js';
 import { Reconciler, type DomainStatusView } from '../../libs/reconciler/src/index.js';
+import { passHeldAfterListing } from '../support/sabotage.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { TEST_DRIVER_URI, domstate, uniqueName, virsh } from '../support/virsh.js';
 
@@ -20,40 +21,20 @@ interface Report {
 describe("a pass's listing overtaken before a VNF's turn (test+unix:///default)", () => {
   let t: TestApp;
   let port: LibvirtPort;
-  let readDefinitions: LibvirtPort['readDefinitions'];
 
   beforeAll(async () => {
     t = await startTestApp(URI, { VNFM_RECONCILE_INTERVAL_MS: '600000', VNFM_DOMAIN_EVENT_HINTS: 'off' });
     port = t.app.get<LibvirtPort>(LIBVIRT_PORT);
-    readDefinitions = port.readDefinitions.bind(port);
   });
   afterAll(async () => {
-    if (port) port.readDefinitions = readDefinitions;
     await t?.close();
   });
 
   /** A pass whose definitions are read only once `meanwhile` (run after the listing) is done. */
   async function passOvertakenBy(meanwhile: () => Promise<void>): Promise<Report> {
-    let listed!: () => void;
-    const hasListed = new Promise<void>((resolve) => (listed = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    port.readDefinitions = async (uuids, onBatch) => {
-      listed();
-      await released;
-      return readDefinitions(uuids, onBatch);
-    };
-    try {
-      const pass = t.http.post('/api/v1/reconcile').then((answer) => answer);
-      await hasListed;
-      await meanwhile();
-      release();
-      const answer = await pass;
-      expect(answer.status).toBe(200);
-      return answer.body as Report;
-    } finally {
-      port.readDefinitions = readDefinitions;
-    }
+    const answer = await passHeldAfterListing(t, port, meanwhile);
+    expect(answer.status).toBe(200);
+    return answer.body as Report;
   }
 
   async function until(what: string, predicate: () => Promise<boolean>): Promise<void> {

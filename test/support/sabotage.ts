@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LibvirtPort } from '../../libs/libvirt/src/index.js';
 import type { TestApp } from './test-app.js';
 import { eventually } from './libvirtd.js';
 import { virsh } from './virsh.js';
@@ -49,4 +50,34 @@ export async function eventOf(t: TestApp, name: string, type: string, timeoutMs 
     return found !== undefined;
   }, timeoutMs, `a ${type} event for ${name}`);
   return found!;
+}
+
+/**
+ * A pass run now (POST /reconcile) that stops after its listing: `meanwhile` runs before any
+ * definition is read (the port's readDefinitions is held), then the pass goes on; its answer.
+ */
+export async function passHeldAfterListing(t: TestApp, port: LibvirtPort, meanwhile: () => Promise<void>): Promise<{ status: number; body: unknown }> {
+  const readDefinitions = port.readDefinitions.bind(port);
+  let listed!: () => void;
+  const hasListed = new Promise<void>((resolve) => (listed = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  port.readDefinitions = async (uuids, onBatch) => {
+    listed();
+    await released;
+    return readDefinitions(uuids, onBatch);
+  };
+  try {
+    const pass = t.http.post('/api/v1/reconcile').then((answer) => answer);
+    await hasListed;
+    try {
+      await meanwhile();
+    } finally {
+      release();
+    }
+    const answer = await pass;
+    return { status: answer.status, body: answer.body as unknown };
+  } finally {
+    port.readDefinitions = readDefinitions;
+  }
 }
