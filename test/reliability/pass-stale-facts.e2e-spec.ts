@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIBVIRT_PORT, type DomainEventHint, type LibvirtPort } from '../../libs/libvirt/src/index.js';
+import { LIBVIRT_PORT, type DomainEventHint, type LibvirtClient, type LibvirtPort } from '../../libs/libvirt/src/index.js';
 import { Reconciler, type DomainStatusView } from '../../libs/reconciler/src/index.js';
 import { passHeldAfterListing } from '../support/sabotage.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -82,6 +82,23 @@ describe("a pass's listing overtaken before a VNF's turn (test+unix:///default)"
     expect(report.vnfs.find((outcome) => outcome.name === name)?.result).toMatch(/^(in-sync|changed)$/);
     const { status } = (await t.http.get(`/api/v1/vnfs/${name}`).expect(200)).body as { status: { phase: string; lastError: unknown } };
     expect(status).toMatchObject({ phase: 'Running', lastError: null });
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
+
+  it('starts a VNF whose domain was destroyed while vnfm was disconnected, after the listing (the event was missed: the reconnect says so)', async () => {
+    const name = uniqueName('stale-gap');
+    await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 64 }).expect(201);
+    const vms = (port as unknown as { members: Array<{ kind: string; client: LibvirtClient }> }).members.find((member) => member.kind === 'vm')!.client;
+    const internals = vms as unknown as { connection: unknown; markBroken(connection: unknown, reason: string): void };
+    const report = await passOvertakenBy(async () => {
+      // The connection drops (as when libvirtd restarts); the destroy happens in the gap, its event never reaches vnfm.
+      internals.markBroken(internals.connection, 'the test cut it');
+      expect(vms.isConnected()).toBe(false);
+      await virsh(URI, 'destroy', name);
+      await until('vnfm to reconnect', async () => vms.isConnected());
+    });
+    expect(report.vnfs.find((outcome) => outcome.name === name)).toMatchObject({ result: 'changed' });
+    expect(await domstate(URI, name)).toBe('running');
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
   });
 

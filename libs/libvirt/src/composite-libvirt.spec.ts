@@ -114,6 +114,23 @@ describe('CompositeLibvirt: two connections behind one port', () => {
     await expect(readBoth()).rejects.toBeInstanceOf(LibvirtConnectionError);
   });
 
+  it('a connection lost during its read is away for that read even when it is back before the other answers (reconnects take 250 ms)', async () => {
+    const { vm, lxc, port } = setup();
+    await port.listAvailableDomains();
+    let vmAnswers!: () => void;
+    const vmRead = vm.client.readDefinitions.bind(vm.client);
+    (vm.client as { readDefinitions: typeof vmRead }).readDefinitions = async (uuids, onBatch) => {
+      await new Promise<void>((resolve) => (vmAnswers = resolve));
+      return vmRead(uuids, onBatch);
+    };
+    lxc.state.up = false;
+    const reading = port.readDefinitions(['u-vm', 'u-ct'], () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    lxc.state.up = true; // reconnected while the VM connection still reads
+    vmAnswers();
+    expect(await reading).toEqual({ unread: ['u-ct'] });
+  });
+
   it('with one connection away: a partial list says so, listDomains refuses, the other kind is still answered', async () => {
     const { lxc, port } = setup();
     lxc.state.up = false;

@@ -118,9 +118,10 @@ export class CompositeLibvirt implements LibvirtPort {
 
   /**
    * Each connection reads the definitions of its own domains (as the last listing placed them),
-   * all at once; a UUID no listing placed is left out. A connection that fails and is down after
-   * it, while another answered, is away for this read, as for a listing: its domains are unread.
-   * Any other failure, or every connection failing, fails the read.
+   * all at once; a UUID no listing placed is left out. A connection lost during its read (a
+   * LibvirtConnectionError, decided when it failed: it may be back by the time the others answer)
+   * is away for this read, as for a listing: its domains are unread. Any other failure (a stall, a
+   * refusal), or every connection failing, fails the read.
    */
   async readDefinitions(uuids: readonly string[], onBatch: (batch: DomainDefinition[]) => void): Promise<DefinitionsRead> {
     const byMember = new Map<CompositeMember, string[]>();
@@ -138,9 +139,8 @@ export class CompositeLibvirt implements LibvirtPort {
     if (failed.length > 0 && failed.length === reads.length) throw failed[0]!.reason;
     const unread: string[] = [];
     for (const [index, read] of reads.entries()) {
-      const [member, own] = members[index]!;
       if (read.status === 'fulfilled') unread.push(...read.value.unread);
-      else if (!member.client.isConnected()) unread.push(...own);
+      else if (read.reason instanceof LibvirtConnectionError) unread.push(...members[index]![1]);
       else throw read.reason;
     }
     return { unread };

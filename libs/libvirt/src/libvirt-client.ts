@@ -63,6 +63,8 @@ const IN_PROCESS_TEST_DRIVER = /^test:/;
 
 const DEFAULT_RECONNECT: BackoffPolicy = { baseMs: 250, maxMs: 15_000, jitter: 0.3 };
 const KEEPALIVE_COUNT = 3;
+/** How long closing a connection may take (a lost one, or at stop) before it is left to the process's end. */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 /** Errors that say the connection itself is unusable, whatever the call was. */
 const CONNECTION_ERRORS = new Set<number>([virErrorNumber.VIR_ERR_NO_CONNECT, virErrorNumber.VIR_ERR_INVALID_CONN, virErrorNumber.VIR_ERR_RPC, virErrorNumber.VIR_ERR_AUTH_FAILED]);
@@ -114,6 +116,11 @@ export class LibvirtClient implements LibvirtPort {
     return this.connection !== null && this.connection.isAlive();
   }
 
+  /** No call of this client is in libvirtd now. */
+  isIdle(): boolean {
+    return this.gate.busySlots === 0;
+  }
+
   /** Called whenever a connection is (re)established. */
   onConnected(listener: () => void): () => void {
     this.connectedListeners.add(listener);
@@ -135,13 +142,17 @@ export class LibvirtClient implements LibvirtPort {
     return ok;
   }
 
+  /**
+   * Closes this connection and its definition reader together, each within CLOSE_TIMEOUT_MS: a
+   * call stuck in libvirtd (it keeps its slot) must not hold up the process's stop.
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
-    await this.reader?.close();
+    this.reconnectTimer = undefined;
     const connection = this.connection;
     this.connection = null;
-    if (connection) await this.gate.run('close', () => connection.close()).catch(() => undefined);
+    await Promise.all([this.reader?.close(), connection ? this.closeWithin(connection) : undefined]);
   }
 
   async lookupDomain(name: string): Promise<ObservedDomain | null> {
@@ -205,7 +216,9 @@ export class LibvirtClient implements LibvirtPort {
     for (let start = 0; start < uuids.length; start += DEFINITION_BATCH) batches.push(uuids.slice(start, start + DEFINITION_BATCH));
     const readers = [(batch: readonly string[]) => this.definitionsOf(batch)];
     const reader = this.reader;
-    if (reader !== null && reader.isConnected() && batches.length > 1) {
+    // Only an idle reader: one with a call still in libvirtd (a read that timed out keeps its slot
+    // until libvirtd answers) would make every pass wait for its deadline before re-reading here.
+    if (reader !== null && reader.isConnected() && reader.isIdle() && batches.length > 1) {
       const listed = reader.listDomains();
       listed.catch(() => undefined); // its failure matters only to a batch the reader takes (there may be none)
       readers.push(async (batch) => {
@@ -412,15 +425,17 @@ export class LibvirtClient implements LibvirtPort {
     if (this.connection !== connection) return;
     this.connection = null;
     this.options.log?.('warn', `libvirt connection to ${this.label} lost (${reason}); reconnecting`);
-    void this.gate.run('close', () => connection.close(), 2_000).catch(() => undefined);
+    void this.closeWithin(connection);
     this.scheduleReconnect();
   }
 
   private async tryConnect(): Promise<boolean> {
+    let opened: NativeConnection | undefined;
     try {
       const connection = await this.gate.run('open', () => NativeConnection.open(this.options.uri));
+      opened = connection;
       if (this.closed) {
-        await connection.close().catch(() => undefined);
+        await this.closeWithin(connection);
         return false;
       }
       connection.onClose((reason) => this.markBroken(connection, `libvirt closed it: ${reason}`));
@@ -435,15 +450,30 @@ export class LibvirtClient implements LibvirtPort {
           .run('registerDomainEvents', () => connection.onDomainEvent((event) => this.dispatch(event)))
           .catch((error: unknown) => this.options.log?.('warn', `domain events unavailable on ${this.options.uri}: ${errorMessage(error)}`));
       }
+      if (this.closed) {
+        // close() came while this connection was being set up: it must not outlive the client.
+        await this.closeWithin(connection);
+        return false;
+      }
       this.connection = connection;
       this.reconnectAttempt = 0;
       this.options.log?.('log', `connected to libvirtd at ${this.label}`);
       for (const listener of this.connectedListeners) listener();
       return true;
     } catch (error) {
+      // Opened but not set up (keepalive refused, a call timed out): closed, or each attempt would leak one.
+      if (opened !== undefined && this.connection !== opened) await this.closeWithin(opened);
       this.options.log?.('warn', `cannot connect to libvirtd at ${this.label}: ${errorMessage(error)}`);
       return false;
     }
+  }
+
+  /** Closes a connection within CLOSE_TIMEOUT_MS; never throws. */
+  private closeWithin(connection: NativeConnection): Promise<void> {
+    return this.gate.run('close', () => connection.close(), CLOSE_TIMEOUT_MS).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   private dispatch(event: DomainEvent): void {

@@ -58,6 +58,24 @@ describe('DomainStatusView', () => {
     expect(view.get(B)).toBeUndefined();
   });
 
+  it('a read that started before a clear (a reconnect: events were missed) is older than anything after it', () => {
+    const view = new DomainStatusView();
+    const beforeGap = view.mark();
+    view.clear();
+    // A pass that listed before the connection dropped answers after it came back.
+    view.recordAll([running(A)], beforeGap);
+    view.record(B, running(B, 'b'), beforeGap);
+    expect(view.get(A)).toBeUndefined();
+    expect(view.get(B)).toBeUndefined();
+    expect(view.get('u-never')).toBeUndefined(); // not "known absent": that list was not a full one after the gap
+    expect(view.hadEventSince(A, beforeGap)).toBe(true);
+    const afterGap = view.mark();
+    expect(view.hadEventSince(A, afterGap)).toBe(false);
+    view.recordAll([running(A)], afterGap);
+    expect(view.get(A)?.state).toBe('running');
+    expect(view.get('u-never')).toBeNull();
+  });
+
   it("vnfm's own actions are applied at once", () => {
     const view = new DomainStatusView();
     view.recordAll([{ ...running(A), state: 'shutoff', id: null }], view.mark());

@@ -14,8 +14,16 @@ export class DomainStatusView {
   /** The event counter when each domain last had an event. */
   private readonly lastEvent = new Map<string, number>();
   private events = 0;
+  /** The event counter at the last `clear`: a read marked before it is older than every event. */
+  private clearedAt = 0;
   /** A full pass was recorded since the last `clear`: a domain not in the map is absent. */
   private complete = false;
+  private changes = 0;
+
+  /** Counts the changes of what `get` answers: equal versions, the same answers. */
+  get version(): number {
+    return this.changes;
+  }
 
   /** Taken before a libvirt read; hand it to `record`/`recordAll` with the read's answer. */
   mark(): number {
@@ -31,18 +39,30 @@ export class DomainStatusView {
   /** Every domain, as a full list read after `mark` saw them. */
   recordAll(domains: readonly ObservedDomain[], mark: number): void {
     const fresh = new Map(domains.map((domain) => [domain.uuid, domain]));
-    for (const uuid of this.domains.keys()) if (!fresh.has(uuid) && !this.eventSince(uuid, mark)) this.domains.delete(uuid);
+    for (const uuid of this.domains.keys()) {
+      if (!fresh.has(uuid) && !this.eventSince(uuid, mark)) {
+        this.domains.delete(uuid);
+        this.changes += 1;
+      }
+    }
     for (const [uuid, domain] of fresh) {
       // An unchanged domain keeps its entry: a pass at 10,000 domains allocates nothing here to keep.
-      if (!this.eventSince(uuid, mark) && !same(this.domains.get(uuid), domain)) this.domains.set(uuid, copy(domain));
+      if (!this.eventSince(uuid, mark) && !same(this.domains.get(uuid), domain)) {
+        this.domains.set(uuid, copy(domain));
+        this.changes += 1;
+      }
     }
     for (const [uuid, at] of this.lastEvent) if (at <= mark) this.lastEvent.delete(uuid);
-    this.complete = true;
+    if (mark >= this.clearedAt && !this.complete) {
+      this.complete = true;
+      this.changes += 1;
+    }
   }
 
   /** One domain as read after `mark` (null: libvirt has no domain with that UUID). */
   record(uuid: string, domain: ObservedDomain | null, mark: number): void {
     if (this.eventSince(uuid, mark)) return;
+    this.changes += 1;
     if (domain && domain.uuid === uuid) this.domains.set(uuid, copy(domain));
     else this.domains.delete(uuid);
   }
@@ -51,6 +71,7 @@ export class DomainStatusView {
   afterAction(uuid: string, action: 'start' | 'destroy' | 'undefine' | 'resume'): void {
     const domain = this.domains.get(uuid);
     if (!domain) return;
+    this.changes += 1;
     if (action === 'start' || action === 'resume') Object.assign(domain, { state: 'running' });
     else if (action === 'destroy') this.stopped(uuid, domain);
     else if (domain.state === 'shutoff') this.domains.delete(uuid);
@@ -60,6 +81,7 @@ export class DomainStatusView {
   /** A libvirt domain event: the state it implies (the reconcile it triggers reads the rest). */
   applyEvent(event: DomainEventHint): void {
     this.events += 1;
+    this.changes += 1;
     this.lastEvent.set(event.uuid, this.events);
     const domain = this.domains.get(event.uuid);
     switch (event.what) {
@@ -99,10 +121,16 @@ export class DomainStatusView {
     return this.eventSince(uuid, mark);
   }
 
-  /** Events may have been missed (a new connection): known only what is read from now on. */
+  /**
+   * Events may have been missed (a new connection): known only what is read from now on. A read
+   * marked before this (a pass that listed before the gap) is older than every event since.
+   */
   clear(): void {
     this.domains.clear();
     this.complete = false;
+    this.changes += 1;
+    this.events += 1;
+    this.clearedAt = this.events;
   }
 
   private stopped(uuid: string, domain: ObservedDomain): void {
@@ -111,7 +139,7 @@ export class DomainStatusView {
   }
 
   private eventSince(uuid: string, mark: number): boolean {
-    return (this.lastEvent.get(uuid) ?? 0) > mark;
+    return mark < this.clearedAt || (this.lastEvent.get(uuid) ?? 0) > mark;
   }
 }
 

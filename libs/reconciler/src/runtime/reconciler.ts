@@ -127,9 +127,11 @@ export class Reconciler {
     if (onConnected) {
       this.unsubscribers.push(
         onConnected(() => {
-          // Events may have been missed while disconnected: the view is rebuilt by the pass.
+          // Events may have been missed while disconnected: the view is rebuilt by a pass (queued
+          // behind one that runs: what that one listed before the gap is older than the clear, so
+          // its runs look again, see stillCurrent).
           this.observer.view.clear();
-          this.tick();
+          this.passIfReady();
         }),
       );
     }
@@ -163,6 +165,16 @@ export class Reconciler {
     return this.observer.domainOf(id, where);
   }
 
+  /** Changes whenever a knownDomainOf answer may have. */
+  get statusVersion(): number {
+    return this.observer.view.version;
+  }
+
+  /** domainOf's answer when vnfm knows it without asking libvirt; undefined when it does not. */
+  knownDomainOf(id: string): ObservedDomain | null | undefined {
+    return this.observer.view.get(id);
+  }
+
   /** A full pass as soon as possible: the running one is waited for, then a new one runs. */
   requestPass(): Promise<PassReport> {
     if (!this.current) {
@@ -194,9 +206,14 @@ export class Reconciler {
     return this.queued;
   }
 
-  /** A scheduled pass; skipped while one runs, while libvirt is away or the database refuses writes. */
+  /** A scheduled pass; skipped while one runs. */
   private tick(): void {
-    if (this.current || !this.libvirt.isConnected() || !this.db.health.writable) return;
+    if (!this.current) this.passIfReady();
+  }
+
+  /** A pass (after the one running, if any); none while libvirt is away or the database refuses writes. */
+  private passIfReady(): void {
+    if (!this.libvirt.isConnected() || !this.db.health.writable) return;
     this.requestPass().catch((error: unknown) => this.options.log('warn', `reconcile pass failed: ${messageOf(error)}`));
   }
 
@@ -215,11 +232,11 @@ export class Reconciler {
       // A listed domain: the run starts once its definition is read (the rest are read meanwhile).
       const hintFor = async (row: { id: string; name: string }): Promise<PassHint | undefined> => {
         const seen = byUuid.get(row.id) ?? byName.get(row.name);
-        // Unread (its connection went away after the list): the run looks it up itself (and defers).
-      if (seen) {
-        const observed = await observation.factsOf(seen.uuid);
-        return observed === 'unread' ? undefined : { observed, seenAt };
-      }
+        if (seen) {
+          // Unread (its connection went away after the list): the run looks it up itself (and defers).
+          const observed = await observation.factsOf(seen.uuid);
+          return observed === 'unread' ? undefined : { observed, seenAt };
+        }
         return complete ? { observed: null, seenAt } : undefined;
       };
       const vnfs = await Promise.all(
@@ -256,8 +273,9 @@ export class Reconciler {
         );
       }
       await Promise.all(orphanRuns);
-      // Events of deleted VNFs and of orphans that are gone.
-      const keep = new Set([...known, ...observed.map((facts) => facts.uuid)]);
+      // Events of deleted VNFs and of orphans that are gone (every listed domain stays: one whose
+      // definition went unread may be an orphan whose events must outlive this pass).
+      const keep = new Set([...known, ...observation.domains.map((domain) => domain.uuid)]);
       await this.eventStore.pruneAllBut(keep).catch((error: unknown) => this.options.log('warn', `event pruning failed: ${messageOf(error)}`));
       return { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, vnfs, orphans, foreign };
     } finally {
@@ -287,7 +305,8 @@ export class Reconciler {
   /**
    * A pass's facts are older than the run they wait for when another run of the key went on after
    * the pass listed (an API write's, an event's: it may have acted since), or libvirt reported an
-   * event for the domain since: the run then looks again (the domain's state as the events left
+   * event for the domain since (or the connection came back since: events may have been missed,
+   * the view says so): the run then looks again (the domain's state as the events left
    * it, its definition read afresh) instead.
    */
   private stillCurrent(key: string, hint: PassHint | undefined): boolean {
