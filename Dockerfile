@@ -10,4 +10,6 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 ENV UV_THREADPOOL_SIZE=16
-CMD ["node", "--enable-source-maps", "dist/apps/api/src/main.js"]
+# The executable's command line (apps/api/src/main.ts, first line): malloc's arenas and the V8 flags.
+ENV MALLOC_ARENA_MAX=2
+CMD ["node", "--enable-source-maps", "--max-old-space-size=512", "--max-semi-space-size=2", "dist/apps/api/src/main.js"]

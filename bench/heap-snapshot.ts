@@ -22,7 +22,8 @@ process.env.VNFM_BENCH_NODE_ARGS = `${process.env.VNFM_BENCH_NODE_ARGS ?? ''} --
 const vnfm = await startVnfm({
   ...benchVnfmEnv(libvirtd.uri, join(dir, 'vnfm.db')),
   BENCH_MEMORY_OUT: probe,
-  ...(process.env.MALLOC_ARENA_MAX === undefined ? {} : { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX }),
+  // glibc malloc tunables given to this aid go to the service too (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, ...).
+  ...Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('MALLOC_') && entry[1] !== undefined)),
 });
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 const api = (path: string) => new URL(`/api/v1${path}`, vnfm.base);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { serviceNodeFlags } from '../apps/api/src/node-flags.js';
+import { serviceCommandLine } from '../apps/api/src/node-flags.js';
 
 const MAIN = fileURLToPath(new URL('../apps/api/src/main.js', import.meta.url));
 
@@ -61,9 +61,10 @@ export function benchVnfmEnv(libvirtUri: string, dbPath: string): Record<string,
 export async function startVnfm(env: Record<string, string>): Promise<Process & { base: string; output: () => string }> {
   const port = await freePort();
   let output = '';
-  // Started as its executable starts it (the V8 flags of its shebang), plus any the caller adds.
-  const nodeArgs = [...serviceNodeFlags(readFileSync(MAIN, 'utf8')), ...(process.env.VNFM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], { env: { PATH: process.env.PATH ?? '', ...env, VNFM_PORT: String(port), VNFM_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Started as its executable starts it (the environment and V8 flags of its shebang), plus any flags and variables the caller adds.
+  const { environment, nodeFlags } = serviceCommandLine(readFileSync(MAIN, 'utf8'));
+  const nodeArgs = [...nodeFlags, ...(process.env.VNFM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], { env: { PATH: process.env.PATH ?? '', ...environment, ...env, VNFM_PORT: String(port), VNFM_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (chunk) => (output = (output + chunk).slice(-8000)));
   child.stderr?.on('data', (chunk) => (output = (output + chunk).slice(-8000)));
   const base = `http://127.0.0.1:${port}`;

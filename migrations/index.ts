@@ -6,7 +6,12 @@ import { MacsAndInstance1764410000000 } from './1764410000000-macs-and-instance.
 import { IdempotencyKeys1764420000000 } from './1764420000000-idempotency-keys.js';
 import { VnfChanges1764430000000 } from './1764430000000-vnf-changes.js';
 
-/** Every migration, oldest first. The schema changes only through these. */
+/**
+ * Every migration, oldest first. The schema changes only through these. A migration's `up()` only
+ * issues statements (`runner.query(sql, parameters?)`) and reads nothing back: vnfm records them
+ * and TypeORM replays them in a worker thread (libs/inventory/src/schema-migrations.ts), which
+ * refuses, at start-up, a migration that uses the runner for anything else.
+ */
 export const migrations = [
   CreateVnf1764370000000,
   HostDevicesAndClaims1764380000000,

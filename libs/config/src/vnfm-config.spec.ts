@@ -47,6 +47,11 @@ describe('loadConfig', () => {
     }
   });
 
+  it('refuses an in-memory database: acknowledged writes must outlive the process', () => {
+    expect(() => loadConfig({ VNFM_DB_PATH: ':memory:' })).toThrow(/VNFM_DB_PATH.*in-memory/s);
+    expect(loadConfig({ VNFM_DB_PATH: '/var/lib/vnfm/vnfm.db' }).VNFM_DB_PATH).toBe('/var/lib/vnfm/vnfm.db');
+  });
+
   it('ignores variables outside its VNFM_ prefix', () => {
     expect(() => loadConfig({ PATH: '/bin', VNFMX: 'y' })).not.toThrow();
   });

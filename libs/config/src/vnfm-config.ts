@@ -47,7 +47,12 @@ export const vnfmEnvSchema = z.strictObject({
     .string()
     .regex(/^(off|[a-z][a-z0-9+]*:\/\/[^\s'"<>]*)$/, 'must be a libvirt URI such as lxc:/// or off')
     .default('lxc:///'),
-  VNFM_DB_PATH: z.string().min(1).default('./data/vnfm.db'),
+  /** The SQLite file (created with its folder). Not `:memory:`: what vnfm acknowledged must outlive the process. */
+  VNFM_DB_PATH: z
+    .string()
+    .min(1)
+    .refine((path) => path !== ':memory:', 'must be a file: an in-memory database loses every acknowledged write when vnfm stops')
+    .default('./data/vnfm.db'),
   VNFM_SYSFS_ROOT: absolutePath.default('/sys'),
   VNFM_PROCFS_ROOT: absolutePath.default('/proc'),
   /** PCI devices still on a host driver that libvirt may detach (managed='yes'): `8086:154c,0000:03:00.*`. */

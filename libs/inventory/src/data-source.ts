@@ -1,47 +1,30 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
-import { DataSource, type DataSourceOptions } from 'typeorm';
-import { migrations } from '../../../migrations/index.js';
+import BetterSqlite3 from 'better-sqlite3';
 import { Database } from './database.js';
 import { lockDatabaseFile, type DatabaseLock } from './database-lock.js';
+import { migrateSchema, SchemaMigrationError } from './schema-migrations.js';
 
 /** SQLite's page cache of the one connection, in KiB. */
 export const PAGE_CACHE_KIB = 4096;
 
+/** How long a statement waits for a lock another connection holds (a backup, the migration). */
+const BUSY_TIMEOUT_MS = 5_000;
+
 /**
- * SQLite through better-sqlite3, schema from migrations only (run at start-up by TypeORM), WAL
- * journal and synchronous=FULL so a commit survives power loss. TypeORM opens the file and
- * migrates it; every query after that goes through `Database`, which owns the transactions.
+ * WAL journal and synchronous=FULL so a commit survives power loss. The migration's connection
+ * uses them too.
  */
-function dataSourceOptions(databasePath: string): DataSourceOptions {
-  return {
-    type: 'better-sqlite3',
-    database: databasePath,
-    entities: [],
-    migrations,
-    migrationsRun: true,
-    migrationsTransactionMode: 'each',
-    synchronize: false,
-    timeout: 5_000,
-    prepareDatabase: (db: { pragma(statement: string): unknown }) => {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      // SQLite's page cache is process memory on top of the kernel's cache of the same file:
-      // better-sqlite3's default (16 MiB) held the whole database at 10,000 VNFs (13 MB). 4 MiB
-      // keeps the indexes and the recent rows; other pages come from the kernel's cache.
-      db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
-    },
-  };
-}
+const DURABLE_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON'];
+
+/** SQLite answers at open that say the file is not a sound database. */
+const DAMAGED_FILE = /^SQLITE_(CORRUPT|NOTADB)/;
 
 export class DatabaseDamagedError extends Error {}
 
 /** The opened database, and what must be let go of, in order, when vnfm stops. */
 export interface OpenedDatabase {
   db: Database;
-  dataSource: DataSource;
   /** Closes the connection, then releases the file to another vnfm. Idempotent. */
   close(): Promise<void>;
 }
@@ -51,18 +34,29 @@ export interface OpenedDatabase {
  * and migrates it, checks its integrity, and hands over the one connection.
  */
 export async function openDatabase(databasePath: string, options: { log?: (level: 'warn' | 'log', message: string) => void } = {}): Promise<OpenedDatabase> {
-  if (databasePath !== ':memory:') mkdirSync(dirname(databasePath), { recursive: true });
-  const lock: DatabaseLock | undefined = databasePath === ':memory:' ? undefined : lockDatabaseFile(databasePath);
-  const dataSource = new DataSource(dataSourceOptions(databasePath));
+  if (databasePath === ':memory:') throw new Error('an in-memory database loses every acknowledged write when vnfm stops: give a file');
+  mkdirSync(dirname(databasePath), { recursive: true });
+  const lock: DatabaseLock = lockDatabaseFile(databasePath);
+  let sql: BetterSqlite3.Database | undefined;
   let db: Database | undefined;
   const close = async () => {
     db?.close();
-    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
-    lock?.release();
+    if (sql?.open) sql.close();
+    lock.release();
   };
   try {
-    await dataSource.initialize();
-    const sql = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
+    await migrateSchema(databasePath, { busyTimeoutMs: BUSY_TIMEOUT_MS, pragmas: DURABLE_PRAGMAS }).catch((error: unknown) => {
+      if (error instanceof SchemaMigrationError && error.code !== undefined && DAMAGED_FILE.test(error.code)) {
+        throw new DatabaseDamagedError(`${databasePath} cannot be opened as a database (${error.message}); restore it from a backup`);
+      }
+      throw error;
+    });
+    sql = new BetterSqlite3(databasePath, { timeout: BUSY_TIMEOUT_MS });
+    for (const pragma of DURABLE_PRAGMAS) sql.pragma(pragma);
+    // SQLite's page cache is process memory on top of the kernel's cache of the same file:
+    // better-sqlite3's default (16 MiB) held the whole database at 10,000 VNFs (13 MB). 4 MiB
+    // keeps the indexes and the recent rows; other pages come from the kernel's cache.
+    sql.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     db = new Database(sql, options);
     const problems = db.integrityProblems();
     if (problems.length > 0) {
@@ -70,7 +64,7 @@ export async function openDatabase(databasePath: string, options: { log?: (level
     }
     // A file that opens but cannot be written (read-only, immutable, full) is not ready from the start.
     await db.probe();
-    return { db, dataSource, close };
+    return { db, close };
   } catch (error) {
     await close();
     throw error;

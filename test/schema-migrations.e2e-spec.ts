@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DatabaseDamagedError, openDatabase } from '../libs/inventory/src/index.js';
+import { migrateSchema } from '../libs/inventory/src/schema-migrations.js';
+import { migrations } from '../migrations/index.js';
+
+const migrationNames = migrations.map((Migration) => new Migration().name);
+
+describe('the schema migration (TypeORM, in a worker thread)', () => {
+  const dirs: string[] = [];
+  const freshPath = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vnfm-migrate-'));
+    dirs.push(dir);
+    return join(dir, 'vnfm.db');
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('migrates a new file once, records it in TypeORM\'s table, and opens it again with nothing to run', async () => {
+    const path = freshPath();
+    const first = await openDatabase(path);
+    first.db.read((sql) => sql.prepare(`INSERT INTO "vnfm_meta" ("key", "value") VALUES ('kept', 'yes')`).run());
+    await first.close();
+    const second = await openDatabase(path);
+    try {
+      expect(second.db.read((sql) => (sql.prepare('SELECT name FROM migrations ORDER BY id').all() as Array<{ name: string }>).map((row) => row.name))).toEqual(migrationNames);
+      expect(second.db.read((sql) => sql.prepare(`SELECT "value" FROM "vnfm_meta" WHERE "key" = 'kept'`).pluck().get())).toBe('yes');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('runs only the migrations a file lacks (a file the vnfm before the newest migration left)', async () => {
+    const path = freshPath();
+    await (await openDatabase(path)).close();
+    const raw = new Database(path);
+    // Undo the newest migration (vnf_change) by hand, and keep a row that must survive.
+    raw.exec(`DROP TABLE "vnf_change"`);
+    raw.prepare('DELETE FROM migrations WHERE name = ?').run('VnfChanges1764430000000');
+    raw.prepare(`INSERT INTO "vnfm_meta" ("key", "value") VALUES ('kept', 'yes')`).run();
+    raw.close();
+    const reopened = await openDatabase(path);
+    try {
+      expect(reopened.db.read((sql) => (sql.prepare('SELECT name FROM migrations ORDER BY id').all() as Array<{ name: string }>).map((row) => row.name))).toEqual(migrationNames);
+      expect(reopened.db.read((sql) => sql.prepare(`SELECT COUNT(*) FROM "vnf_change"`).pluck().get())).toBe(0);
+      expect(reopened.db.read((sql) => sql.prepare(`SELECT "value" FROM "vnfm_meta" WHERE "key" = 'kept'`).pluck().get())).toBe('yes');
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('calls a file that is not a database damaged, and leaves it as it was', async () => {
+    const path = freshPath();
+    const text = 'this is not an SQLite database, only text long enough to have a header'.repeat(20);
+    writeFileSync(path, text);
+    const error = await openDatabase(path).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DatabaseDamagedError);
+    expect((error as Error).message).toMatch(/cannot be opened as a database.*restore it from a backup/);
+    // The lock is released: the next attempt gets the same answer, not "in use".
+    await expect(openDatabase(path)).rejects.toBeInstanceOf(DatabaseDamagedError);
+    expect(readFileSync(path, 'utf8')).toBe(text);
+  });
+
+  it('gives up on a migration that does not finish in time (the worker is ended; the next start migrates the file whole)', async () => {
+    const path = freshPath();
+    await expect(migrateSchema(path, { busyTimeoutMs: 5_000, pragmas: ['journal_mode = WAL'] }, 1)).rejects.toThrow(/did not finish within 0.001 s/);
+    const opened = await openDatabase(path);
+    try {
+      expect(opened.db.read((sql) => (sql.prepare('SELECT name FROM migrations ORDER BY id').all() as Array<{ name: string }>).map((row) => row.name))).toEqual(migrationNames);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('keeps TypeORM out of the service\'s own module cache (it loads only in the worker)', async () => {
+    const opened = await openDatabase(freshPath());
+    try {
+      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes('/node_modules/typeorm/'));
+      expect(loaded).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+});
