@@ -19,6 +19,8 @@ export interface LoadSpec {
   base: string;
   path: string;
   count?: number;
+  /** Instead of `path`: request k is sent to paths[k], k as for `{i}` (over paths.length). */
+  paths?: readonly string[];
   method?: 'GET' | 'POST';
   body?: string;
   connections: number;
@@ -27,6 +29,7 @@ export interface LoadSpec {
 }
 
 let wrk: string | null | undefined;
+const WRK_THREADS = 2;
 
 /** `wrk`'s path, installing the Debian package once when it is missing (root only); null: use the Node generator. */
 export function wrkBinary(): string | null {
@@ -46,7 +49,7 @@ export function wrkBinary(): string | null {
 
 /** Which generator the figures used, for RESULTS.md. */
 export function generatorName(): string {
-  return wrkBinary() ? 'wrk (2 threads, keep-alive connections)' : 'bench/http-load.ts (one Node process; wrk was not available)';
+  return wrkBinary() ? `wrk (${WRK_THREADS} threads, keep-alive connections)` : 'bench/http-load.ts (one Node process; wrk was not available)';
 }
 
 const luaString = (text: string) => JSON.stringify(text);
@@ -54,7 +57,8 @@ const luaString = (text: string) => JSON.stringify(text);
 const luaTemplate = (text: string) => text.split('{i}').map(luaString).join(' .. k .. ');
 
 export async function loadFigure(spec: LoadSpec): Promise<LoadResult> {
-  const count = spec.count ?? 1;
+  const count = spec.paths?.length ?? spec.count ?? 1;
+  const pathOf = (k: string) => (spec.paths ? spec.paths[Number(k)]! : spec.path.replaceAll('{i}', k));
   const binary = wrkBinary();
   if (binary === null) {
     return load({
@@ -63,7 +67,7 @@ export async function loadFigure(spec: LoadSpec): Promise<LoadResult> {
       ...(spec.expect === undefined ? {} : { expect: spec.expect }),
       next: (index) => {
         const k = String((index * 7919) % count);
-        return { url: new URL(spec.path.replaceAll('{i}', k), spec.base), method: spec.method ?? 'GET', ...(spec.body === undefined ? {} : { body: spec.body.replaceAll('{i}', k) }) };
+        return { url: new URL(pathOf(k), spec.base), method: spec.method ?? 'GET', ...(spec.body === undefined ? {} : { body: spec.body.replaceAll('{i}', k) }) };
       },
     });
   }
@@ -73,17 +77,24 @@ export async function loadFigure(spec: LoadSpec): Promise<LoadResult> {
   writeFileSync(
     script,
     [
+      ...(spec.paths ? [`local paths = { ${spec.paths.map(luaString).join(', ')} }`] : []),
+      // Each of wrk's WRK_THREADS threads takes its own share of the numbers (thread t: t, t + WRK_THREADS, ...), not the same ones in step.
+      'local threads = 0',
+      'setup = function(thread)',
+      '  thread:set("id", threads)',
+      '  threads = threads + 1',
+      'end',
       'local n = 0',
       'request = function()',
       '  n = n + 1',
-      `  local k = (n * 7919) % ${count}`,
-      `  return wrk.format(${luaString(spec.method ?? 'GET')}, ${luaTemplate(spec.path)}, ${headers}, ${spec.body === undefined ? 'nil' : luaTemplate(spec.body)})`,
+      `  local k = ((${WRK_THREADS} * n + id) * 7919) % ${count}`,
+      `  return wrk.format(${luaString(spec.method ?? 'GET')}, ${spec.paths ? 'paths[k + 1]' : luaTemplate(spec.path)}, ${headers}, ${spec.body === undefined ? 'nil' : luaTemplate(spec.body)})`,
       'end',
       '',
     ].join('\n'),
   );
   try {
-    const { stdout } = await promisify(execFile)(binary, ['-t2', `-c${spec.connections}`, `-d${Math.max(1, Math.round(spec.durationMs / 1000))}s`, '--latency', '-s', script, spec.base], { encoding: 'utf8' });
+    const { stdout } = await promisify(execFile)(binary, [`-t${WRK_THREADS}`, `-c${spec.connections}`, `-d${Math.max(1, Math.round(spec.durationMs / 1000))}s`, '--latency', '-s', script, spec.base], { encoding: 'utf8' });
     return parseWrk(stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });

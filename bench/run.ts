@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection } from '../libs/libvirt-native/src/index.js';
-import { serviceNodeFlags } from '../apps/api/src/node-flags.js';
+import { serviceCommandLine } from '../apps/api/src/node-flags.js';
 import { buildCFloor, runCFloor } from './c-floor.js';
 import { send, type LoadResult } from './http-load.js';
 import { generatorName, loadFigure, type LoadSpec } from './load-generator.js';
@@ -23,6 +23,7 @@ import { benchVnfmEnv, startFrameworkFloorServer, startTrivialServer, startVnfm 
 import { interleaved, median, timed } from './stats.js';
 import { virshBatch } from './virsh-batch.js';
 import { seedBody } from './seed-vnfs.js';
+import { encodeCursor } from '../libs/use-cases/src/page-cursor.js';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -44,6 +45,12 @@ const CREATE_SAMPLES = 3;
 const SETTLE_MS = 20_000;
 
 /** Runs `work` for every item, CONCURRENCY at a time. */
+/** The service's command line as its executable's first line gives it: `NAME=VALUE ... node FLAGS`. */
+function commandLineText(): string {
+  const { environment, nodeFlags } = serviceCommandLine(readFileSync(fileURLToPath(new URL('../apps/api/src/main.js', import.meta.url)), 'utf8'));
+  return [...Object.entries(environment).map(([name, value]) => `${name}=${value}`), 'node', ...nodeFlags].join(' ');
+}
+
 async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -280,7 +287,34 @@ async function main(): Promise<void> {
 
     const listFigure = async (count: number) => {
       const page = await loadFigure({ base: vnfm.base, path: '/api/v1/vnfs?limit=100', connections: CONCURRENCY, durationMs: LOAD_MS });
-      record(`GET /vnfs?limit=100 (a page of 100), ${count} VNFs`, `${page.perSecond.toFixed(0)} req/s, p99 ${ms(page.p99Ms)}`, '', '', '>= 1000 req/s', page.perSecond >= 1000 && page.errors === 0);
+      record(`GET /vnfs?limit=100 (a page of 100, the first), ${count} VNFs`, `${page.perSecond.toFixed(0)} req/s, p99 ${ms(page.p99Ms)}`, '', '', '>= 1000 req/s', page.perSecond >= 1000 && page.errors === 0);
+      // The same pages made afresh every time: each request starts after another VNF, among more
+      // pages than vnfm keeps answers of (so none is answered again), every page full.
+      const names = await allNames();
+      const starts = names.slice(0, Math.max(1, names.length - 100));
+      const fresh = await loadFigure({ base: vnfm.base, path: '', paths: starts.map((name) => `/api/v1/vnfs?limit=100&cursor=${encodeCursor(name)}`), connections: CONCURRENCY, durationMs: LOAD_MS });
+      record(
+        `GET /vnfs?limit=100&cursor=... (${starts.length} different pages of 100, each made afresh: none answered again), ${count} VNFs, for comparison`,
+        `${fresh.perSecond.toFixed(0)} req/s, p99 ${ms(fresh.p99Ms)}`,
+        '',
+        '',
+        '',
+        null,
+      );
+    };
+
+    /** Every VNF's name, by name (GET /vnfs, pages of 1,000). */
+    const allNames = async (): Promise<string[]> => {
+      const names: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const answer = await send(agent, api(`/vnfs?limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`));
+        expectStatus(answer, 200, 'GET /vnfs');
+        const page = JSON.parse(answer.body) as { items: Array<{ name: string }>; nextCursor: string | null };
+        names.push(...page.items.map((item) => item.name));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      return names;
     };
 
     const dryRunFigure = async (count: number) => {
@@ -338,14 +372,15 @@ function measureLimits(dir: string): void {
   const commit = durableCommitMs(dir);
   const bare = rssAfterLoading([]);
   const nest = rssAfterLoading(['reflect-metadata', '@nestjs/core', '@nestjs/common', '@nestjs/platform-express']);
-  const stores = rssAfterLoading(['better-sqlite3', 'typeorm']);
+  const sqlite = rssAfterLoading(['better-sqlite3']);
+  const typeorm = rssAfterLoading(['better-sqlite3', 'typeorm']);
   notes.push(
     '## What limits the figures that miss their goal (measured in this run)',
     '',
     `- **Creates.** Every write vnfm acknowledges is committed with synchronous=FULL: one durable SQLite commit on this disk takes ${commit.toFixed(2)} ms (median of 50, measured beside the run), and better-sqlite3 runs it on vnfm's only JavaScript thread, so nothing else runs meanwhile. A create needs its intent committed before any libvirt call and its status (with its events, one commit since this work) after; group commit shares a commit between concurrent requests, but the fsyncs still serialize everything. virsh writes nothing durable. Tried and kept: events stored with the status in one commit (4 commits per create became 2 units in one or two batches), the create's reconcile told libvirt has no domain (no lookups by UUID and name), one reconcile per create (its own events are expected and consumed), handles cached on the lane (no lookup RPC before each domain call), the desired model used as designed (no parse of the XML back), indexed MAC lookups (the O(N) read of every MAC per create is gone).`,
     `- **Passes.** The pass makes the RPCs the C floor makes (one listing RPC, one state RPC for all, then one XML RPC per domain, in batches of 100), but on two connections to libvirtd at once: the first lists and reads from its listed handles, a second one (opened only to read definitions) lists for its own handles (2 more RPCs), and whichever connection is free takes the next batch, so libvirtd answers two reads at a time where the C program waits for each. Each VNF is reconciled as soon as its batch is in, while libvirt answers the next: the JavaScript (per VNF a row read and a claims read, the plan; observed XML parsed only when its text changed, the design rebuilt only when what it is made of changed, the drift compared only when either changed) runs beside the reads, not after them. What remains is that the reads share the ${cpus().length} cores with that JavaScript and its garbage collection.`,
-    `- **Request rates.** Measured with ${generatorName()}, for vnfm and for the trivial Node HTTP server alike, with vnfm and the generator sharing ${cpus().length} cores with other work. A GET goes through Express, Nest's router, guards and interceptors (audit, redaction), the request id and log context, the HTTP histogram, a row read, a claims read and JSON of about 1.3 KB; a page of 100 is 100 such views (about 150 KB of JSON); a dry run validates, asks libvirt whether a foreign domain has the name (one RPC), reads the device inventory and designs the domain XML. The framework alone (Nest 12 on Express 5, one route answering a constant, nothing of vnfm's: its figure above) answers well under 0.2 of the trivial server's rate, so on this platform no route can reach the goal; Nest on Fastify answered about 0.75 of it when measured by hand (not a dependency of vnfm).`,
-    `- **RSS.** A Node process that has loaded nothing is ${bare.toFixed(0)} MiB resident here; with Nest and Express loaded, ${nest.toFixed(0)} MiB; better-sqlite3 and TypeORM (used only to run migrations) add ${(stores - bare).toFixed(0)} MiB on their own. vnfm runs with a 512 MiB old generation and 2 MiB semi-spaces (the flags of its executable): without them V8 let the heap grow to about 4 times what it last kept (741 MiB resident at 10,000 VNFs). Per VNF vnfm keeps a digest of the last observed XML and a copy of its parse, the designed model, the decoded spec and the domain's status. SQLite's page cache is held to 4 MiB (better-sqlite3's default of 16 MiB kept the whole 13 MB database of 10,000 VNFs in process memory, beside the kernel's cache of the same file).`,
+    `- **Request rates.** Measured with ${generatorName()}, for vnfm and for the trivial Node HTTP server alike, with vnfm and the generator sharing ${cpus().length} cores with other work. A GET goes through Express, Nest's router, guards and interceptors (audit, redaction), the request id and log context, the HTTP histogram, a row read, a claims read and JSON of about 1.3 KB; a page of 100 is 100 such views (about 150 KB of JSON), answered again as it was while nothing it shows can have changed (SQLite's data_version and the connection's total_changes, the status view's version, the libvirt connection: a few microseconds to check), so the first figure measures an unchanged page and the one after it pages made afresh; a dry run validates, asks libvirt whether a foreign domain has the name (one RPC), reads the device inventory and designs the domain XML. The framework alone (Nest 12 on Express 5, one route answering a constant, nothing of vnfm's: its figure above) answers well under 0.2 of the trivial server's rate, so on this platform no route can reach the goal; Nest on Fastify answered about 0.75 of it when measured by hand (not a dependency of vnfm).`,
+    `- **RSS.** A Node process that has loaded nothing is ${bare.toFixed(0)} MiB resident here; with Nest and Express loaded, ${nest.toFixed(0)} MiB; better-sqlite3 adds ${(sqlite - bare).toFixed(0)} MiB on its own; TypeORM would add ${(typeorm - sqlite).toFixed(0)} MiB more, so it runs the migrations in a worker thread that ends when they are done. vnfm runs with two malloc arenas (MALLOC_ARENA_MAX=2: glibc otherwise gives each busy thread its own, up to 8 per core, and keeps what each grew to), a 512 MiB old generation and 2 MiB semi-spaces (its executable's command line): without them V8 let the heap grow to about 4 times what it last kept (741 MiB resident at 10,000 VNFs). Per VNF vnfm keeps a digest of the last observed XML and a copy of its parse, the designed model, the decoded spec and the domain's status. SQLite's page cache is held to 4 MiB (better-sqlite3's default of 16 MiB kept the whole 13 MB database of 10,000 VNFs in process memory, beside the kernel's cache of the same file).`,
     '',
   );
 }
@@ -362,7 +397,7 @@ function writeResults(): void {
     `- Load average when the run ended: ${loadavg().map((value) => value.toFixed(2)).join(' ')}${load1 > cpus().length * 0.5 ? ' (a loaded machine: other work ran beside the bench; the ratios, measured against baselines in the same run, are what to read)' : ''}`,
     `- libvirt: a private libvirtd (test driver, \`test+unix:///default?socket=...\`) started by the bench; vnfm is the built service (\`dist/apps/api/src/main.js\`) in its own process, driven over HTTP.`,
     `- Request rates (GET, page, dry run, and the trivial server beside them): ${generatorName()}, ${CONCURRENCY} connections, ${LOAD_MS / 1000} s per figure.`,
-    `- vnfm is started as its executable starts it: node ${serviceNodeFlags(readFileSync(fileURLToPath(new URL('../apps/api/src/main.js', import.meta.url)), 'utf8')).join(' ')} (the V8 flags of its first line, the same as \`npm start\`).`,
+    `- vnfm is started as its executable starts it: ${commandLineText()} (the environment and V8 flags of its first line, the same as \`npm start\`).`,
     `- ${TOTAL} VNFs at most, batches of ${BATCH} creates, ${PAIRS} interleaved pairs (vnfm, baseline) per figure where a baseline is given; each figure is the median.`,
     ...method,
     '',

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/libvirtd.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -134,5 +135,46 @@ describe('one reconcile per create; a change behind vnfm\'s back still repairs o
     expect(runs()).toBeGreaterThan(afterCreate);
     expect((await t.http.get(`/api/v1/vnfs/${created.body.name}`).expect(200)).body.status.domain.state).toBe('running');
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
+});
+
+describe('GET /vnfs answered again (kept pages) is never older than what it shows', () => {
+  let t: TestApp;
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a row changed in the file by another process, a domain event and an API write each show on the very next page', async () => {
+    t = await startTestApp(URI, { VNFM_DOMAIN_EVENT_HINTS: 'off', VNFM_RECONCILE_INTERVAL_MS: '3600000' });
+    const name = uniqueName('kept');
+    await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 64, labels: { tier: 'a' } }).expect(201);
+    const item = async () => {
+      const page = await t.http.get('/api/v1/vnfs?limit=1000').expect(200).expect('content-type', /application\/json/);
+      return page.body.items.find((entry: { name: string }) => entry.name === name);
+    };
+    expect((await item()).status.phase).toBe('Running');
+    expect((await item()).status.phase).toBe('Running'); // the kept answer
+
+    // Another process writes the file (vnfm's own connection sees no write of its own).
+    const other = new Database(t.dbPath);
+    const stored = other.prepare(`SELECT "spec" FROM "vnf" WHERE "name" = ?`).pluck().get(name) as string;
+    other.prepare(`UPDATE "vnf" SET "spec" = '{"damaged": ' WHERE "name" = ?`).run(name);
+    const damaged = await item();
+    expect(damaged.status.phase).toBe('Failed');
+    expect(damaged.status.lastError.code).toBe('spec-unreadable');
+    other.prepare(`UPDATE "vnf" SET "spec" = ? WHERE "name" = ?`).run(stored, name);
+    other.close();
+    expect((await item()).status.phase).toBe('Running');
+
+    // A domain event (nothing else runs: hints and passes are off) changes only the status vnfm knows.
+    await virsh(URI, 'destroy', name);
+    await eventually(async () => (await t.http.get(`/api/v1/vnfs/${name}`)).body.status.domain.state === 'shutoff', 5_000, 'the view to follow the stopped event');
+    expect((await item()).status.domain.state).toBe('shutoff');
+
+    // An API write.
+    await t.http.put(`/api/v1/vnfs/${name}`).send({ name, vcpus: 1, memoryMiB: 64, labels: { tier: 'b' } }).expect(200);
+    expect((await item()).spec.labels).toEqual({ tier: 'b' });
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+    await eventually(async () => (await item()) === undefined, 5_000, 'the deleted VNF to leave the page');
   });
 });

@@ -105,6 +105,16 @@ export class Database {
     });
   }
 
+  /**
+   * Changes whenever what the file holds may have: a commit by another connection (SQLite's
+   * data_version: `sqlite3` on the file, a restore) or any change made on this one (total_changes,
+   * a rolled-back one included). Equal marks: nothing in the file changed in between.
+   */
+  changeMark(): string {
+    const [dataVersion, totalChanges] = this.read((sql) => sql.prepare('SELECT data_version, total_changes() FROM pragma_data_version').raw(true).get()) as [number, number];
+    return `${dataVersion}.${totalChanges}`;
+  }
+
   /** Called after every committed batch (the watch stream reads what changed). */
   onCommit(listener: () => void): () => void {
     this.commitListeners.add(listener);

@@ -65,6 +65,11 @@ export class VnfRepository {
     return this.db.read((sql) => selectMany(sql, rest, ...values, query.limit).map(recordFromRow));
   }
 
+  /** Database.changeMark: equal marks, no row of any table changed in between. */
+  changeMark(): string {
+    return this.db.changeMark();
+  }
+
   /** Every VNF's id and name, by name: what a pass needs to match rows with domains (each run reads its own row). */
   identities(): Array<{ id: string; name: string }> {
     return this.db.read((sql) => sql.prepare(`SELECT "id", "name" FROM "vnf" ORDER BY "name"`).all() as Array<{ id: string; name: string }>);

@@ -29,6 +29,11 @@ function seesHostText(identity: Identity | null): boolean {
   return identity !== null && grants(identity.scopes, 'admin');
 }
 
+/** Callers of one class see the same redacted body. */
+export function redactionClassOf(identity: Identity | null): 'host-text' | 'withheld' {
+  return seesHostText(identity) ? 'host-text' : 'withheld';
+}
+
 /** The problem as this caller may see it. */
 export function forCaller(problem: ProblemDetails, identity: Identity | null): ProblemDetails {
   if (seesHostText(identity)) return problem;

@@ -9,6 +9,8 @@ import { VNF_PHASES, type VnfPhase } from '../../../../libs/inventory/src/index.
 import { Access, requireScope } from '../security/access.js';
 import { AuditInterceptor } from '../security/audit.js';
 import { RedactionInterceptor } from '../security/redaction.interceptor.js';
+import { identityOf } from '../security/request-identity.js';
+import { PageAnswers } from './page-answers.js';
 import { MAX_PAGE_SIZE, VnfUseCases, type LabelSelector } from '../../../../libs/use-cases/src/index.js';
 
 function withEtag<T extends Parameters<typeof setEtag>[1]>(response: Response, vnf: T): T {
@@ -36,7 +38,11 @@ function phaseQuery(value: string | undefined): VnfPhase | undefined {
 @Access('read')
 @UseInterceptors(AuditInterceptor, RedactionInterceptor)
 export class VnfsController {
-  constructor(private readonly vnfs: VnfUseCases) {}
+  private readonly pages: PageAnswers;
+
+  constructor(private readonly vnfs: VnfUseCases) {
+    this.pages = new PageAnswers(vnfs);
+  }
 
   @Post()
   @Access('write')
@@ -82,13 +88,18 @@ export class VnfsController {
    */
   @Get()
   @QueryParams(repeatable('label'), 'limit', 'cursor', 'phase')
-  list(
+  async list(
     @Query('label') label: string | string[] | undefined,
     @Query('limit') limit: string | undefined,
     @Query('cursor') cursor: string | undefined,
     @Query('phase') phase: string | undefined,
-  ) {
-    return this.vnfs.list({ labels: labelSelectors(label), limit: pageLimit(limit), cursor, phase: phaseQuery(phase) });
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string> {
+    // Redacted and serialized here (PageAnswers keeps recent answers): the body is JSON text.
+    const json = await this.pages.json({ labels: labelSelectors(label), limit: pageLimit(limit), cursor, phase: phaseQuery(phase) }, identityOf(request));
+    response.type('application/json');
+    return json;
   }
 
   @Get(':name')
