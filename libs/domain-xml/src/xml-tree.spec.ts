@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { Builder } from 'xml2js';
 import { describe, expect, it } from 'vitest';
 import { UnsafeXmlError, assertXmlTree, parseXml, renderXml, type XmlElement } from './xml-tree.js';
 
@@ -68,5 +70,46 @@ describe('renderXml refuses anything that is not XML 1.0', () => {
     expect(thrown).toBeInstanceOf(UnsafeXmlError);
     expect(thrown).toBeInstanceOf(Error);
     expect((thrown as Error).message).not.toMatch(/Invalid character/);
+  });
+});
+
+describe('renderXml lays a tree out as xml2js\' Builder does, byte for byte', () => {
+  const builder = (root: XmlElement) => `${new Builder({ headless: true, rootName: 'domain', renderOpts: { pretty: true, indent: '  ', newline: '\n' } }).buildObject(root)}\n`;
+
+  it('on the shapes vnfm writes and their edges (empty, null, numbers, escapes, lists, mixed text)', () => {
+    const trees: XmlElement[] = [
+      { a: null, b: undefined, c: '', d: {}, e: { _: '' }, f: 5, g: true },
+      { $: { type: 'kvm', id: undefined, n: 3 } as unknown as Record<string, string>, name: 'x', memory: { $: { unit: 'KiB' }, _: '1024' } },
+      { a: { $: { q: `"<&>'\t\n\r` }, _: `<&>"'\r\n\t` }, b: '  spaced  ' },
+      { devices: { disk: [{ $: { file: '/a' } }, { $: { file: '/b' }, target: { $: { dev: 'vda' } } }], interface: [] }, empty: [] },
+      { a: ['x', { $: { k: 'v' } }, 3, null, ''] },
+      { a: { _: 'text first', b: 'c' }, z: { b: 'c', _: 'text last' } },
+      { nested: { b: { c: { d: { e: 'deep' } } } } },
+    ];
+    for (const tree of trees) expect(renderXml('domain', tree)).toBe(builder(tree));
+    expect(renderXml('domain', {})).toBe('<domain/>\n');
+  });
+
+  it('on random trees of names, attributes and XML 1.0 text', () => {
+    const name = fc.stringMatching(/^[a-z][a-z0-9_-]{0,6}$/).filter((text) => !['constructor', 'prototype'].includes(text));
+    const text = fc.oneof(fc.string({ maxLength: 12 }).filter((value) => /^[\t\n\r\x20-\x7e\u00a0-\ud7ff]*$/.test(value)), fc.integer(), fc.constant(''));
+    const tree = fc.letrec<{ node: XmlElement }>((of) => ({
+      node: fc
+        .record(
+          {
+            attributes: fc.option(fc.dictionary(name, fc.option(text, { nil: undefined }), { maxKeys: 3 }), { nil: undefined }),
+            text: fc.option(text, { nil: undefined }),
+            children: fc.dictionary(name, fc.oneof({ depthSize: 'small' }, text, of('node'), fc.array(fc.oneof(text, of('node')), { maxLength: 3 })), { maxKeys: 4 }),
+          },
+          { requiredKeys: ['children'] },
+        )
+        .map(({ attributes, text: ownText, children: kids }) => ({ ...(attributes ? { $: attributes as Record<string, string> } : {}), ...(ownText === undefined ? {} : { _: String(ownText) }), ...kids }) as XmlElement),
+    }));
+    fc.assert(
+      fc.property(tree.node, (root) => {
+        expect(renderXml('domain', root)).toBe(builder(root));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
