@@ -50,4 +50,32 @@ describe('stopping with SIGTERM while watch streams are open (private libvirtd, 
     expect((await again.call('DELETE', `/vnfs/${name}`)).status).toBe(202);
     await again.stop();
   });
+
+  it('with libvirtd stalled under a write\'s reconcile, answers the write and exits 0 well within its deadline (the runs get a grace, not forever)', async () => {
+    const dbPath = join(dir, 'stalled.db');
+    const service = await startVnfm({ dbPath, uri: daemon.uri });
+    const name = `stall${Date.now().toString(36).slice(-5)}`;
+    expect((await service.call('POST', '/vnfs', vnfBody(name))).status).toBe(201);
+    daemon.pause();
+    try {
+      // A write's reconcile now waits on libvirtd (its intent is committed first).
+      const write = service.call('POST', `/vnfs/${name}/stop`, {}).catch(() => null);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const started = Date.now();
+      service.child.kill('SIGTERM');
+      const code = await Promise.race([service.exited, new Promise((resolve) => setTimeout(() => resolve('still running 15 s after SIGTERM'), 15_000))]);
+      expect(code, service.output().slice(-2000)).toBe(0);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      // The write was answered (its intent committed; the next start carries it out), not cut off.
+      expect((await write)?.status).toBe(202);
+    } finally {
+      daemon.resume();
+    }
+    const again = await startVnfm({ dbPath, uri: daemon.uri });
+    const kept = await again.call('GET', `/vnfs/${name}`);
+    expect(kept.status, describeAnswer(kept)).toBe(200);
+    expect(kept.body.spec.powerState).toBe('stopped');
+    expect((await again.call('DELETE', `/vnfs/${name}`)).status).toBe(202);
+    await again.stop();
+  });
 });

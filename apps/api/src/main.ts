@@ -75,8 +75,10 @@ onSighup = () => {
   }
 };
 
-// Stop cleanly: end the watch streams, stop taking connections, let the requests in flight finish,
-// then stop the reconciler and close libvirt and the database; exit 0. Whatever still hangs after
+// Stop cleanly: the reconciler starts nothing more (a request waiting on a reconcile answers with
+// its committed intent at once), end the watch streams, stop taking connections, let the requests
+// in flight finish, give the reconciles in progress up to 5 s, close libvirt and the database;
+// exit 0. Whatever still hangs after
 // STOP_DEADLINE_MS (a libvirt call on a stalled libvirtd) is cut short with exit 1: every
 // acknowledged write is committed already. A second signal exits at once.
 const STOP_DEADLINE_MS = 20_000;

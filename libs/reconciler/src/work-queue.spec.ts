@@ -133,4 +133,32 @@ describe('KeyedWorkQueue: waiting for a run, hints, errors', () => {
     expect(most).toBe(3);
     queue.stop();
   });
+
+  it('stop answers everyone waiting at once (for a run to come or one in progress); settled resolves once the runs in progress end', async () => {
+    const ended: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const queue = new KeyedWorkQueue(
+      async (key) => {
+        if (key === 'slow') await held;
+        ended.push(key);
+      },
+      { concurrency: 1 },
+    );
+    await queue.settled(); // nothing runs: at once
+    const slow = queue.run('slow');
+    const later = queue.run('later'); // waits: one run at a time
+    await sleep(10);
+    queue.stop();
+    await expect(later).rejects.toThrow(/cancelled: shutting down/);
+    await expect(slow).rejects.toThrow(/slow not waited for: shutting down/);
+    let settled = false;
+    const settling = queue.settled().then(() => (settled = true));
+    await sleep(20);
+    expect(settled).toBe(false);
+    expect(ended).toEqual([]);
+    release();
+    await settling;
+    expect(ended).toEqual(['slow']); // the run itself went on to its end
+  });
 });

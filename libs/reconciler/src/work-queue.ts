@@ -35,7 +35,9 @@ export class KeyedWorkQueue<R = void, H = never> {
   private readonly waiting = new Map<string, Entry<H, R>>();
   /** Due keys in the order they became due (a Set keeps insertion order and finds in O(1)). */
   private readonly ready = new Set<string>();
-  private readonly running = new Set<string>();
+  /** The keys running now, with their entries (whose waiters wait for that run). */
+  private readonly running = new Map<string, Entry<H, R>>();
+  private readonly settledWaiters: Array<() => void> = [];
   private readonly concurrency: number;
   private stopped = false;
 
@@ -61,11 +63,24 @@ export class KeyedWorkQueue<R = void, H = never> {
     return this.waiting.size + this.running.size;
   }
 
+  /** Resolves once no run is in progress (at once when none is). */
+  settled(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  /**
+   * Nothing more starts: waiting keys are dropped, and everyone waiting (for a run to come or for
+   * one in progress) is answered with an error at once; runs in progress go on (`settled`).
+   */
   stop(): void {
     this.stopped = true;
     for (const [key, entry] of this.waiting) {
       clearTimeout(entry.timer);
       for (const waiter of entry.waiters) waiter.reject(new Error(`reconcile of ${key} cancelled: shutting down`));
+    }
+    for (const [key, entry] of this.running) {
+      for (const waiter of entry.waiters.splice(0)) waiter.reject(new Error(`reconcile of ${key} not waited for: shutting down`));
     }
     this.waiting.clear();
     this.ready.clear();
@@ -126,7 +141,7 @@ export class KeyedWorkQueue<R = void, H = never> {
   }
 
   private async runEntry(key: string, entry: Entry<H, R>): Promise<void> {
-    this.running.add(key);
+    this.running.set(key, entry);
     try {
       const result = await this.work(key, entry.hint);
       for (const waiter of entry.waiters) waiter.resolve(result);
@@ -135,6 +150,7 @@ export class KeyedWorkQueue<R = void, H = never> {
       for (const waiter of entry.waiters) waiter.reject(error);
     } finally {
       this.running.delete(key);
+      if (this.running.size === 0) for (const settled of this.settledWaiters.splice(0)) settled();
       // An ask that came while this ran is waiting in `waiting`; it becomes ready when due.
       if (this.waiting.has(key) && this.waiting.get(key)!.timer === undefined) this.markReady(key);
       else this.drain();

@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { VNFM_CONFIG, type VnfmConfig } from '../../../../libs/config/src/index.js';
 import type { HostFacts } from '../../../../libs/designer/src/index.js';
 import { Database, VnfEventRepository, VnfRepository } from '../../../../libs/inventory/src/index.js';
@@ -9,8 +9,19 @@ import { HOST_FACTS } from '../host/detect-host-facts.js';
 import { INSTANCE_ID } from './storage.provider.js';
 import { VnfmMetrics } from '../metrics/vnfm-metrics.js';
 
-/** Started once the application is up, stopped before the database closes. */
-class ManagedReconciler extends Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+/**
+ * How long stopping waits for the reconciles in progress to record what they did (a run stuck on
+ * a stalled libvirtd is left to the process's end; main.ts's deadline is 20 s in all).
+ */
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * Started once the application is up. Stopped before the HTTP server closes, so no request in
+ * flight waits on a reconcile (one stuck on a stalled libvirtd held the close until the deadline);
+ * its runs in progress get STOP_GRACE_MS before libvirt and the database close (Nest shuts a
+ * provider down before the providers it depends on).
+ */
+class ManagedReconciler extends Reconciler implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private onConnected: ((listener: () => void) => () => void) | undefined;
 
   withConnectionHook(hook: ((listener: () => void) => () => void) | undefined): this {
@@ -22,8 +33,12 @@ class ManagedReconciler extends Reconciler implements OnApplicationBootstrap, On
     this.start(this.onConnected);
   }
 
-  onApplicationShutdown(): void {
+  beforeApplicationShutdown(): void {
     this.stop();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.settled(STOP_GRACE_MS);
   }
 }
 

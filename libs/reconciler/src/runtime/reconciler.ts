@@ -145,10 +145,25 @@ export class Reconciler {
     this.tick();
   }
 
+  /**
+   * Nothing new starts (timer, events, reconnects, queued keys), and nobody waits for a reconcile
+   * any more (an API write answers with its committed intent; the next start reconciles it).
+   * The runs in progress go on: see `settled`.
+   */
   stop(): void {
     clearInterval(this.timer);
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     this.queue.stop();
+  }
+
+  /**
+   * Resolves once the runs in progress have ended, or after `graceMs` (a run waiting on a
+   * stalled libvirtd), so they can record what they did before libvirt and the database close.
+   */
+  async settled(graceMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.queue.settled(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
 
   /**
