@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEventHint } from '../libs/libvirt/src/index.js';
+import { Reconciler, type DomainStatusView } from '../libs/reconciler/src/index.js';
 import { eventually } from './support/libvirtd.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_DRIVER_URI, domstate, uniqueName, virsh } from './support/virsh.js';
@@ -176,5 +178,32 @@ describe('GET /vnfs answered again (kept pages) is never older than what it show
     expect((await item()).spec.labels).toEqual({ tier: 'b' });
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
     await eventually(async () => (await item()) === undefined, 5_000, 'the deleted VNF to leave the page');
+  });
+});
+
+describe('the answer to a stop', () => {
+  let t: TestApp;
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('shows the domain as libvirt has it after the shutdown request, even before the stopped event arrives', async () => {
+    t = await startTestApp(URI, { VNFM_RECONCILE_INTERVAL_MS: '3600000' });
+    const name = uniqueName('stopnow');
+    await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 64 }).expect(201);
+    // libvirt's events reach the status view only after the answer (as on a busy host).
+    const view = (t.app.get(Reconciler) as unknown as { observer: { view: DomainStatusView } }).observer.view;
+    const applyEvent = view.applyEvent.bind(view);
+    const late: DomainEventHint[] = [];
+    view.applyEvent = (event) => void late.push(event);
+    try {
+      const answer = await t.http.post(`/api/v1/vnfs/${name}/stop`).expect(202);
+      expect(await domstate(URI, name)).toBe('shut off'); // the test driver stops a domain at once
+      expect(answer.body.status.domain.state).toBe('shutoff');
+    } finally {
+      view.applyEvent = applyEvent;
+      for (const event of late) applyEvent(event);
+    }
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
   });
 });

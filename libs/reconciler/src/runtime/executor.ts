@@ -175,10 +175,17 @@ export class ActionExecutor {
         this.failpoints.hit('after-start');
         told.record('Started', START_REASONS[action.why]);
         return;
-      case 'shutdown':
+      case 'shutdown': {
+        const mark = this.view.mark();
         await this.libvirt.shutdownDomain(uuid);
         told.record('ShutdownRequested', 'asked the guest to shut down');
+        // A guest may be down already when the call returns (an idle one, the test driver): the
+        // view takes libvirt's word now instead of waiting for the event (the answer to the API
+        // write that asked for the stop is made from it). A failed look changes nothing.
+        const now = await this.libvirt.lookupDomainByUuid(uuid).catch(() => undefined);
+        if (now !== undefined) this.view.record(uuid, now, mark);
         return;
+      }
       case 'reboot':
         await this.libvirt.rebootDomain(uuid);
         told.record('Rebooted', 'asked the guest to reboot');
