@@ -187,7 +187,7 @@ describe('the answer to a stop', () => {
     await t?.close();
   });
 
-  it('shows the domain as libvirt has it after the shutdown request, even before the stopped event arrives', async () => {
+  it('shows the domain as libvirt has it after the shutdown request, even before the stopped event arrives, and the phase with it', async () => {
     t = await startTestApp(URI, { VNFM_RECONCILE_INTERVAL_MS: '3600000' });
     const name = uniqueName('stopnow');
     await t.http.post('/api/v1/vnfs').send({ name, vcpus: 1, memoryMiB: 64 }).expect(201);
@@ -200,6 +200,9 @@ describe('the answer to a stop', () => {
       const answer = await t.http.post(`/api/v1/vnfs/${name}/stop`).expect(202);
       expect(await domstate(URI, name)).toBe('shut off'); // the test driver stops a domain at once
       expect(answer.body.status.domain.state).toBe('shutoff');
+      // The answer agrees with itself and with a GET right after: the stop is done, nothing awaited.
+      expect(answer.body.status).toMatchObject({ phase: 'Stopped', inSync: true });
+      expect((await t.http.get(`/api/v1/vnfs/${name}`).expect(200)).body.status).toMatchObject({ phase: 'Stopped', domain: { state: 'shutoff' } });
     } finally {
       view.applyEvent = applyEvent;
       for (const event of late) applyEvent(event);

@@ -15,7 +15,8 @@ import { OwnEvents } from './own-events.js';
 export type Execution = Outcome & { recorded: Promise<void> };
 
 type Outcome =
-  | { kind: 'done'; startedNow: boolean; shutdownRequested: boolean; forgotten: boolean }
+  /** `shutDownAtOnce`: the guest asked to shut down was already off when looked at right after. */
+  | { kind: 'done'; startedNow: boolean; shutdownRequested: boolean; shutDownAtOnce: boolean; forgotten: boolean }
   /** libvirt refused the definition itself. */
   | { kind: 'rejected'; message: string }
   /** A libvirt operation failed (the step says which). */
@@ -76,12 +77,14 @@ export class ActionExecutor {
   private async run(target: ActionTarget, actions: readonly Action[], xml: (() => string) | null, drift: readonly string[], told: EventBatch): Promise<Outcome> {
     let startedNow = false;
     let shutdownRequested = false;
+    let shutDownAtOnce = false;
     let forgotten = false;
     for (const action of actions) {
       const started = process.hrtime.bigint();
       const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
       try {
-        await this.perform(target, action, xml, drift, told);
+        const offAlready = await this.perform(target, action, xml, drift, told);
+        if (offAlready === true) shutDownAtOnce = true;
         this.onAction(action.kind, 'ok', seconds());
       } catch (error) {
         this.onAction(action.kind, 'error', seconds());
@@ -100,13 +103,14 @@ export class ActionExecutor {
         return { kind: 'failed', step: action.kind, code, message };
       }
       if (action.kind === 'start') startedNow = true;
-      if (action.kind === 'shutdown') shutdownRequested = true;
+      if (action.kind === 'shutdown' && !shutDownAtOnce) shutdownRequested = true;
       if (action.kind === 'forget') forgotten = true;
     }
-    return { kind: 'done', startedNow, shutdownRequested, forgotten };
+    return { kind: 'done', startedNow, shutdownRequested, shutDownAtOnce, forgotten };
   }
 
-  private async perform(target: ActionTarget, action: Action, xml: (() => string) | null, drift: readonly string[], told: EventBatch): Promise<void> {
+  /** Carries out one action; for a shutdown, answers whether the guest was off already right after. */
+  private async perform(target: ActionTarget, action: Action, xml: (() => string) | null, drift: readonly string[], told: EventBatch): Promise<boolean | void> {
     const uuid = target.id;
     // A file can be swapped after the request was checked: look again before libvirt opens (and chowns) it.
     if ((action.kind === 'define' || action.kind === 'start') && target.resources) await refuseDisallowedResources(this.hostResources, target.resources);
@@ -184,7 +188,7 @@ export class ActionExecutor {
         // write that asked for the stop is made from it). A failed look changes nothing.
         const now = await this.libvirt.lookupDomainByUuid(uuid).catch(() => undefined);
         if (now !== undefined) this.view.record(uuid, now, mark);
-        return;
+        return now === null || now?.state === 'shutoff';
       }
       case 'reboot':
         await this.libvirt.rebootDomain(uuid);
