@@ -4,6 +4,11 @@
  * figures, the service's /proc smaps right after the load (smaps-after-load: which mappings hold
  * the RSS), and a heap snapshot (SIGUSR2, --heapsnapshot-signal) written to the directory given.
  * Usage: node dist/bench/heap-snapshot.js [N] [dir]   (bench/heap-summary.ts reads the snapshot)
+ * Variables: BENCH_NO_SNAPSHOT=1 (figures only); BENCH_PASSES=K (passes instead of 5);
+ * BENCH_SNAPSHOT_DURING_PASS=MS (first, a snapshot MS into a pass: what a pass holds);
+ * BENCH_LD_PRELOAD=LIB (the service's LD_PRELOAD); BENCH_AFTER_LOAD='CMD' (a shell command run
+ * after the load, PID replaced by the service's, then the figures again); BENCH_PRINT_OUTPUT=1
+ * (the service's last output after the load: with VNFM_BENCH_NODE_ARGS=--trace-gc, its GCs).
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -24,6 +29,7 @@ const vnfm = await startVnfm({
   BENCH_MEMORY_OUT: probe,
   // glibc malloc tunables given to this aid go to the service too (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, ...).
   ...Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('MALLOC_') && entry[1] !== undefined)),
+  ...(process.env.BENCH_LD_PRELOAD ? { LD_PRELOAD: process.env.BENCH_LD_PRELOAD } : {}),
 });
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 const api = (path: string) => new URL(`/api/v1${path}`, vnfm.base);
@@ -62,8 +68,18 @@ try {
     }),
   );
   console.log(`created ${total} in ${Date.now() - started} ms: ${await heap()}`);
-  for (let round = 0; round < 5; round += 1) await send(agent, api('/reconcile'), 'POST', '{}');
-  console.log(`after 5 in-sync passes: ${await heap()}`);
+  if (process.env.BENCH_SNAPSHOT_DURING_PASS) {
+    const pass = send(agent, api('/reconcile'), 'POST', '{}');
+    await new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_SNAPSHOT_DURING_PASS)));
+    vnfm.child.kill('SIGUSR2');
+    await pass;
+    const deadline = Date.now() + 300_000;
+    while (Date.now() < deadline && !readdirSync(out).some((file) => file.endsWith('.heapsnapshot'))) await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    console.log(`snapshot during a pass in ${out}`);
+  }
+  for (let round = 0; round < (process.env.BENCH_PASSES === undefined ? 5 : Number(process.env.BENCH_PASSES)); round += 1) await send(agent, api('/reconcile'), 'POST', '{}');
+  console.log(`after the in-sync passes: ${await heap()}`);
   await load({ connections: 16, durationMs: 2000, next: (index) => ({ url: api(`/vnfs/vnf-${(index * 7919) % total}`) }) });
   console.log(`after 2 s of GET /vnfs/{name}: ${await heap()}`);
   await load({ connections: 16, durationMs: 2000, next: () => ({ url: api('/vnfs?limit=100') }) });
@@ -72,6 +88,11 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 2000));
   console.log(`after 2 s of dry runs: ${await heap()}`);
   writeFileSync(join(out, 'smaps-after-load'), readFileSync(`/proc/${vnfm.pid}/smaps`));
+  if (process.env.BENCH_AFTER_LOAD) {
+    (await import('node:child_process')).execSync(process.env.BENCH_AFTER_LOAD.replaceAll('PID', String(vnfm.pid)), { stdio: 'ignore' });
+    console.log(`after ${process.env.BENCH_AFTER_LOAD}: ${await heap()}`);
+  }
+  if (process.env.BENCH_PRINT_OUTPUT) console.log(vnfm.output());
   await new Promise((resolve) => setTimeout(resolve, 8000));
   console.log(`10 s later: ${await heap()}`);
   if (!process.env.BENCH_NO_SNAPSHOT) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DatabaseDamagedError, openDatabase } from '../libs/inventory/src/index.js';
+import { DatabaseDamagedError, DatabaseNewerError, openDatabase } from '../libs/inventory/src/index.js';
 import { migrateSchema } from '../libs/inventory/src/schema-migrations.js';
 import { migrations } from '../migrations/index.js';
 
@@ -64,6 +64,32 @@ describe('the schema migration (TypeORM, in a worker thread)', () => {
     // The lock is released: the next attempt gets the same answer, not "in use".
     await expect(openDatabase(path)).rejects.toBeInstanceOf(DatabaseDamagedError);
     expect(readFileSync(path, 'utf8')).toBe(text);
+  });
+
+  it('refuses a file a newer vnfm migrated (a downgrade), runs nothing on it, and leaves it as it was', async () => {
+    const path = freshPath();
+    await (await openDatabase(path)).close();
+    const raw = new Database(path);
+    // What a newer vnfm leaves: one migration more in TypeORM's table, and its table.
+    raw.prepare('INSERT INTO migrations ("timestamp", "name") VALUES (?, ?)').run(1799999999999, 'FutureColumns1799999999999');
+    raw.exec('CREATE TABLE "future" ("id" integer PRIMARY KEY)');
+    // A migration of this vnfm that the file lacks: it must not run either.
+    raw.exec(`DROP TABLE "vnf_change"`);
+    raw.prepare('DELETE FROM migrations WHERE name = ?').run('VnfChanges1764430000000');
+    raw.close();
+    const before = readFileSync(path);
+    const error = await openDatabase(path).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DatabaseNewerError);
+    expect((error as Error).message).toMatch(/migrated by a newer vnfm \(migrations FutureColumns1799999999999 are unknown to this one\)/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+    const check = new Database(path, { readonly: true });
+    try {
+      expect(check.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'vnf_change'`).pluck().get()).toBe(0);
+    } finally {
+      check.close();
+    }
+    // The lock is released: the next attempt gets the same answer, not "in use".
+    await expect(openDatabase(path)).rejects.toBeInstanceOf(DatabaseNewerError);
   });
 
   it('gives up on a migration that does not finish in time (the worker is ended; the next start migrates the file whole)', async () => {

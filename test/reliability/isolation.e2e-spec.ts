@@ -219,4 +219,21 @@ describe('isolation of damaged state (test+unix:///default)', () => {
     await until(() => stateOf(URI, name), (state) => state === null, 15_000, `${name} deleted`);
     await again.stop();
   });
+  it('a database a newer vnfm migrated stops the start with exit 5 naming the unknown migration; the VNFs stay as they were', async () => {
+    const dbPath = join(dir, 'newer.db');
+    const first = await service(dbPath);
+    const name = nameFor('newer');
+    await create(first, name);
+    await first.stop();
+    writeDb(dbPath, (db) => db.prepare('INSERT INTO migrations ("timestamp", "name") VALUES (?, ?)').run(1799999999999, 'FutureColumns1799999999999'));
+    const refused = await startVnfm({ dbPath, uri: URI, waitReady: false });
+    expect(await refused.exited, refused.output().slice(-1500)).toBe(5);
+    expect(refused.output()).toMatch(/migrated by a newer vnfm \(migrations FutureColumns1799999999999 are unknown to this one\)/);
+    writeDb(dbPath, (db) => db.prepare('DELETE FROM migrations WHERE name = ?').run('FutureColumns1799999999999'));
+    const again = await service(dbPath);
+    expect((await again.call('GET', `/vnfs/${name}`)).status).toBe(200);
+    expect((await again.call('DELETE', `/vnfs/${name}`)).status).toBe(202);
+    await until(() => stateOf(URI, name), (state) => state === null, 15_000, `${name} deleted`);
+    await again.stop();
+  });
 });

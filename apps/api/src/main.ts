@@ -47,9 +47,12 @@ try {
   throw error;
 }
 
-const { createApp } = await import('./server.js');
-const { AccessControl } = await import('./security/access-control.js');
-const { DatabaseDamagedError, DatabaseInUseError } = await import('../../../libs/inventory/src/index.js');
+// Nest's logger modules build date formats for a console logger vnfm does not use: deferred, they
+// keep 4.7 MiB of ICU data out of the process (deferred-date-formats.ts).
+const { importWithDateFormatsDeferred } = await import('./deferred-date-formats.js');
+const [{ createApp }, { AccessControl }, { DatabaseDamagedError, DatabaseInUseError, DatabaseNewerError }] = await importWithDateFormatsDeferred(() =>
+  Promise.all([import('./server.js'), import('./security/access-control.js'), import('../../../libs/inventory/src/index.js')]),
+);
 let app;
 try {
   app = await createApp(config);
@@ -57,9 +60,10 @@ try {
   await app.listen(config.VNFM_PORT, config.VNFM_HOST.replace(/^\[(.*)\]$/, '$1'));
 } catch (error) {
   // 2: the configuration is wrong; 3: the database fails its integrity check (restore it first);
-  // 4: another vnfm serves the database file (one database, one vnfm).
+  // 4: another vnfm serves the database file (one database, one vnfm); 5: a newer vnfm migrated
+  // the database (this one could misread what it stores).
   process.stderr.write(`vnfm: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(isConfigurationError(error) ? 2 : error instanceof DatabaseDamagedError ? 3 : error instanceof DatabaseInUseError ? 4 : 1);
+  process.exit(isConfigurationError(error) ? 2 : error instanceof DatabaseDamagedError ? 3 : error instanceof DatabaseInUseError ? 4 : error instanceof DatabaseNewerError ? 5 : 1);
 }
 const access = app.get(AccessControl);
 const scheme = config.VNFM_TLS_CERT === undefined ? 'http' : 'https';

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Database } from './database.js';
 import { lockDatabaseFile, type DatabaseLock } from './database-lock.js';
-import { migrateSchema, SchemaMigrationError } from './schema-migrations.js';
+import { migrateSchema, NEWER_SCHEMA, SchemaMigrationError } from './schema-migrations.js';
 
 /** SQLite's page cache of the one connection, in KiB. */
 export const PAGE_CACHE_KIB = 4096;
@@ -21,6 +21,9 @@ const DURABLE_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'foreign_ke
 const DAMAGED_FILE = /^SQLITE_(CORRUPT|NOTADB)/;
 
 export class DatabaseDamagedError extends Error {}
+
+/** The file records migrations this vnfm does not have: a newer vnfm wrote it, and this one could misread it or undo what it relies on. */
+export class DatabaseNewerError extends Error {}
 
 /** The opened database, and what must be let go of, in order, when vnfm stops. */
 export interface OpenedDatabase {
@@ -48,6 +51,9 @@ export async function openDatabase(databasePath: string, options: { log?: (level
     await migrateSchema(databasePath, { busyTimeoutMs: BUSY_TIMEOUT_MS, pragmas: DURABLE_PRAGMAS }).catch((error: unknown) => {
       if (error instanceof SchemaMigrationError && error.code !== undefined && DAMAGED_FILE.test(error.code)) {
         throw new DatabaseDamagedError(`${databasePath} cannot be opened as a database (${error.message}); restore it from a backup`);
+      }
+      if (error instanceof SchemaMigrationError && error.code === NEWER_SCHEMA) {
+        throw new DatabaseNewerError(`${databasePath} is not for this vnfm: ${error.message}; run that vnfm, or restore a backup this version made`);
       }
       throw error;
     });

@@ -44,7 +44,10 @@ function unusableResult(name: string, sql: string): object {
   );
 }
 
-/** Why the schema could not be brought up to date; `code` is SQLite's when SQLite refused. */
+/** SchemaMigrationError's code when the file records migrations this vnfm does not have. */
+export const NEWER_SCHEMA = 'VNFM_NEWER_SCHEMA';
+
+/** Why the schema could not be brought up to date; `code` is SQLite's when SQLite refused, NEWER_SCHEMA when a newer vnfm migrated the file. */
 export class SchemaMigrationError extends Error {
   constructor(
     message: string,
@@ -107,13 +110,27 @@ const dataSource = new DataSource({
   database: workerData.databasePath,
   entities: [],
   migrations,
-  migrationsRun: true,
-  migrationsTransactionMode: 'each',
+  migrationsRun: false,
   synchronize: false,
   timeout: workerData.busyTimeoutMs,
   prepareDatabase: (db) => { for (const pragma of workerData.pragmas) db.pragma(pragma); },
 });
-dataSource.initialize().then(
+/** Migrations the file records that this vnfm does not have: a newer vnfm migrated it. */
+async function unknownMigrations() {
+  const tables = await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migrations'");
+  if (tables.length === 0) return [];
+  const known = new Set(workerData.migrations.map((recorded) => recorded.name));
+  return (await dataSource.query('SELECT name FROM migrations ORDER BY id')).map((row) => row.name).filter((name) => !known.has(name));
+}
+dataSource.initialize().then(async () => {
+  const unknown = await unknownMigrations();
+  if (unknown.length > 0) {
+    const error = new Error('it was migrated by a newer vnfm (migrations ' + unknown.slice(0, 5).join(', ') + ' are unknown to this one)');
+    error.code = '${NEWER_SCHEMA}';
+    throw error;
+  }
+  await dataSource.runMigrations({ transaction: 'each' });
+}).then(
   () => dataSource.destroy().then(() => parentPort.postMessage({ ok: true })),
   (error) => {
     const answer = () => parentPort.postMessage({ ok: false, message: String(error && error.message || error), code: error && typeof error.code === 'string' ? error.code : undefined });

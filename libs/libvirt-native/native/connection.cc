@@ -1,4 +1,5 @@
 #include "connection.h"
+#include "domain_handles.h"
 
 #include <libvirt/virterror.h>
 
@@ -70,6 +71,7 @@ void Connection::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod("isAlive", &Connection::IsAlive),
       InstanceMethod("setKeepAlive", &Connection::SetKeepAlive),
       InstanceMethod("getLibVersion", &Connection::GetLibVersion),
+      InstanceMethod("cachedDomainHandles", &Connection::CachedDomainHandles),
       InstanceMethod("getCapabilities", &Connection::GetCapabilities),
       InstanceMethod("getDomainCapabilities", &Connection::GetDomainCapabilities),
       InstanceMethod("listAllNodeDevices", &Connection::ListAllNodeDevices),
@@ -181,6 +183,17 @@ Napi::Value Connection::GetLibVersion(const Napi::CallbackInfo& info) {
         return false;
       },
       [](Napi::Env env, unsigned long& version) { return Napi::Number::New(env, static_cast<double>(version)); });
+}
+
+// How many domain handles the lane keeps (diagnostics: the cache must follow the listings).
+Napi::Value Connection::CachedDomainHandles(const Napi::CallbackInfo& info) {
+  return Call<size_t>(
+      info.Env(), "vnfm-libvirt-cached-handles",
+      [](virConnectPtr, size_t& out, LibvirtFailure&) {
+        out = CachedDomainHandleCount();
+        return true;
+      },
+      [](Napi::Env env, size_t& count) { return Napi::Number::New(env, static_cast<double>(count)); });
 }
 
 Napi::Value Connection::GetCapabilities(const Napi::CallbackInfo& info) {

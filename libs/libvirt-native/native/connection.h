@@ -85,6 +85,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value IsAlive(const Napi::CallbackInfo& info);
   Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
   Napi::Value GetLibVersion(const Napi::CallbackInfo& info);
+  Napi::Value CachedDomainHandles(const Napi::CallbackInfo& info);
   Napi::Value GetCapabilities(const Napi::CallbackInfo& info);
   Napi::Value GetDomainCapabilities(const Napi::CallbackInfo& info);
   Napi::Value ListAllNodeDevices(const Napi::CallbackInfo& info);

@@ -76,10 +76,12 @@ Napi::Value Connection::ListAllDomains(const Napi::CallbackInfo& info) {
           failure = CaptureLastError("cannot list domains");
           return false;
         }
-        for (int index = 0; index < count; index++) {
-          out.push_back(IdentityOf(domains[index]));
-          virDomainFree(domains[index]);
-        }
+        for (int index = 0; index < count; index++) out.push_back(IdentityOf(domains[index]));
+        // A listing of every domain (no filter) is what the lane's handle cache keeps: the handles
+        // of domains gone since the last one go (on a driver without domain stats, LXC, this is
+        // the pass's listing; nothing else pruned them).
+        if (flags == 0) KeepOnlyDomainHandles(std::vector<virDomainPtr>(domains, domains + count));
+        for (int index = 0; index < count; index++) virDomainFree(domains[index]);
         free(domains);
         return true;
       },

@@ -58,6 +58,8 @@ void ForgetDomainHandle(const std::string& uuid) {
   handles.erase(found);
 }
 
+size_t CachedDomainHandleCount() { return handles.size(); }
+
 void FreeDomainHandles() {
   for (auto& entry : handles) virDomainFree(entry.second);
   handles.clear();

@@ -25,5 +25,7 @@ void RememberDomainHandle(virDomainPtr domain);
 void KeepOnlyDomainHandles(const std::vector<virDomainPtr>& listed);
 // Drops the handle for `uuid` (the domain is gone, or a call said it is).
 void ForgetDomainHandle(const std::string& uuid);
+// How many handles this thread keeps.
+size_t CachedDomainHandleCount();
 // Frees every handle of this thread (the close job, before virConnectClose).
 void FreeDomainHandles();

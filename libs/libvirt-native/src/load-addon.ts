@@ -24,6 +24,7 @@ export interface AddonConnection {
   isAlive(): boolean;
   setKeepAlive(intervalSeconds: number, count: number): Promise<boolean>;
   getLibVersion(): Promise<number>;
+  cachedDomainHandles(): Promise<number>;
   getCapabilities(): Promise<string>;
   getDomainCapabilities(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, flags: number): Promise<string>;
   listAllNodeDevices(flags: number): Promise<string[]>;
@@ -66,6 +67,8 @@ export interface AddonConnection {
 
 export interface Addon {
   open(uri: string): Promise<AddonConnection>;
+  /** malloc_trim(0) on a worker thread: true when pages went back to the kernel. */
+  releaseFreedMemory(): Promise<boolean>;
 }
 
 // From src/ (tests, tsx) and from dist/libs/libvirt-native/src/ (the built service).

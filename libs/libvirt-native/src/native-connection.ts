@@ -51,6 +51,14 @@ export class NativeConnection {
     });
   }
 
+  /**
+   * Gives back to the kernel what malloc holds free (glibc's malloc_trim, on a worker thread):
+   * libvirt's replies to a big read are freed where malloc keeps them. True when pages went back.
+   */
+  static releaseFreedMemory(): Promise<boolean> {
+    return loadAddon().releaseFreedMemory();
+  }
+
   static async open(uri: string): Promise<NativeConnection> {
     const addon = loadAddon();
     try {
@@ -101,6 +109,11 @@ export class NativeConnection {
 
   getLibVersion(): Promise<number> {
     return this.call('getLibVersion', () => this.native.getLibVersion());
+  }
+
+  /** How many domain handles the connection's lane keeps (diagnostics: they follow the listings of every domain). */
+  cachedDomainHandles(): Promise<number> {
+    return this.call('cachedDomainHandles', () => this.native.cachedDomainHandles());
   }
 
   getCapabilities(): Promise<string> {

@@ -226,7 +226,12 @@ export class LibvirtClient implements LibvirtPort {
         return reader.definitionsOf(batch);
       });
     }
-    await readShared(batches, readers, onBatch, DEFINITIONS_IN_FLIGHT);
+    try {
+      await readShared(batches, readers, onBatch, DEFINITIONS_IN_FLIGHT);
+    } finally {
+      // The replies are freed by now, in the middle of malloc's heap: give those pages back (not awaited).
+      NativeConnection.releaseFreedMemory().catch(() => undefined);
+    }
     return { unread: [] };
   }
 

@@ -11,6 +11,7 @@ import { DesignCache, desiredVnf } from './desired.js';
 import type { Log, VnfEventLog } from './event-log.js';
 import type { ActionExecutor } from './executor.js';
 import type { DomainObserver } from './observer.js';
+import { mapInWindow } from './in-window.js';
 import { failedStatus, lastError, statusAfter, type ReconcileOutcome } from './status.js';
 
 export interface ReconcilerOptions {
@@ -77,6 +78,8 @@ const AFTER_EVENT = { afterEvent: true } as const;
 
 const ORPHAN = 'orphan:';
 const RETRY_AFTER_ERROR_MS = 5_000;
+/** A pass's runs under way at once (waiting for their definitions included): enough to keep up with the reads. */
+const PASS_WINDOW = 512;
 
 /**
  * Keeps every libvirt domain equal to its VNF's stored intent, level-triggered. One path in:
@@ -254,12 +257,17 @@ export class Reconciler {
         }
         return complete ? { observed: null, seenAt } : undefined;
       };
-      const vnfs = await Promise.all(
-        rows.map((row) =>
-          hintFor(row)
-            .then((hint) => this.queue.run(row.id, hint))
-            .catch((error: unknown) => failedOutcome(row, error)),
-        ),
+      // The runs with nothing to wait for first, then in the order the definitions are read.
+      const position = new Map(observation.domains.map((domain, index) => [domain.uuid, index]));
+      const readAt = rows.map((row) => {
+        const seen = byUuid.get(row.id) ?? byName.get(row.name);
+        return seen ? position.get(seen.uuid)! : -1;
+      });
+      const order = rows.map((_row, index) => index).sort((a, b) => readAt[a]! - readAt[b]!);
+      const vnfs = await mapInWindow(rows, order, PASS_WINDOW, (row) =>
+        hintFor(row)
+          .then((hint) => this.queue.run(row.id, hint))
+          .catch((error: unknown) => failedOutcome(row, error)),
       );
       // A read that failed fails the pass (the runs whose definitions came before it are done).
       const observed = await observation.all();
