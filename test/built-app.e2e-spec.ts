@@ -118,6 +118,30 @@ describe('the built service (node dist/apps/api/src/main.js)', () => {
     expect(twice.stderr).toContain('--scopes given twice');
   });
 
+  it('a SIGTERM while starting stops the service as soon as it is up, before it listens: exit 0, and the next start serves the database', async () => {
+    const port = await freePort();
+    const dbPath = join(dir, 'term.db');
+    const service = startBuilt({ VNFM_PORT: String(port), VNFM_DB_PATH: dbPath, VNFM_LIBVIRT_URI: TEST_DRIVER_URI });
+    // As soon as the process handles SIGHUP (its stop signals are handled before that), long
+    // before it listens: it opens and migrates the database first. (Node itself catches SIGTERM
+    // from its first instant, only to die of it, so SIGTERM's own bit says nothing.)
+    const caught = () => BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${service.child.pid}/status`, 'utf8'))?.[1] ?? '0'}`);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (caught() & 1n) === 0n) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(service.output()).not.toContain('vnfm listening');
+    service.child.kill('SIGTERM');
+    expect(await service.exited, service.output().slice(-1500)).toBe(0);
+    expect(service.output()).toContain('SIGTERM while starting: stopping as soon as it is up');
+    expect(service.output()).not.toContain('vnfm listening');
+    const again = startBuilt({ VNFM_PORT: String(port), VNFM_DB_PATH: dbPath, VNFM_LIBVIRT_URI: TEST_DRIVER_URI });
+    try {
+      await waitReady(`http://127.0.0.1:${port}`);
+    } finally {
+      again.child.kill('SIGTERM');
+    }
+    expect(await again.exited).toBe(0);
+  });
+
   it('plain HTTP on a non-loopback address with VNFM_ALLOW_PLAINTEXT=true', async () => {
     const port = await freePort();
     const service = startBuilt({ VNFM_PORT: String(port), VNFM_HOST: '0.0.0.0', VNFM_ALLOW_PLAINTEXT: 'true', VNFM_DB_PATH: join(dir, 'plain.db'), VNFM_LIBVIRT_URI: TEST_DRIVER_URI });

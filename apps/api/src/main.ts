@@ -13,6 +13,34 @@
 // Set before anything touches the thread pool, hence the dynamic imports below.
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
+// Stop cleanly: the reconciler starts nothing more (a request waiting on a reconcile answers with
+// its committed intent at once), end the watch streams, stop taking connections, let the requests
+// in flight finish, give the reconciles in progress up to 5 s, close libvirt and the database;
+// exit 0. Whatever still hangs after
+// STOP_DEADLINE_MS (a libvirt call on a stalled libvirtd) is cut short with exit 1: every
+// acknowledged write is committed already. A second signal exits at once. A signal while the
+// service starts stops it as soon as it is up (before it listens), within the same deadline.
+// Installed first: once SIGHUP is handled (below), so are these.
+const STOP_DEADLINE_MS = 20_000;
+let stopping = false;
+/** What a stop signal does once the service is up; until then the start ends first. */
+let stopNow: (() => void) | undefined;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) {
+      process.stderr.write(`vnfm: ${signal} again while stopping: exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    setTimeout(() => {
+      process.stderr.write(`vnfm: not stopped within ${STOP_DEADLINE_MS / 1000} s of ${signal}: exiting anyway\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    if (stopNow) stopNow();
+    else process.stderr.write(`vnfm: ${signal} while starting: stopping as soon as it is up\n`);
+  });
+}
+
 // SIGHUP re-reads the tokens file; until the service is up there is nothing to reload, and the
 // signal's default action (exit) must not end a starting service.
 let onSighup: () => void = () => process.stderr.write('vnfm: SIGHUP while starting: the tokens are read at start anyway\n');
@@ -57,7 +85,7 @@ let app;
 try {
   app = await createApp(config);
   // `[::1]` is how a URL spells an IPv6 address; listen() wants it bare.
-  await app.listen(config.VNFM_PORT, config.VNFM_HOST.replace(/^\[(.*)\]$/, '$1'));
+  if (!stopping) await app.listen(config.VNFM_PORT, config.VNFM_HOST.replace(/^\[(.*)\]$/, '$1'));
 } catch (error) {
   // 2: the configuration is wrong; 3: the database fails its integrity check (restore it first);
   // 4: another vnfm serves the database file (one database, one vnfm); 5: a newer vnfm migrated
@@ -65,45 +93,29 @@ try {
   process.stderr.write(`vnfm: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(isConfigurationError(error) ? 2 : error instanceof DatabaseDamagedError ? 3 : error instanceof DatabaseInUseError ? 4 : error instanceof DatabaseNewerError ? 5 : 1);
 }
-const access = app.get(AccessControl);
-const scheme = config.VNFM_TLS_CERT === undefined ? 'http' : 'https';
-process.stdout.write(`vnfm listening on ${scheme}://${config.VNFM_HOST}:${config.VNFM_PORT}/api/v1 (libvirt ${config.VNFM_LIBVIRT_URI}, db ${config.VNFM_DB_PATH})\n`);
-if (access.createdAdminToken) process.stdout.write(`vnfm: admin token written to ${access.createdAdminToken} (use it as: Authorization: Bearer $(cat ${access.createdAdminToken}))\n`);
-
-// SIGHUP: read the tokens file again; a bad file keeps the tokens in force.
-onSighup = () => {
-  try {
-    process.stdout.write(`vnfm: tokens reloaded (${access.reloadTokens()} entries)\n`);
-  } catch (error) {
-    process.stderr.write(`vnfm: tokens NOT reloaded, the previous ones stay in force: ${error instanceof Error ? error.message : String(error)}\n`);
-  }
-};
-
-// Stop cleanly: the reconciler starts nothing more (a request waiting on a reconcile answers with
-// its committed intent at once), end the watch streams, stop taking connections, let the requests
-// in flight finish, give the reconciles in progress up to 5 s, close libvirt and the database;
-// exit 0. Whatever still hangs after
-// STOP_DEADLINE_MS (a libvirt call on a stalled libvirtd) is cut short with exit 1: every
-// acknowledged write is committed already. A second signal exits at once.
-const STOP_DEADLINE_MS = 20_000;
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) {
-      process.stderr.write(`vnfm: ${signal} again while stopping: exiting now\n`);
+const started = app;
+stopNow = () =>
+  void started.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`vnfm: error while stopping: ${String(error)}\n`);
       process.exit(1);
+    },
+  );
+if (stopping) {
+  stopNow();
+} else {
+  const access = started.get(AccessControl);
+  const scheme = config.VNFM_TLS_CERT === undefined ? 'http' : 'https';
+  process.stdout.write(`vnfm listening on ${scheme}://${config.VNFM_HOST}:${config.VNFM_PORT}/api/v1 (libvirt ${config.VNFM_LIBVIRT_URI}, db ${config.VNFM_DB_PATH})\n`);
+  if (access.createdAdminToken) process.stdout.write(`vnfm: admin token written to ${access.createdAdminToken} (use it as: Authorization: Bearer $(cat ${access.createdAdminToken}))\n`);
+
+  // SIGHUP: read the tokens file again; a bad file keeps the tokens in force.
+  onSighup = () => {
+    try {
+      process.stdout.write(`vnfm: tokens reloaded (${access.reloadTokens()} entries)\n`);
+    } catch (error) {
+      process.stderr.write(`vnfm: tokens NOT reloaded, the previous ones stay in force: ${error instanceof Error ? error.message : String(error)}\n`);
     }
-    stopping = true;
-    setTimeout(() => {
-      process.stderr.write(`vnfm: not stopped within ${STOP_DEADLINE_MS / 1000} s of ${signal}: exiting anyway\n`);
-      process.exit(1);
-    }, STOP_DEADLINE_MS).unref();
-    app!.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`vnfm: error while stopping: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  });
+  };
 }
