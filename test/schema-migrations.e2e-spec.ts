@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DatabaseDamagedError, DatabaseNewerError, openDatabase } from '../libs/inventory/src/index.js';
@@ -9,6 +9,22 @@ import { migrateSchema } from '../libs/inventory/src/schema-migrations.js';
 import { migrations } from '../migrations/index.js';
 
 const migrationNames = migrations.map((Migration) => new Migration().name);
+
+/** The database's files (main, -wal; not the lock, nor the -shm index, which any reader rebuilds), by name, as they are now. */
+function databaseFiles(path: string): Record<string, string> {
+  const dir = dirname(path);
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((file) => file.startsWith('vnfm.db') && !file.endsWith('.lock') && !file.endsWith('-shm'))
+      .sort()
+      .map((file) => [file, readFileSync(join(dir, file)).toString('base64')]),
+  );
+}
+
+/** Puts the files back as snapshotted (what a killed process leaves: its log unmerged). */
+function restoreFiles(path: string, files: Record<string, string>): void {
+  for (const [file, content] of Object.entries(files)) writeFileSync(join(dirname(path), file), Buffer.from(content, 'base64'));
+}
 
 describe('the schema migration (TypeORM, in a worker thread)', () => {
   const dirs: string[] = [];
@@ -80,7 +96,7 @@ describe('the schema migration (TypeORM, in a worker thread)', () => {
     const before = readFileSync(path);
     const error = await openDatabase(path).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DatabaseNewerError);
-    expect((error as Error).message).toMatch(/migrated by a newer vnfm \(migrations FutureColumns1799999999999 are unknown to this one\)/);
+    expect((error as Error).message).toMatch(/migrated by a newer vnfm \(migrations "FutureColumns1799999999999" are unknown to this one\)/);
     expect(readFileSync(path).equals(before)).toBe(true);
     const check = new Database(path, { readonly: true });
     try {
@@ -90,6 +106,41 @@ describe('the schema migration (TypeORM, in a worker thread)', () => {
     }
     // The lock is released: the next attempt gets the same answer, not "in use".
     await expect(openDatabase(path)).rejects.toBeInstanceOf(DatabaseNewerError);
+  });
+
+  it('refuses a newer file without touching it: not in WAL mode, or with a log the newer vnfm left unmerged', async () => {
+    for (const leave of ['rollback journal', 'unmerged log'] as const) {
+      const path = freshPath();
+      await (await openDatabase(path)).close();
+      const raw = new Database(path);
+      if (leave === 'rollback journal') raw.pragma('journal_mode = DELETE');
+      else raw.pragma('wal_autocheckpoint = 0');
+      raw.prepare('INSERT INTO migrations ("timestamp", "name") VALUES (?, ?)').run(1799999999999, 'FutureColumns1799999999999');
+      const before = databaseFiles(path);
+      const shm = `${path}-shm`;
+      const index = leave === 'unmerged log' ? readFileSync(shm) : undefined;
+      raw.close();
+      // The newer vnfm was killed: its log is still there (closing merged it into the file).
+      restoreFiles(path, before);
+      if (index) writeFileSync(shm, index);
+      if (leave === 'unmerged log') expect(Object.keys(before)).toContain('vnfm.db-wal');
+      await expect(openDatabase(path)).rejects.toBeInstanceOf(DatabaseNewerError);
+      expect(databaseFiles(path), leave).toEqual(before);
+    }
+  });
+
+  it('calls a file with vnfm\'s tables but no record of its migrations damaged, and leaves it as it was', async () => {
+    const path = freshPath();
+    await (await openDatabase(path)).close();
+    const raw = new Database(path);
+    raw.exec('DROP TABLE migrations');
+    raw.pragma('journal_mode = DELETE');
+    raw.close();
+    const before = readFileSync(path);
+    const error = await openDatabase(path).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DatabaseDamagedError);
+    expect((error as Error).message).toMatch(/has tables \(.*vnf.*\) but no record of the migrations that made them/);
+    expect(readFileSync(path).equals(before)).toBe(true);
   });
 
   it('gives up on a migration that does not finish in time (the worker is ended; the next start migrates the file whole)', async () => {

@@ -228,7 +228,7 @@ describe('isolation of damaged state (test+unix:///default)', () => {
     writeDb(dbPath, (db) => db.prepare('INSERT INTO migrations ("timestamp", "name") VALUES (?, ?)').run(1799999999999, 'FutureColumns1799999999999'));
     const refused = await startVnfm({ dbPath, uri: URI, waitReady: false });
     expect(await refused.exited, refused.output().slice(-1500)).toBe(5);
-    expect(refused.output()).toMatch(/migrated by a newer vnfm \(migrations FutureColumns1799999999999 are unknown to this one\)/);
+    expect(refused.output()).toMatch(/migrated by a newer vnfm \(migrations "FutureColumns1799999999999" are unknown to this one\)/);
     writeDb(dbPath, (db) => db.prepare('DELETE FROM migrations WHERE name = ?').run('FutureColumns1799999999999'));
     const again = await service(dbPath);
     expect((await again.call('GET', `/vnfs/${name}`)).status).toBe(200);

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Database } from './database.js';
 import { lockDatabaseFile, type DatabaseLock } from './database-lock.js';
-import { migrateSchema, NEWER_SCHEMA, SchemaMigrationError } from './schema-migrations.js';
+import { migrateSchema, NEWER_SCHEMA, SchemaMigrationError, UNRECORDED_SCHEMA } from './schema-migrations.js';
 
 /** SQLite's page cache of the one connection, in KiB. */
 export const PAGE_CACHE_KIB = 4096;
@@ -51,6 +51,9 @@ export async function openDatabase(databasePath: string, options: { log?: (level
     await migrateSchema(databasePath, { busyTimeoutMs: BUSY_TIMEOUT_MS, pragmas: DURABLE_PRAGMAS }).catch((error: unknown) => {
       if (error instanceof SchemaMigrationError && error.code !== undefined && DAMAGED_FILE.test(error.code)) {
         throw new DatabaseDamagedError(`${databasePath} cannot be opened as a database (${error.message}); restore it from a backup`);
+      }
+      if (error instanceof SchemaMigrationError && error.code === UNRECORDED_SCHEMA) {
+        throw new DatabaseDamagedError(`${databasePath} is damaged: ${error.message}; restore it from a backup`);
       }
       if (error instanceof SchemaMigrationError && error.code === NEWER_SCHEMA) {
         throw new DatabaseNewerError(`${databasePath} is not for this vnfm: ${error.message}; run that vnfm, or restore a backup this version made`);

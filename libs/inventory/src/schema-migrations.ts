@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+import { existsSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { migrations } from '../../../migrations/index.js';
 
@@ -46,6 +48,8 @@ function unusableResult(name: string, sql: string): object {
 
 /** SchemaMigrationError's code when the file records migrations this vnfm does not have. */
 export const NEWER_SCHEMA = 'VNFM_NEWER_SCHEMA';
+/** SchemaMigrationError's code when the file has tables but no record of the migrations that made them. */
+export const UNRECORDED_SCHEMA = 'VNFM_UNRECORDED_SCHEMA';
 
 /** Why the schema could not be brought up to date; `code` is SQLite's when SQLite refused, NEWER_SCHEMA when a newer vnfm migrated the file. */
 export class SchemaMigrationError extends Error {
@@ -110,27 +114,13 @@ const dataSource = new DataSource({
   database: workerData.databasePath,
   entities: [],
   migrations,
-  migrationsRun: false,
+  migrationsRun: true,
+  migrationsTransactionMode: 'each',
   synchronize: false,
   timeout: workerData.busyTimeoutMs,
   prepareDatabase: (db) => { for (const pragma of workerData.pragmas) db.pragma(pragma); },
 });
-/** Migrations the file records that this vnfm does not have: a newer vnfm migrated it. */
-async function unknownMigrations() {
-  const tables = await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migrations'");
-  if (tables.length === 0) return [];
-  const known = new Set(workerData.migrations.map((recorded) => recorded.name));
-  return (await dataSource.query('SELECT name FROM migrations ORDER BY id')).map((row) => row.name).filter((name) => !known.has(name));
-}
-dataSource.initialize().then(async () => {
-  const unknown = await unknownMigrations();
-  if (unknown.length > 0) {
-    const error = new Error('it was migrated by a newer vnfm (migrations ' + unknown.slice(0, 5).join(', ') + ' are unknown to this one)');
-    error.code = '${NEWER_SCHEMA}';
-    throw error;
-  }
-  await dataSource.runMigrations({ transaction: 'each' });
-}).then(
+dataSource.initialize().then(
   () => dataSource.destroy().then(() => parentPort.postMessage({ ok: true })),
   (error) => {
     const answer = () => parentPort.postMessage({ ok: false, message: String(error && error.message || error), code: error && typeof error.code === 'string' ? error.code : undefined });
@@ -140,12 +130,42 @@ dataSource.initialize().then(async () => {
 `;
 
 /**
+ * Before anything is written to an existing file, on a read-only connection with no pragmas (so
+ * neither its journal mode nor a log another vnfm left is touched): refuses a file that records
+ * migrations this vnfm does not have (NEWER_SCHEMA: a newer vnfm migrated it), and one with
+ * tables but no record of migrations (UNRECORDED_SCHEMA). SQLite's refusals keep their code.
+ */
+function refuseForeignSchema(databasePath: string, known: ReadonlySet<string>, busyTimeoutMs: number): void {
+  if (!existsSync(databasePath) || statSync(databasePath).size === 0) return;
+  let sql: BetterSqlite3.Database | undefined;
+  try {
+    sql = new BetterSqlite3(databasePath, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    const tables = sql.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[];
+    if (tables.length === 0) return;
+    if (!tables.includes('migrations')) {
+      throw new SchemaMigrationError(`it has tables (${tables.slice(0, 5).join(', ')}) but no record of the migrations that made them`, UNRECORDED_SCHEMA);
+    }
+    const unknown = (sql.prepare('SELECT name FROM migrations ORDER BY id').pluck().all() as string[]).filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new SchemaMigrationError(`it was migrated by a newer vnfm (migrations ${unknown.slice(0, 5).map((name) => JSON.stringify(name)).join(', ')} are unknown to this one)`, NEWER_SCHEMA);
+    }
+  } catch (error) {
+    if (error instanceof SchemaMigrationError) throw error;
+    const code = (error as { code?: unknown }).code;
+    throw new SchemaMigrationError(`the schema cannot be read: ${error instanceof Error ? error.message : String(error)}`, typeof code === 'string' ? code : undefined);
+  } finally {
+    sql?.close();
+  }
+}
+
+/**
  * Brings the file's schema up to date (TypeORM's `migrations` table records what ran), in a
  * worker thread that ends when it is done. Rejects with SchemaMigrationError, SQLite's code kept;
  * also when the worker has not answered within `deadlineMs` (it is terminated).
  */
 export async function migrateSchema(databasePath: string, connection: { busyTimeoutMs: number; pragmas: readonly string[] }, deadlineMs = MIGRATION_DEADLINE_MS): Promise<void> {
   const recorded = await recordMigrations();
+  refuseForeignSchema(databasePath, new Set(recorded.map((migration) => migration.name)), connection.busyTimeoutMs);
   const typeormPath = createRequire(import.meta.url).resolve('typeorm');
   await new Promise<void>((resolve, reject) => {
     let answer: { ok: boolean; message?: string; code?: string } | undefined;
