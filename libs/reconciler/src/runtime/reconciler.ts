@@ -248,8 +248,9 @@ export class Reconciler {
       const rows = this.vnfs.identities();
       // Not in an incomplete list: maybe on the connection that is away; the run looks it up itself (and defers).
       // A listed domain: the run starts once its definition is read (the rest are read meanwhile).
+      const seenOf = (row: { id: string; name: string }) => byUuid.get(row.id) ?? byName.get(row.name);
       const hintFor = async (row: { id: string; name: string }): Promise<PassHint | undefined> => {
-        const seen = byUuid.get(row.id) ?? byName.get(row.name);
+        const seen = seenOf(row);
         if (seen) {
           // Unread (its connection went away after the list): the run looks it up itself (and defers).
           const observed = await observation.factsOf(seen.uuid);
@@ -259,10 +260,7 @@ export class Reconciler {
       };
       // The runs with nothing to wait for first, then in the order the definitions are read.
       const position = new Map(observation.domains.map((domain, index) => [domain.uuid, index]));
-      const readAt = rows.map((row) => {
-        const seen = byUuid.get(row.id) ?? byName.get(row.name);
-        return seen ? position.get(seen.uuid)! : -1;
-      });
+      const readAt = rows.map((row) => position.get(seenOf(row)?.uuid ?? '') ?? -1);
       const order = rows.map((_row, index) => index).sort((a, b) => readAt[a]! - readAt[b]!);
       const vnfs = await mapInWindow(rows, order, PASS_WINDOW, (row) =>
         hintFor(row)
