@@ -160,4 +160,32 @@ describe('storage faults (test+unix:///default)', () => {
     await deleteAll(restarted, run, 'imm');
     await restarted.stop();
   });
+  it('a database folder vnfm cannot write (chattr +i, after a kill -9) stops the start with exit 1 naming the folder, not exit 4 "served by another vnfm"; writable again, the start serves what was acknowledged', async (context) => {
+    const dir = rootFsDir();
+    dirs.push(dir);
+    if (!(await supportsImmutable(dir))) context.skip();
+    const dbPath = join(dir, 'vnfm.db');
+    const first = await startVnfm({ dbPath, uri: URI });
+    const name = `${PREFIX}-rofolder`;
+    const created = await first.call('POST', '/vnfs', vnfBody(name));
+    expect(created.status, describeAnswer(created)).toBe(201);
+    await first.kill9();
+    await makeImmutable(dir);
+    try {
+      const refused = await startVnfm({ dbPath, uri: URI, waitReady: false });
+      expect(await refused.exited, refused.output().slice(-1500)).toBe(1);
+      expect(refused.output()).toContain(`${JSON.stringify(dir)} is not writable (EPERM)`);
+      expect(refused.output()).not.toMatch(/another vnfm/);
+    } finally {
+      await makeMutable(dir);
+    }
+    const again = await startVnfm({ dbPath, uri: URI });
+    const kept = await again.call('GET', `/vnfs/${name}`);
+    expect(kept.status, describeAnswer(kept)).toBe(200);
+    expect(kept.body.id).toBe(created.body.id);
+    await expectInvariants({ uri: URI, dbPath, inScope: ours, acknowledged: [{ name, id: created.body.id }] });
+    expect((await again.call('DELETE', `/vnfs/${name}`)).status).toBe(202);
+    await until(() => stateOf(URI, name), (state) => state === null, 15_000, `${name} deleted`);
+    await again.stop();
+  });
 });

@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'rate-limited',
   'upgrade-required',
   'too-many-streams',
+  'shutting-down',
   // host devices
   'device-taken',
   'device-missing',

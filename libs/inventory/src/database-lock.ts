@@ -1,9 +1,12 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
 /** Another process (another vnfm) already serves this database file. */
 export class DatabaseInUseError extends Error {}
+
+/** vnfm cannot write where the database lives (a read-only mount, an immutable file or folder, permissions). */
+export class DatabaseNotWritableError extends Error {}
 
 /** Held while this process serves a database file; `release()` is idempotent. */
 export interface DatabaseLock {
@@ -33,6 +36,9 @@ export function lockPathOf(databasePath: string): string {
  */
 export function lockDatabaseFile(databasePath: string): DatabaseLock {
   const path = lockPathOf(databasePath);
+  // Checked first: SQLite on a folder it cannot write answers the lock with SQLITE_BUSY, which
+  // would read as another vnfm serving the file.
+  refuseUnwritable([dirname(path), path, databasePath, `${databasePath}-wal`, `${databasePath}-shm`]);
   let connection: BetterSqlite3.Database | undefined;
   try {
     connection = new BetterSqlite3(path, { timeout: 0 });
@@ -54,4 +60,20 @@ export function lockDatabaseFile(databasePath: string): DatabaseLock {
       if (held.open) held.close();
     },
   };
+}
+
+/** Each path that exists must be writable by this process (the folder first: the others are made in it). */
+function refuseUnwritable(paths: readonly string[]): void {
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new DatabaseNotWritableError(
+        `${JSON.stringify(path)} is not writable (${reason}): vnfm writes the database, its -wal and -shm files and its lock in the database's folder; make it writable, or give vnfm another VNFM_DB_PATH`,
+        { cause: error },
+      );
+    }
+  }
 }

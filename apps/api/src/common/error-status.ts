@@ -30,6 +30,7 @@ export const ERROR_STATUS = {
   'rate-limited': { status: 429, title: 'Too many requests' },
   'upgrade-required': { status: 426, title: 'Upgrade required' },
   'too-many-streams': { status: 503, title: UNAVAILABLE },
+  'shutting-down': { status: 503, title: UNAVAILABLE },
   'device-missing': { status: 422, title: UNPROCESSABLE },
   'device-unassignable': { status: 422, title: UNPROCESSABLE },
   'unsupported-on-host': { status: 422, title: UNPROCESSABLE },

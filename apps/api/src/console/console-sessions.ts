@@ -46,7 +46,7 @@ export class ConsoleSessions implements OnModuleDestroy {
    * HTTP and nothing is opened.
    */
   async attach(name: string, options: { force: boolean; identity: Identity | null; request: Request; upgrade: UpgradeRequest & { detach: () => void } }): Promise<void> {
-    if (this.stopping) throw new VnfmError('libvirt-unavailable', 'vnfm is shutting down');
+    if (this.stopping) throw new VnfmError('shutting-down', 'vnfm is shutting down');
     const caller = callerOf(options.identity);
     const existing = this.sessions.get(name);
     if (existing && !options.force) throw new VnfmError('console-busy', `the console of VNF '${name}' is in use by ${existing.caller}; ?force=true takes it over`);

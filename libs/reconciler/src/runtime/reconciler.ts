@@ -101,6 +101,7 @@ export class Reconciler {
   private readonly lastRun = new Map<string, number>();
   private current: Promise<PassReport> | null = null;
   private queued: Promise<PassReport> | null = null;
+  private stopped = false;
   readonly stats: ReconcilerStats = { passes: 0, failedPasses: 0, runs: 0, lastPassSeconds: null, lastPassAt: null, errors: new Map() };
 
   constructor(
@@ -154,6 +155,7 @@ export class Reconciler {
    * The runs in progress go on: see `settled`.
    */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     this.queue.stop();
@@ -265,8 +267,11 @@ export class Reconciler {
       const vnfs = await mapInWindow(rows, order, PASS_WINDOW, (row) =>
         hintFor(row)
           .then((hint) => this.queue.run(row.id, hint))
+          .then((outcome) => (outcome.result === 'gone' ? { ...outcome, name: row.name } : outcome))
           .catch((error: unknown) => failedOutcome(row, error)),
       );
+      // Stopping cut the runs short: no report of runs that were never made (the next start reconciles).
+      this.refuseStopped();
       // A read that failed fails the pass (the runs whose definitions came before it are done).
       const observed = await observation.all();
       const known = new Set(rows.map((row) => row.id));
@@ -305,7 +310,12 @@ export class Reconciler {
     }
   }
 
+  private refuseStopped(): void {
+    if (this.stopped) throw new VnfmError('shutting-down', 'vnfm is shutting down: no reconcile pass (the next start makes one)');
+  }
+
   private refuseUnready(): void {
+    this.refuseStopped();
     if (!this.libvirt.isConnected()) throw new LibvirtConnectionError(`not connected to libvirtd at ${this.libvirt.uri}`, 'reconcile');
     if (!this.db.health.writable) throw new VnfmError('database-unavailable', `the database refuses writes: ${this.db.health.reason}`);
   }
