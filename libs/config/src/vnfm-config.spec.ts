@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError, loadConfig } from './vnfm-config.js';
 
@@ -50,6 +53,16 @@ describe('loadConfig', () => {
   it('refuses an in-memory database: acknowledged writes must outlive the process', () => {
     expect(() => loadConfig({ VNFM_DB_PATH: ':memory:' })).toThrow(/VNFM_DB_PATH.*in-memory/s);
     expect(loadConfig({ VNFM_DB_PATH: '/var/lib/vnfm/vnfm.db' }).VNFM_DB_PATH).toBe('/var/lib/vnfm/vnfm.db');
+    expect(() => loadConfig({ VNFM_DB_PATH: tmpdir() })).toThrow(/VNFM_DB_PATH.*is a directory/s);
+    expect(() => loadConfig({ VNFM_DB_PATH: '/dev/null' })).toThrow(/VNFM_DB_PATH.*"\/dev\/null" is not a regular file/s);
+    const dir = mkdtempSync(join(tmpdir(), 'vnfm-config-'));
+    try {
+      writeFileSync(join(dir, 'a-file'), '');
+      expect(() => loadConfig({ VNFM_DB_PATH: join(dir, 'a-file', 'deeper', 'vnfm.db') })).toThrow(new RegExp(`VNFM_DB_PATH.*"${join(dir, 'a-file')}" is not a directory`, 's'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(loadConfig({ VNFM_DB_PATH: join(tmpdir(), 'not', 'yet', 'vnfm.db') }).VNFM_DB_PATH).toBe(join(tmpdir(), 'not', 'yet', 'vnfm.db'));
   });
 
   it('ignores variables outside its VNFM_ prefix', () => {

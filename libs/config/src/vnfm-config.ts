@@ -1,3 +1,5 @@
+import { statSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { parseDeviceAllowList } from '../../host-devices/src/device-allow-list.js';
 import { ABSOLUTE_PATH } from '../../vnf/src/patterns.js';
@@ -9,6 +11,31 @@ import { ABSOLUTE_PATH } from '../../vnf/src/patterns.js';
 const port = z.coerce.number().int().min(1).max(65535);
 const absolutePath = z.string().regex(ABSOLUTE_PATH, 'must be an absolute normalised path');
 const positiveMs = z.coerce.number().int().min(100).max(86_400_000);
+/**
+ * What makes a database path unusable before anything opens it: an existing path that is not a
+ * regular file (a directory, a device such as /dev/null), or an existing ancestor that is not a
+ * directory. A path that does not exist yet is fine: vnfm creates it with its folder.
+ */
+function databasePathProblem(path: string): string | undefined {
+  const found = existing(path);
+  if (found) return found.isFile() ? undefined : `must name a database file: ${JSON.stringify(path)} is ${found.isDirectory() ? 'a directory' : 'not a regular file'}`;
+  for (let folder = dirname(path); ; folder = dirname(folder)) {
+    const above = existing(folder);
+    if (above) return above.isDirectory() ? undefined : `cannot hold a database: ${JSON.stringify(folder)} is not a directory`;
+    if (dirname(folder) === folder) return undefined;
+  }
+}
+
+/** The path's stat; undefined when it does not exist (or a file stands where a folder would be on the way). */
+function existing(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
 /** `/a:/b`: colon-separated absolute paths (empty: none). */
 function pathList(what: string, options: { noPseudoFs?: boolean } = {}) {
   return z.string().transform((text, ctx) => {
@@ -52,6 +79,10 @@ export const vnfmEnvSchema = z.strictObject({
     .string()
     .min(1)
     .refine((path) => path !== ':memory:', 'must be a file: an in-memory database loses every acknowledged write when vnfm stops')
+    .superRefine((path, ctx) => {
+      const problem = databasePathProblem(path);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .default('./data/vnfm.db'),
   VNFM_SYSFS_ROOT: absolutePath.default('/sys'),
   VNFM_PROCFS_ROOT: absolutePath.default('/proc'),
