@@ -12,4 +12,4 @@ RUN npm run build && npm prune --omit=dev
 ENV UV_THREADPOOL_SIZE=16
 # The executable's command line (apps/api/src/main.ts, first line): malloc's arenas and the V8 flags.
 ENV MALLOC_ARENA_MAX=2
-CMD ["node", "--enable-source-maps", "--max-old-space-size=512", "--max-semi-space-size=2", "dist/apps/api/src/main.js"]
+CMD ["node", "--enable-source-maps", "--max-old-space-size=512", "--max-semi-space-size=2", "--compact-on-every-full-gc", "dist/apps/api/src/main.js"]
