@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, symlinkSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { expectInvariants, removeDomains } from '../support/invariants.js';
-import { makeAllMutable, makeImmutable, makeMutable, mountTinyDisk, rootFsDir, supportsImmutable, unmountAllTinyDisks } from '../support/storage-faults.js';
+import { makeAllMutable, makeAppendOnly, makeImmutable, makeMutable, mountTinyDisk, rootFsDir, supportsImmutable, unmountAllTinyDisks } from '../support/storage-faults.js';
 import { TEST_DRIVER_URI } from '../support/virsh.js';
 import { startVnfm, stopAllVnfm, vnfBody, type HttpAnswer, type VnfmProcess } from '../support/vnfm-service.js';
 import { describeAnswer, expectProblem, inactiveXml, passesElapse, stateOf, until } from './helpers.js';
@@ -186,6 +186,40 @@ describe('storage faults (test+unix:///default)', () => {
     await expectInvariants({ uri: URI, dbPath, inScope: ours, acknowledged: [{ name, id: created.body.id }] });
     expect((await again.call('DELETE', `/vnfs/${name}`)).status).toBe(202);
     await until(() => stateOf(URI, name), (state) => state === null, 15_000, `${name} deleted`);
+    await again.stop();
+  });
+  it('a database vnfm could open only for reading (an append-only file; -wal and -shm immutable beside the real file of a symlinked path) stops the start with exit 1 naming it: it served read-only, not ready for ever', async (context) => {
+    const dir = rootFsDir();
+    dirs.push(dir);
+    if (!(await supportsImmutable(dir))) context.skip();
+    const dbPath = join(dir, 'real', 'vnfm.db');
+    const first = await startVnfm({ dbPath, uri: URI });
+    await first.stop();
+    // SQLite opens an append-only file read-only without a word (access(2) calls it writable).
+    await makeAppendOnly(dbPath);
+    try {
+      const refused = await startVnfm({ dbPath, uri: URI, waitReady: false });
+      expect(await refused.exited, refused.output().slice(-1500)).toBe(1);
+      expect(refused.output()).toContain(`${JSON.stringify(dbPath)} is not writable (EPERM)`);
+    } finally {
+      await makeMutable(dbPath);
+    }
+    // A symlinked path: SQLite keeps -wal and -shm beside the file the link leads to.
+    mkdirSync(join(dir, 'links'));
+    const link = join(dir, 'links', 'vnfm.db');
+    symlinkSync(dbPath, link);
+    const sidecars = [`${dbPath}-wal`, `${dbPath}-shm`];
+    for (const sidecar of sidecars) closeSync(openSync(sidecar, 'a'));
+    await makeImmutable(...sidecars);
+    try {
+      const refused = await startVnfm({ dbPath: link, uri: URI, waitReady: false });
+      expect(await refused.exited, refused.output().slice(-1500)).toBe(1);
+      expect(refused.output()).toContain(`${JSON.stringify(`${dbPath}-wal`)} is not writable (EPERM)`);
+    } finally {
+      await makeMutable(...sidecars);
+    }
+    const again = await startVnfm({ dbPath: link, uri: URI });
+    expect((await again.call('GET', '/readyz')).status).toBe(200);
     await again.stop();
   });
 });

@@ -72,16 +72,25 @@ const immutable = new Set<string>();
 
 /** `chattr +i` on each existing file. */
 export async function makeImmutable(...files: string[]): Promise<void> {
+  await setAttribute('+i', files);
+}
+
+/** `chattr +a` (append only: it opens for writing with O_APPEND only) on each existing file. */
+export async function makeAppendOnly(...files: string[]): Promise<void> {
+  await setAttribute('+a', files);
+}
+
+async function setAttribute(attribute: '+i' | '+a', files: readonly string[]): Promise<void> {
   for (const file of files.filter((candidate) => existsSync(candidate))) {
-    await run('chattr', ['+i', file]);
+    await run('chattr', [attribute, file]);
     immutable.add(file);
   }
 }
 
-/** `chattr -i` on each file (errors ignored: cleanup). */
+/** `chattr -i -a` on each file (errors ignored: cleanup). */
 export async function makeMutable(...files: string[]): Promise<void> {
   for (const file of files) {
-    if (existsSync(file)) await run('chattr', ['-i', file]).catch(() => undefined);
+    if (existsSync(file)) await run('chattr', ['-i', '-a', file]).catch(() => undefined);
     immutable.delete(file);
   }
 }

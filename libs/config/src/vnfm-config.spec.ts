@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,10 @@ describe('loadConfig', () => {
     try {
       writeFileSync(join(dir, 'a-file'), '');
       expect(() => loadConfig({ VNFM_DB_PATH: join(dir, 'a-file', 'deeper', 'vnfm.db') })).toThrow(new RegExp(`VNFM_DB_PATH.*"${join(dir, 'a-file')}" is not a directory`, 's'));
+      // A path that cannot even be looked at is a configuration error too, not a crash.
+      symlinkSync('loop.db', join(dir, 'loop.db'));
+      expect(() => loadConfig({ VNFM_DB_PATH: join(dir, 'loop.db') })).toThrow(new RegExp(`VNFM_DB_PATH.*"${join(dir, 'loop.db')}" cannot be looked at \\(ELOOP\\)`, 's'));
+      expect(() => loadConfig({ VNFM_DB_PATH: join(dir, 'loop.db') })).toThrow(InvalidConfigError);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

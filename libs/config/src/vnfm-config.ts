@@ -18,21 +18,27 @@ const positiveMs = z.coerce.number().int().min(100).max(86_400_000);
  */
 function databasePathProblem(path: string): string | undefined {
   const found = existing(path);
+  if (typeof found === 'string') return found;
   if (found) return found.isFile() ? undefined : `must name a database file: ${JSON.stringify(path)} is ${found.isDirectory() ? 'a directory' : 'not a regular file'}`;
   for (let folder = dirname(path); ; folder = dirname(folder)) {
     const above = existing(folder);
+    if (typeof above === 'string') return above;
     if (above) return above.isDirectory() ? undefined : `cannot hold a database: ${JSON.stringify(folder)} is not a directory`;
     if (dirname(folder) === folder) return undefined;
   }
 }
 
-/** The path's stat; undefined when it does not exist (or a file stands where a folder would be on the way). */
-function existing(path: string): Stats | undefined {
+/**
+ * The path's stat; undefined when it does not exist (or a file stands where a folder would be on
+ * the way); the problem when it cannot be looked at (a symlink loop, a folder this user may not enter).
+ */
+function existing(path: string): Stats | undefined | string {
   try {
     return statSync(path, { throwIfNoEntry: false });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') return undefined;
+    return `${JSON.stringify(path)} cannot be looked at (${code ?? (error as Error).message})`;
   }
 }
 

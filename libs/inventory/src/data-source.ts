@@ -71,7 +71,7 @@ export async function openDatabase(databasePath: string, options: { log?: (level
     if (problems.length > 0) {
       throw new DatabaseDamagedError(`${databasePath} fails PRAGMA integrity_check: ${problems.slice(0, 5).join('; ')}; restore it from a backup`);
     }
-    // A file that opens but cannot be written (read-only, immutable, full) is not ready from the start.
+    // A file that opens for writing but cannot take a write now (a full disk) is not ready from the start.
     await db.probe();
     return { db, close };
   } catch (error) {

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
@@ -37,8 +37,10 @@ export function lockPathOf(databasePath: string): string {
 export function lockDatabaseFile(databasePath: string): DatabaseLock {
   const path = lockPathOf(databasePath);
   // Checked first: SQLite on a folder it cannot write answers the lock with SQLITE_BUSY, which
-  // would read as another vnfm serving the file.
-  refuseUnwritable([dirname(path), path, databasePath, `${databasePath}-wal`, `${databasePath}-shm`]);
+  // would read as another vnfm serving the file. The files are where SQLite puts them: beside the
+  // database's real path (a symlink's target), like the lock.
+  const real = path.slice(0, -'.lock'.length);
+  refuseUnwritable([dirname(path), path, real, `${real}-wal`, `${real}-shm`]);
   let connection: BetterSqlite3.Database | undefined;
   try {
     connection = new BetterSqlite3(path, { timeout: 0 });
@@ -62,12 +64,19 @@ export function lockDatabaseFile(databasePath: string): DatabaseLock {
   };
 }
 
-/** Each path that exists must be writable by this process (the folder first: the others are made in it). */
+/**
+ * Each path that exists must be writable by this process (the folder first: the others are made
+ * in it). A file is opened for reading and writing, as SQLite opens it: access(2) calls an
+ * append-only file writable, and SQLite then opens it read-only without a word, a connection that
+ * never writes again (vnfm would serve "not ready" for ever).
+ */
 function refuseUnwritable(paths: readonly string[]): void {
   for (const path of paths) {
-    if (!existsSync(path)) continue;
+    const found = statSync(path, { throwIfNoEntry: false });
+    if (!found) continue;
     try {
-      accessSync(path, constants.W_OK);
+      if (found.isDirectory()) accessSync(path, constants.W_OK);
+      else closeSync(openSync(path, constants.O_RDWR));
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       throw new DatabaseNotWritableError(
@@ -77,3 +86,4 @@ function refuseUnwritable(paths: readonly string[]): void {
     }
   }
 }
+
