@@ -113,7 +113,8 @@ export class ConsoleSessions implements OnModuleDestroy {
       if (state === 'deleting') return { code: CONSOLE_CLOSE.domainGone, reason: `VNF '${name}' is being deleted` };
       if (state === 'absent') return { code: CONSOLE_CLOSE.domainGone, reason: `the domain of VNF '${name}' is gone` };
       if (state === 'unknown') return { code: CONSOLE_CLOSE.libvirtLost, reason: 'the connection to libvirtd was lost' };
-      if (state !== 'running') return { code: CONSOLE_CLOSE.guestStopped, reason: `the guest stopped (${state})` };
+      const settling = state === 'shutdown' && attempt < HANGUP_RECHECKS; // libvirt's "being shut down" passes within moments
+      if (state !== 'running' && !settling) return { code: CONSOLE_CLOSE.guestStopped, reason: `the guest stopped (${state})` };
       await new Promise((resolve) => setTimeout(resolve, HANGUP_RECHECK_MS));
     }
     return { code: CONSOLE_CLOSE.takenOver, reason: 'the console was taken over by another client (virsh console --force?)' };
