@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { closeSync, mkdirSync, openSync, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, symlinkSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { expectInvariants, removeDomains } from '../support/invariants.js';
 import { makeAllMutable, makeAppendOnly, makeImmutable, makeMutable, mountTinyDisk, rootFsDir, supportsImmutable, unmountAllTinyDisks } from '../support/storage-faults.js';
@@ -220,6 +220,35 @@ describe('storage faults (test+unix:///default)', () => {
     }
     const again = await startVnfm({ dbPath: link, uri: URI });
     expect((await again.call('GET', '/readyz')).status).toBe(200);
+    await again.stop();
+  });
+
+  it('a start that cannot make or open the database names the real reason: a folder to be made on a read-only mount (EROFS, not ENOENT); a dangling symlink into a folder vnfm cannot write (that folder, not "unable to open database file")', async (context) => {
+    const readOnly = await mountTinyDisk(1024 * 1024, { readOnly: true });
+    const onReadOnly = await startVnfm({ dbPath: join(readOnly.dir, 'state', 'vnfm.db'), uri: URI, waitReady: false });
+    expect(await onReadOnly.exited, onReadOnly.output().slice(-1500)).toBe(1);
+    expect(onReadOnly.output()).toContain(`${JSON.stringify(readOnly.dir)} is not writable (EROFS)`);
+
+    const dir = rootFsDir();
+    dirs.push(dir);
+    if (!(await supportsImmutable(dir))) context.skip();
+    const target = join(dir, 'target');
+    mkdirSync(target);
+    const link = join(dir, 'vnfm.db');
+    symlinkSync(join(target, 'vnfm.db'), link);
+    await makeImmutable(target);
+    try {
+      const dangling = await startVnfm({ dbPath: link, uri: URI, waitReady: false });
+      expect(await dangling.exited, dangling.output().slice(-1500)).toBe(1);
+      expect(dangling.output()).toContain(`${JSON.stringify(target)} is not writable (EPERM)`);
+    } finally {
+      await makeMutable(target);
+    }
+    // Writable again: the link's target is made, and the lock is beside it, not beside the link.
+    const again = await startVnfm({ dbPath: link, uri: URI });
+    expect((await again.call('GET', '/readyz')).status).toBe(200);
+    expect(existsSync(join(target, 'vnfm.db.lock'))).toBe(true);
+    expect(existsSync(`${link}.lock`)).toBe(false);
     await again.stop();
   });
 });

@@ -18,9 +18,10 @@ export interface TinyDisk {
 
 const mounted = new Set<TinyDisk>();
 
-export async function mountTinyDisk(sizeBytes = 2 * 1024 * 1024): Promise<TinyDisk> {
+/** `readOnly`: mounted read-only (every write answers EROFS). */
+export async function mountTinyDisk(sizeBytes = 2 * 1024 * 1024, options: { readOnly?: boolean } = {}): Promise<TinyDisk> {
   const dir = mkdtempSync('/tmp/vnfm-tiny-');
-  await run('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes},mode=0755`, 'tmpfs', dir]);
+  await run('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes},mode=0755${options.readOnly ? ',ro' : ''}`, 'tmpfs', dir]);
   const filler = join(dir, 'filler');
   const disk: TinyDisk = {
     dir,

@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Database } from './database.js';
-import { lockDatabaseFile, type DatabaseLock } from './database-lock.js';
+import { lockDatabaseFile, makeDatabaseFolder, type DatabaseLock } from './database-lock.js';
 import { migrateSchema, NEWER_SCHEMA, SchemaMigrationError, UNRECORDED_SCHEMA } from './schema-migrations.js';
 
 /** SQLite's page cache of the one connection, in KiB. */
@@ -38,7 +36,7 @@ export interface OpenedDatabase {
  */
 export async function openDatabase(databasePath: string, options: { log?: (level: 'warn' | 'log', message: string) => void } = {}): Promise<OpenedDatabase> {
   if (databasePath === ':memory:') throw new Error('an in-memory database loses every acknowledged write when vnfm stops: give a file');
-  mkdirSync(dirname(databasePath), { recursive: true });
+  makeDatabaseFolder(databasePath);
   const lock: DatabaseLock = lockDatabaseFile(databasePath);
   let sql: BetterSqlite3.Database | undefined;
   let db: Database | undefined;

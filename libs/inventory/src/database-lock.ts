@@ -1,5 +1,5 @@
-import { accessSync, closeSync, constants, existsSync, openSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
 /** Another process (another vnfm) already serves this database file. */
@@ -15,13 +15,48 @@ export interface DatabaseLock {
 }
 
 /**
+ * Where SQLite will put the database file: the path with every symlink followed, a dangling one
+ * included (SQLite creates its target). Its folder may not exist yet.
+ */
+export function realDatabasePath(databasePath: string): string {
+  let path = resolve(databasePath);
+  for (let hops = 0; hops < 40; hops++) {
+    const found = lstatSync(path, { throwIfNoEntry: false });
+    if (found?.isSymbolicLink()) {
+      path = resolve(dirname(path), readlinkSync(path));
+      continue;
+    }
+    if (found) return realpathSync(path);
+    return existsSync(dirname(path)) ? join(realpathSync(dirname(path)), basename(path)) : path;
+  }
+  throw new DatabaseNotWritableError(`${JSON.stringify(databasePath)} is a loop of symlinks (ELOOP): give vnfm a VNFM_DB_PATH that leads to a file`);
+}
+
+/**
+ * Makes the folder the database file goes in (the real one, behind any symlink). When it cannot
+ * be made, the reason is the first folder on the way that exists and cannot be written (mkdir
+ * on a read-only mount answers ENOENT for the part it would have made, hiding the EROFS).
+ */
+export function makeDatabaseFolder(databasePath: string): void {
+  const folder = dirname(realDatabasePath(databasePath));
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    let existing = dirname(folder);
+    while (!existsSync(existing) && existing !== dirname(existing)) existing = dirname(existing);
+    refuseUnwritable([existing]);
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new DatabaseNotWritableError(`cannot make ${JSON.stringify(folder)}, the database's folder (${reason}): make it, or give vnfm another VNFM_DB_PATH`, { cause: error });
+  }
+}
+
+/**
  * The lock file beside a database: `vnfm.db` is guarded by `vnfm.db.lock`, named from the file's
  * real path, so two spellings of one file (a symlink to it, `./`, a symlinked folder) meet at
  * one lock. The folder exists by now; the file may not yet.
  */
 export function lockPathOf(databasePath: string): string {
-  const real = existsSync(databasePath) ? realpathSync(databasePath) : join(realpathSync(dirname(databasePath)), basename(databasePath));
-  return `${real}.lock`;
+  return `${realDatabasePath(databasePath)}.lock`;
 }
 
 /**
