@@ -85,6 +85,7 @@ describe('renderXml lays a tree out as xml2js\' Builder does, byte for byte', ()
       { a: ['x', { $: { k: 'v' } }, 3, null, ''] },
       { a: { _: 'text first', b: 'c' }, z: { b: 'c', _: 'text last' } },
       { nested: { b: { c: { d: { e: 'deep' } } } } },
+      { a: { _: 'text', b: [] }, c: { b: [], _: '' }, d: { _: '', e: 'f' }, g: { $: { k: 'v' }, _: '', h: [] } },
     ];
     for (const tree of trees) expect(renderXml('domain', tree)).toBe(builder(tree));
     expect(renderXml('domain', {})).toBe('<domain/>\n');

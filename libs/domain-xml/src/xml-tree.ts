@@ -27,52 +27,36 @@ function refuseForbiddenName(name: string): string {
 /** An element or attribute name vnfm writes: ASCII XML names, optionally with one namespace prefix. */
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*(:[A-Za-z_][A-Za-z0-9_.-]*)?$/;
 
-function refuseName(name: string, where: string): void {
-  if (!XML_NAME.test(name)) throw new UnsafeXmlError(`refusing to write XML: ${where} has the name '${name.slice(0, 80)}', which is not an XML name vnfm writes`);
+/** Why vnfm does not write this name (undefined: it does). */
+function nameProblem(name: string): string | undefined {
+  if (!XML_NAME.test(name)) return `has the name '${name.slice(0, 80)}', which is not an XML name vnfm writes`;
   refuseForbiddenName(name);
+  return undefined;
 }
 
-function refuseText(value: unknown, where: string): void {
-  if (value === null || value === undefined) return;
-  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'bigint') {
-    throw new UnsafeXmlError(`refusing to write XML: ${where} is a ${typeof value}, not text`);
-  }
-  const problem = xmlTextProblem(String(value), { multiline: true });
-  if (problem !== undefined) throw new UnsafeXmlError(`refusing to write XML: ${where} ${problem}`);
+/** Why vnfm does not write this value as text (undefined: it does; null and undefined are left out). */
+function textProblem(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'bigint') return `is a ${typeof value}, not text`;
+  return xmlTextProblem(String(value), { multiline: true });
 }
 
-/**
- * Walks a tree as xml2js' Builder renders it and refuses (UnsafeXmlError) any element or
- * attribute name that is not an XML name, and any text or attribute value that is not XML 1.0
- * text (the same test the request schema applies), naming where: `domain/title`,
- * `domain/devices/interface[1]/source@path`.
- */
-export function assertXmlTree(rootName: string, root: XmlElement): void {
-  refuseName(rootName, 'the root element');
-  const pending: Array<{ node: unknown; where: string }> = [{ node: root, where: rootName }];
-  while (pending.length > 0) {
-    const { node, where } = pending.pop()!;
-    if (node === null || typeof node !== 'object') {
-      refuseText(node, `the text of ${where}`);
-      continue;
-    }
-    if (Array.isArray(node)) throw new UnsafeXmlError(`refusing to write XML: ${where} is a list where an element belongs`);
-    for (const [key, child] of Object.entries(node)) {
-      if (key === '$') {
-        if (child === null || typeof child !== 'object') continue;
-        for (const [attribute, value] of Object.entries(child as Record<string, unknown>)) {
-          refuseName(attribute, `an attribute of ${where}`);
-          refuseText(value, `the attribute ${where}@${attribute}`);
-        }
-      } else if (key === '_') {
-        refuseText(child, `the text of ${where}`);
-      } else {
-        refuseName(key, `a child of ${where}`);
-        const items = Array.isArray(child) ? child : [child];
-        items.forEach((item, index) => pending.push({ node: item, where: Array.isArray(child) ? `${where}/${key}[${index}]` : `${where}/${key}` }));
-      }
-    }
-  }
+/** The refusal, spelt out only when there is one (a write names no path while it goes well). */
+function refused(where: string, problem: string): UnsafeXmlError {
+  return new UnsafeXmlError(`refusing to write XML: ${where} ${problem}`);
+}
+
+/** Where a node is in the tree, kept as links and spelt out only for a refusal: `domain/devices/disk[1]`. */
+interface Where {
+  up: Where | null;
+  name: string;
+  /** Its place in a list; -1: not in a list. */
+  index: number;
+}
+
+function spell(where: Where): string {
+  const own = where.index < 0 ? where.name : `${where.name}[${where.index}]`;
+  return where.up === null ? own : `${spell(where.up)}/${own}`;
 }
 
 const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
@@ -80,53 +64,85 @@ const ATTRIBUTE_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '
 const escapeText = (text: string) => text.replace(/[&<>\r]/g, (char) => TEXT_ESCAPES[char]!);
 const escapeAttribute = (value: string) => value.replace(/[&<"\t\n\r]/g, (char) => ATTRIBUTE_ESCAPES[char]!);
 
-/** What an element holds, in order: text, or a child element by name. */
-type XmlContent = { text: string } | { name: string; node: unknown };
-
 /**
- * One element, as xml2js' Builder (xmlbuilder, pretty, two-space indent) lays it out: a value
- * that is no object is the element's text; `$` its attributes (null ones left out); `_` its text;
- * any other key a child element, a list one child each. No content (or only empty text):
- * `<name/>`; only text: on one line; otherwise each child (a text too) on its own line, one
- * level deeper.
+ * One element, checked and written in one walk, as xml2js' Builder (xmlbuilder, pretty,
+ * two-space indent) lays it out: a value that is no object is the element's text; `$` its
+ * attributes (null ones left out); `_` its text; any other key a child element, a list one child
+ * each. No content (or only empty text): `<name/>`; only text: on one line; otherwise each child
+ * (a text too) on its own line, one level deeper. Refuses (UnsafeXmlError) a name that is not an
+ * XML name and a value that is not XML 1.0 text, naming where (`domain/devices/interface[1]/source@path`);
+ * a refusal throws the lines written so far away with it.
  */
-function writeElement(lines: string[], name: string, node: unknown, indent: string): void {
-  let attributes = '';
-  const content: XmlContent[] = [];
+function writeElement(lines: string[], name: string, node: unknown, indent: string, where: Where): void {
   if (node === null || typeof node !== 'object') {
-    content.push({ text: node === null || node === undefined ? '' : String(node) });
-  } else {
-    for (const [key, value] of Object.entries(node)) {
-      if (key === '$') {
-        if (value === null || typeof value !== 'object') continue;
-        for (const [attribute, attributeValue] of Object.entries(value as Record<string, unknown>)) {
-          if (attributeValue !== null && attributeValue !== undefined) attributes += ` ${attribute}="${escapeAttribute(String(attributeValue))}"`;
-        }
-      } else if (key === '_') {
-        if (value !== null && value !== undefined) content.push({ text: String(value) });
-      } else if (Array.isArray(value)) {
-        for (const item of value) content.push({ name: key, node: item });
-      } else {
-        content.push({ name: key, node: value });
+    const problem = textProblem(node);
+    if (problem !== undefined) throw refused(`the text of ${spell(where)}`, problem);
+    const text = node === null || node === undefined ? '' : String(node);
+    lines.push(text === '' ? `${indent}<${name}/>` : `${indent}<${name}>${escapeText(text)}</${name}>`);
+    return;
+  }
+  if (Array.isArray(node)) throw new UnsafeXmlError(`refusing to write XML: ${spell(where)} is a list where an element belongs`);
+  const element = node as Record<string, unknown>;
+  let attributes = '';
+  let childElements = 0;
+  let text: string | undefined;
+  for (const key in element) {
+    if (!Object.hasOwn(element, key)) continue;
+    const value = element[key];
+    if (key === '$') {
+      if (value === null || typeof value !== 'object') continue;
+      const attributeValues = value as Record<string, unknown>;
+      for (const attribute in attributeValues) {
+        if (!Object.hasOwn(attributeValues, attribute)) continue;
+        const badName = nameProblem(attribute);
+        if (badName !== undefined) throw refused(`an attribute of ${spell(where)}`, badName);
+        const attributeValue = attributeValues[attribute];
+        const badValue = textProblem(attributeValue);
+        if (badValue !== undefined) throw refused(`the attribute ${spell(where)}@${attribute}`, badValue);
+        if (attributeValue !== null && attributeValue !== undefined) attributes += ` ${attribute}="${escapeAttribute(String(attributeValue))}"`;
       }
+    } else if (key === '_') {
+      const problem = textProblem(value);
+      if (problem !== undefined) throw refused(`the text of ${spell(where)}`, problem);
+      if (value !== null && value !== undefined) text = String(value);
+    } else {
+      const problem = nameProblem(key);
+      if (problem !== undefined) throw refused(`a child of ${spell(where)}`, problem);
+      childElements += Array.isArray(value) ? value.length : 1;
     }
   }
-  if (content.every((item) => 'text' in item && item.text === '')) {
+  if (childElements === 0 && (text === undefined || text === '')) {
     lines.push(`${indent}<${name}${attributes}/>`);
     return;
   }
-  const only = content[0]!;
-  if (content.length === 1 && 'text' in only) {
-    lines.push(`${indent}<${name}${attributes}>${escapeText(only.text)}</${name}>`);
+  if (childElements === 0 && text !== undefined) {
+    lines.push(`${indent}<${name}${attributes}>${escapeText(text)}</${name}>`);
     return;
   }
   lines.push(`${indent}<${name}${attributes}>`);
   const inner = `${indent}  `;
-  for (const item of content) {
-    if ('text' in item) lines.push(`${inner}${escapeText(item.text)}`);
-    else writeElement(lines, item.name, item.node, inner);
+  for (const key in element) {
+    if (key === '$' || !Object.hasOwn(element, key)) continue;
+    const value = element[key];
+    if (key === '_') {
+      if (value !== null && value !== undefined) lines.push(`${inner}${escapeText(String(value))}`);
+    } else if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) writeElement(lines, key, value[index], inner, { up: where, name: key, index });
+    } else {
+      writeElement(lines, key, value, inner, { up: where, name: key, index: -1 });
+    }
   }
   lines.push(`${indent}</${name}>`);
+}
+
+/**
+ * Checks a tree as renderXml writes it and refuses (UnsafeXmlError) any element or attribute
+ * name that is not an XML name, and any text or attribute value that is not XML 1.0 text (the
+ * same test the request schema applies), naming where: `domain/title`,
+ * `domain/devices/interface[1]/source@path`.
+ */
+export function assertXmlTree(rootName: string, root: XmlElement): void {
+  renderXml(rootName, root);
 }
 
 /**
@@ -136,9 +152,10 @@ function writeElement(lines: string[], name: string, node: unknown, indent: stri
  * tree it could not write as well-formed XML 1.0, rather than write it.
  */
 export function renderXml(rootName: string, root: XmlElement): string {
-  assertXmlTree(rootName, root);
+  const problem = nameProblem(rootName);
+  if (problem !== undefined) throw refused('the root element', problem);
   const lines: string[] = [];
-  writeElement(lines, rootName, root, '');
+  writeElement(lines, rootName, root, '', { up: null, name: rootName, index: -1 });
   return `${lines.join('\n')}\n`;
 }
 

@@ -46,6 +46,14 @@ export interface DomainDraft {
   xml: string;
 }
 
+/** Whether a spec asks for any host device (or NIC) from the inventory. */
+export function needsDevices(spec: VnfSpec): boolean {
+  return deviceSlotsOf(spec).length > 0;
+}
+
+/** The device state a draft that needs no device is designed against: it holds nothing it could use. */
+export const NO_DEVICES: DeviceState = Object.freeze({ devices: [], holders: new Map() });
+
 /** Resolves devices and designs the domain; `generation` is the one the VNF will have. */
 export function draftDomain(draft: SpecDraft, generation: number, state: DeviceState, context: DraftContext): DomainDraft {
   const allocations = resolveOrRefuse(draft, state, context.allowList);

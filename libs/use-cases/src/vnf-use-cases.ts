@@ -3,12 +3,12 @@ import { VnfmError, messageOf } from '../../core/src/index.js';
 import type { HostFacts } from '../../designer/src/index.js';
 import type { Allocation, DeviceAllowList } from '../../host-devices/src/index.js';
 import { refuseDisallowedResources, type HostResourcePort } from '../../host-resources/src/index.js';
-import { keyReused, type DeviceClaim, type IdempotencyClaim, type IdempotencyKeys, type NewVnf, type VnfChanges, type VnfEventRepository, type VnfPhase, type VnfRecord, type VnfRepository } from '../../inventory/src/index.js';
+import { keyReused, type DeviceClaim, type DeviceState, type IdempotencyClaim, type IdempotencyKeys, type NewVnf, type VnfChanges, type VnfEventRepository, type VnfPhase, type VnfRecord, type VnfRepository } from '../../inventory/src/index.js';
 import { ConsoleBusyError, DomainNotFoundError, DomainNotRunningError, LibvirtConnectionError, LibvirtError, LibvirtTimeoutError, type ConsoleOutput, type DomainConsole, type LibvirtPort, type ObservedDomain } from '../../libvirt/src/index.js';
 import { allocatedDevices, desiredXml, type Failpoints, type ReconcileOutcome, type Reconciler } from '../../reconciler/src/index.js';
 import { canonicalJson, makeVnfSpecSchema, validateBody, type VnfRequest, type VnfSpec } from '../../vnf/src/index.js';
 import { createHash } from 'node:crypto';
-import { draftDomain, draftSpec, type DraftContext, type SpecDraft } from './draft.js';
+import { draftDomain, draftSpec, needsDevices, NO_DEVICES, type DraftContext, type SpecDraft } from './draft.js';
 import { requireMatch, type IfMatch } from './etag.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
@@ -128,7 +128,9 @@ export class VnfUseCases {
 
   /** What a write of this draft would store and define at `generation`; writes nothing. */
   private preview(draft: SpecDraft, generation: number): DryRunResult {
-    const domain = this.vnfs.preview((state) => draftDomain(draft, generation, state, this.context));
+    const plan = (state: DeviceState) => draftDomain(draft, generation, state, this.context);
+    // Without a device to resolve the inventory is not read (two queries a dry run, 4% of its CPU).
+    const domain = needsDevices(draft.spec) ? this.vnfs.preview(plan) : plan(NO_DEVICES);
     return { dryRun: true, spec: draft.spec, domainXml: domain.xml, devices: domain.allocations };
   }
 
