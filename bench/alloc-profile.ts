@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { loadFigure } from './load-generator.js';
 import { startBenchLibvirtd } from './private-libvirtd.js';
-import { seedBody, seedVnfs } from './seed-vnfs.js';
+import { profiledRequests, seedVnfs } from './seed-vnfs.js';
 import { benchVnfmEnv, freePort, startVnfm } from './service.js';
 
 interface ProfileNode {
@@ -31,8 +31,7 @@ const vnfm = await startVnfm(benchVnfmEnv(libvirtd.uri, join(dir, 'vnfm.db')));
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 try {
   await seedVnfs(agent, vnfm.base, total);
-  const spec =
-    what === 'get' ? { path: '/api/v1/vnfs/vnf-{i}', count: total } : what === 'healthz' ? { path: '/healthz' } : what === 'list' ? { path: '/api/v1/vnfs?limit=100' } : { path: '/api/v1/vnfs?dryRun=true', method: 'POST' as const, body: seedBody('dry-{i}'), count: 1_000_000 };
+  const spec = profiledRequests(what, total);
   await loadFigure({ base: vnfm.base, connections: 16, durationMs: 1000, ...spec });
   const [target] = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
   const socket = new WebSocket(target!.webSocketDebuggerUrl);

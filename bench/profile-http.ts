@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFigure } from './load-generator.js';
 import { startBenchLibvirtd } from './private-libvirtd.js';
-import { seedBody, seedVnfs } from './seed-vnfs.js';
+import { profiledRequests, seedVnfs } from './seed-vnfs.js';
 import { benchVnfmEnv, startVnfm } from './service.js';
 
 const total = Number(process.argv[2] ?? 1000);
@@ -23,8 +23,7 @@ const vnfm = await startVnfm(benchVnfmEnv(libvirtd.uri, join(dir, 'vnfm.db')));
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 try {
   await seedVnfs(agent, vnfm.base, total);
-  const spec =
-    what === 'get' ? { path: '/api/v1/vnfs/vnf-{i}', count: total } : what === 'healthz' ? { path: '/healthz' } : what === 'list' ? { path: '/api/v1/vnfs?limit=100' } : { path: '/api/v1/vnfs?dryRun=true', method: 'POST' as const, body: seedBody('dry-{i}'), count: 1_000_000 };
+  const spec = profiledRequests(what, total);
   for (let round = 0; round < 3; round += 1) console.log(what, await loadFigure({ base: vnfm.base, connections: 16, durationMs: 3000, ...spec }));
 } finally {
   agent.destroy();

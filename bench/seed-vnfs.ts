@@ -17,3 +17,11 @@ export async function seedVnfs(agent: Agent, base: string, total: number): Promi
   );
   await send(agent, new URL('/api/v1/reconcile', base), 'POST', '{}');
 }
+
+/** The requests of one kind the profiling aids load vnfm with (`get`, `list`, `healthz`, `dry`), over `total` seeded VNFs. */
+export function profiledRequests(what: string, total: number): { path: string; method?: 'POST'; body?: string; count?: number } {
+  if (what === 'get') return { path: '/api/v1/vnfs/vnf-{i}', count: total };
+  if (what === 'healthz') return { path: '/healthz' };
+  if (what === 'list') return { path: '/api/v1/vnfs?limit=100' };
+  return { path: '/api/v1/vnfs?dryRun=true', method: 'POST', body: seedBody('dry-{i}'), count: 1_000_000 };
+}
