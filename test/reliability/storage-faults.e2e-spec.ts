@@ -109,6 +109,14 @@ describe('storage faults (test+unix:///default)', () => {
     return restarted;
   }
 
+  /** A start on `dbPath` that must stop with exit 1, its output naming `reason`. */
+  async function expectStartRefused(dbPath: string, reason: string): Promise<VnfmProcess> {
+    const refused = await startVnfm({ dbPath, uri: URI, waitReady: false });
+    expect(await refused.exited, refused.output().slice(-1500)).toBe(1);
+    expect(refused.output()).toContain(reason);
+    return refused;
+  }
+
   async function deleteAll(service: VnfmProcess, run: FaultRun, tag: string): Promise<void> {
     for (const ack of run.acknowledged) expect((await service.call('DELETE', `/vnfs/${ack.name}`)).status).toBe(202);
     await expectInvariants({ uri: URI, dbPath: service.dbPath, inScope: (domain) => domain.startsWith(`${PREFIX}-${tag}-`), absent: run.acknowledged.map((ack) => ack.name) });
@@ -172,9 +180,7 @@ describe('storage faults (test+unix:///default)', () => {
     await first.kill9();
     await makeImmutable(dir);
     try {
-      const refused = await startVnfm({ dbPath, uri: URI, waitReady: false });
-      expect(await refused.exited, refused.output().slice(-1500)).toBe(1);
-      expect(refused.output()).toContain(`${JSON.stringify(dir)} is not writable (EPERM)`);
+      const refused = await expectStartRefused(dbPath, `${JSON.stringify(dir)} is not writable (EPERM)`);
       expect(refused.output()).not.toMatch(/another vnfm/);
     } finally {
       await makeMutable(dir);
@@ -198,9 +204,7 @@ describe('storage faults (test+unix:///default)', () => {
     // SQLite opens an append-only file read-only without a word (access(2) calls it writable).
     await makeAppendOnly(dbPath);
     try {
-      const refused = await startVnfm({ dbPath, uri: URI, waitReady: false });
-      expect(await refused.exited, refused.output().slice(-1500)).toBe(1);
-      expect(refused.output()).toContain(`${JSON.stringify(dbPath)} is not writable (EPERM)`);
+      await expectStartRefused(dbPath, `${JSON.stringify(dbPath)} is not writable (EPERM)`);
     } finally {
       await makeMutable(dbPath);
     }
@@ -212,9 +216,7 @@ describe('storage faults (test+unix:///default)', () => {
     for (const sidecar of sidecars) closeSync(openSync(sidecar, 'a'));
     await makeImmutable(...sidecars);
     try {
-      const refused = await startVnfm({ dbPath: link, uri: URI, waitReady: false });
-      expect(await refused.exited, refused.output().slice(-1500)).toBe(1);
-      expect(refused.output()).toContain(`${JSON.stringify(`${dbPath}-wal`)} is not writable (EPERM)`);
+      await expectStartRefused(link, `${JSON.stringify(`${dbPath}-wal`)} is not writable (EPERM)`);
     } finally {
       await makeMutable(...sidecars);
     }
@@ -225,9 +227,7 @@ describe('storage faults (test+unix:///default)', () => {
 
   it('a start that cannot make or open the database names the real reason: a folder to be made on a read-only mount (EROFS, not ENOENT); a dangling symlink into a folder vnfm cannot write (that folder, not "unable to open database file")', async (context) => {
     const readOnly = await mountTinyDisk(1024 * 1024, { readOnly: true });
-    const onReadOnly = await startVnfm({ dbPath: join(readOnly.dir, 'state', 'vnfm.db'), uri: URI, waitReady: false });
-    expect(await onReadOnly.exited, onReadOnly.output().slice(-1500)).toBe(1);
-    expect(onReadOnly.output()).toContain(`${JSON.stringify(readOnly.dir)} is not writable (EROFS)`);
+    await expectStartRefused(join(readOnly.dir, 'state', 'vnfm.db'), `${JSON.stringify(readOnly.dir)} is not writable (EROFS)`);
 
     const dir = rootFsDir();
     dirs.push(dir);
@@ -238,9 +238,7 @@ describe('storage faults (test+unix:///default)', () => {
     symlinkSync(join(target, 'vnfm.db'), link);
     await makeImmutable(target);
     try {
-      const dangling = await startVnfm({ dbPath: link, uri: URI, waitReady: false });
-      expect(await dangling.exited, dangling.output().slice(-1500)).toBe(1);
-      expect(dangling.output()).toContain(`${JSON.stringify(target)} is not writable (EPERM)`);
+      await expectStartRefused(link, `${JSON.stringify(target)} is not writable (EPERM)`);
     } finally {
       await makeMutable(target);
     }
