@@ -5,6 +5,7 @@ import { ReconcilerStateAndEvents1764400000000 } from './1764400000000-reconcile
 import { MacsAndInstance1764410000000 } from './1764410000000-macs-and-instance.js';
 import { IdempotencyKeys1764420000000 } from './1764420000000-idempotency-keys.js';
 import { VnfChanges1764430000000 } from './1764430000000-vnf-changes.js';
+import { InstanceId1764440000000 } from './1764440000000-instance-id.js';
 
 /**
  * Every migration, oldest first. The schema changes only through these. A migration's `up()` only
@@ -20,4 +21,5 @@ export const migrations = [
   MacsAndInstance1764410000000,
   IdempotencyKeys1764420000000,
   VnfChanges1764430000000,
+  InstanceId1764440000000,
 ];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DatabaseDamagedError, DatabaseNewerError, openDatabase } from '../libs/inventory/src/index.js';
+import { DatabaseDamagedError, DatabaseNewerError, loadInstanceId, openDatabase } from '../libs/inventory/src/index.js';
 import { migrateSchema } from '../libs/inventory/src/schema-migrations.js';
 import { migrations } from '../migrations/index.js';
 
@@ -51,13 +51,14 @@ describe('the schema migration (TypeORM, in a worker thread)', () => {
     }
   });
 
-  it('runs only the migrations a file lacks (a file the vnfm before the newest migration left)', async () => {
+  it('runs only the migrations a file lacks (a file the vnfm before the two newest migrations left)', async () => {
     const path = freshPath();
     await (await openDatabase(path)).close();
     const raw = new Database(path);
-    // Undo the newest migration (vnf_change) by hand, and keep a row that must survive.
+    // Undo the two newest migrations (vnf_change, the instance id) by hand, and keep a row that must survive.
     raw.exec(`DROP TABLE "vnf_change"`);
-    raw.prepare('DELETE FROM migrations WHERE name = ?').run('VnfChanges1764430000000');
+    raw.exec(`DELETE FROM "vnfm_meta" WHERE "key" = 'instance-id'`);
+    raw.prepare('DELETE FROM migrations WHERE name IN (?, ?)').run('VnfChanges1764430000000', 'InstanceId1764440000000');
     raw.prepare(`INSERT INTO "vnfm_meta" ("key", "value") VALUES ('kept', 'yes')`).run();
     raw.close();
     const reopened = await openDatabase(path);
@@ -65,6 +66,7 @@ describe('the schema migration (TypeORM, in a worker thread)', () => {
       expect(reopened.db.read((sql) => (sql.prepare('SELECT name FROM migrations ORDER BY id').all() as Array<{ name: string }>).map((row) => row.name))).toEqual(migrationNames);
       expect(reopened.db.read((sql) => sql.prepare(`SELECT COUNT(*) FROM "vnf_change"`).pluck().get())).toBe(0);
       expect(reopened.db.read((sql) => sql.prepare(`SELECT "value" FROM "vnfm_meta" WHERE "key" = 'kept'`).pluck().get())).toBe('yes');
+      expect(loadInstanceId(reopened.db)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     } finally {
       await reopened.close();
     }

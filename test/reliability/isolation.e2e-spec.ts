@@ -197,20 +197,26 @@ describe('isolation of damaged state (test+unix:///default)', () => {
     expect((await svc.call('DELETE', `/vnfs/${name}`)).status).toBe(202);
     await svc.stop();
   });
-  it("a damaged instance id stops the start with exit 3 naming it (a new id would disown every domain); written back, vnfm starts and still owns its domains", async () => {
+  it("a damaged or missing instance id stops the start with exit 3 naming it (a new id would disown every domain); written back, vnfm starts and still owns its domains", async () => {
     const dbPath = join(dir, 'instance.db');
     const first = await service(dbPath);
     const name = nameFor('owned');
     await create(first, name);
     await first.stop();
     const id = writeDb(dbPath, (db) => (db.prepare(`SELECT "value" FROM "vnfm_meta" WHERE "key" = 'instance-id'`).get() as { value: string }).value);
-    for (const damage of ['', "x'/><evil/>", id.toUpperCase().replace(/-/g, '')]) {
-      writeDb(dbPath, (db) => db.prepare(`UPDATE "vnfm_meta" SET "value" = ? WHERE "key" = 'instance-id'`).run(damage));
+    // Each stored value, then none at all (the row deleted): what vnfm must refuse, and the reason it names.
+    const damages: Array<[string | null, string]> = [
+      ...['', "x'/><evil/>", id.toUpperCase().replace(/-/g, '')].map((damage): [string, string] => [damage, 'instance-id is damaged']),
+      [null, 'has no instance-id'],
+    ];
+    for (const [damage, reason] of damages) {
+      writeDb(dbPath, (db) => db.prepare(`DELETE FROM "vnfm_meta" WHERE "key" = 'instance-id'`).run());
+      if (damage !== null) writeDb(dbPath, (db) => db.prepare(`INSERT INTO "vnfm_meta" ("key", "value") VALUES ('instance-id', ?)`).run(damage));
       const refused = await startVnfm({ dbPath, uri: URI, waitReady: false });
       expect(await refused.exited, refused.output().slice(-1500)).toBe(3);
-      expect(refused.output()).toContain("instance-id is damaged");
+      expect(refused.output()).toContain(reason);
     }
-    writeDb(dbPath, (db) => db.prepare(`UPDATE "vnfm_meta" SET "value" = ? WHERE "key" = 'instance-id'`).run(id));
+    writeDb(dbPath, (db) => db.prepare(`INSERT INTO "vnfm_meta" ("key", "value") VALUES ('instance-id', ?)`).run(id));
     const again = await service(dbPath);
     const pass = await again.call('POST', '/reconcile');
     expect(pass.status, describeAnswer(pass)).toBe(200);

@@ -45,23 +45,35 @@ describe('ownership and damaged-row edges (test driver, in-process service)', ()
     await virsh(URI, 'define', file);
   };
 
-  it('a non-numeric generation makes that VNF Failed spec-unreadable, with no redefine loop; PUT repairs it', async () => {
-    const name = uniqueName('edge-gen');
+  // Each damage reaches the domain or decides what is done to it: a damaged row must never be acted on.
+  it.each([
+    ['a non-numeric generation', `UPDATE "vnf" SET "generation" = 'abc' WHERE "name" = ?`],
+    ['an empty spec hash', `UPDATE "vnf" SET "spec_hash" = '' WHERE "name" = ?`],
+    ['a spec hash that is markup', `UPDATE "vnf" SET "spec_hash" = 'x</vnfm:specHash><evil/>' WHERE "name" = ?`],
+    ['a spec naming another VNF than its row', `UPDATE "vnf" SET "spec" = json_set("spec", '$.name', 'edge-someone-else') WHERE "name" = ?`],
+    ['an unknown pending operation', `UPDATE "vnf" SET "pending_operation" = 'explode' WHERE "name" = ?`],
+  ])('%s makes that VNF Failed spec-unreadable naming the column; its domain is left as it was, with no redefine loop; PUT repairs it', async (_what, damage) => {
+    const name = uniqueName('edge-row');
     const other = uniqueName('edge-ok');
     await create(name);
     await create(other);
-    expect(writeRow(`UPDATE "vnf" SET "generation" = 'abc' WHERE "name" = ?`, name)).toBe(1);
+    const before = await virsh(URI, 'dumpxml', '--inactive', name);
+    expect(writeRow(damage, name)).toBe(1);
     await t.http.post('/api/v1/reconcile').expect(200);
     await t.http.post('/api/v1/reconcile').expect(200);
     const listed = ((await t.http.get('/api/v1/vnfs').expect(200)).body.items as Json[]).find((item) => item.name === name)!;
     expect(listed.status).toMatchObject({ phase: 'Failed', inSync: false, lastError: { code: 'spec-unreadable' } });
+    expect(listed.status.lastError.message).toContain('the stored row is damaged');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await events(name)).filter((event) => event.type === 'DriftCorrected').length).toBeLessThanOrEqual(1);
+    expect(await virsh(URI, 'dumpxml', '--inactive', name)).toBe(before);
+    expect((await listAll(URI)).has('edge-someone-else')).toBe(false);
     expect((await get(other)).status.inSync).toBe(true);
     const repaired = await t.http.put(`/api/v1/vnfs/${name}`).send({ vcpus: 1, memoryMiB: 96, interfaces: [{ type: 'user' }] }).expect(200);
-    expect(repaired.body.status.generation).toBe(1);
+    expect(repaired.body.status.generation).toBeGreaterThanOrEqual(1);
     await t.http.post('/api/v1/reconcile').expect(200);
     expect((await get(name)).status).toMatchObject({ phase: 'Running', inSync: true, lastError: null });
+    expect(await virsh(URI, 'dumpxml', '--inactive', name)).toMatch(/<vnfm:specHash>[0-9a-f]{64}<\/vnfm:specHash>/);
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
     await t.http.delete(`/api/v1/vnfs/${other}`).expect(202);
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { linkSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,7 +129,7 @@ describe('two vnfm instances on one libvirtd (private libvirtd, test driver)', (
     expect((await second.call('DELETE', `/vnfs/${secondNames.kept}`)).status).toBe(202);
     await expectInvariants({ uri: daemon.uri, dbPath: second.dbPath, inScope: () => true, absent: [...Object.values(firstNames), ...Object.values(secondNames)] });
   });
-  it('a second vnfm on the same database file exits 4 naming the lock and changes nothing; after kill -9 of the holder the next start serves what was acknowledged', async () => {
+  it('a second vnfm on the same database file, or on a second name of it (a hard link), exits 4 naming why and changes nothing; after kill -9 of the holder the next start serves what was acknowledged', async () => {
     const shared = join(dir, 'shared.db');
     const holder = await startVnfm({ dbPath: shared, uri: daemon.uri });
     const name = `${A}-shared`;
@@ -140,6 +140,13 @@ describe('two vnfm instances on one libvirtd (private libvirtd, test driver)', (
     expect(await intruder.exited, intruder.output().slice(-2000)).toBe(4);
     expect(intruder.output()).toContain('served by another vnfm');
     expect(intruder.output()).toContain(`${shared}.lock`);
+    // Under a second name (a hard link) the lock and the -wal would be its own: refused as well.
+    const secondName = join(dir, 'shared-link.db');
+    linkSync(shared, secondName);
+    const linked = await startVnfm({ dbPath: secondName, uri: daemon.uri, waitReady: false });
+    expect(await linked.exited, linked.output().slice(-2000)).toBe(4);
+    expect(linked.output()).toContain('has 2 names (hard links to');
+    unlinkSync(secondName);
     // The holder is untouched and still takes writes.
     const listed = await holder.call('GET', '/vnfs');
     expect((listed.body.items as Json[]).map((vnf) => vnf.name)).toEqual([name]);

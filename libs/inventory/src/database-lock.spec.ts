@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -32,6 +32,22 @@ describe('lockDatabaseFile (a real SQLite lock on a real file)', () => {
       expect(() => lockDatabaseFile(other), other).toThrow(DatabaseInUseError);
     }
     held.release();
+  });
+
+  it('a database file with a second name (a hard link) is refused under either name, held or not: SQLite keeps a -wal and a lock per name', () => {
+    const path = join(dir, 'vnfm.db');
+    const other = join(dir, 'copy.db');
+    writeFileSync(path, '');
+    const held = lockDatabaseFile(path);
+    linkSync(path, other);
+    for (const name of [other, path]) {
+      expect(() => lockDatabaseFile(name), name).toThrow(DatabaseInUseError);
+      expect(() => lockDatabaseFile(name), name).toThrow('has 2 names (hard links to');
+    }
+    held.release();
+    expect(() => lockDatabaseFile(path)).toThrow(DatabaseInUseError);
+    unlinkSync(other);
+    lockDatabaseFile(path).release();
   });
 
   it('different files do not block each other', () => {

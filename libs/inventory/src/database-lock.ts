@@ -76,6 +76,7 @@ export function lockDatabaseFile(databasePath: string): DatabaseLock {
   // database's real path (a symlink's target), like the lock.
   const real = path.slice(0, -'.lock'.length);
   refuseUnwritable([dirname(path), path, real, `${real}-wal`, `${real}-shm`]);
+  refuseSecondNames(databasePath, real);
   let connection: BetterSqlite3.Database | undefined;
   try {
     connection = new BetterSqlite3(path, { timeout: 0 });
@@ -97,6 +98,21 @@ export function lockDatabaseFile(databasePath: string): DatabaseLock {
       if (held.open) held.close();
     },
   };
+}
+
+/**
+ * A database file must have one name. SQLite names its -wal file and vnfm its lock after the name
+ * it was given, so under a second name (a hard link) a second vnfm would take its own lock and
+ * write its own -wal: it could not be seen, and the two would lose each other's writes and damage
+ * the file. Refused under either name, whether or not the other is served (exit 4, like a lock
+ * that is held): the other name is what must go.
+ */
+function refuseSecondNames(databasePath: string, real: string): void {
+  const found = statSync(real, { throwIfNoEntry: false });
+  if (!found || found.nlink <= 1) return;
+  throw new DatabaseInUseError(
+    `${databasePath} has ${found.nlink} names (hard links to ${real}, inode ${found.ino}): a vnfm serving it under another name could not be seen, and SQLite keeps a -wal per name, so two would damage it; remove the other names (find / -xdev -samefile ${JSON.stringify(real)}) and keep this one`,
+  );
 }
 
 /**

@@ -167,12 +167,37 @@ function timeOf(value: unknown): number | null {
   return integerOf(value) ?? null;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** A stored value in a message: as JSON, cut short (a damaged column can hold anything). */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
+}
+
+/**
+ * Why the columns around a readable spec cannot be trusted, or null. Each of them reaches domain
+ * XML or decides what vnfm does to a domain: the id is the domain's UUID, the name its name (the
+ * spec's, checked, must be the row's), the hash is written into the domain and compared with it
+ * on every pass, the generation orders updates, the pending operation says what was under way.
+ */
+function rowDamage(row: VnfRow, spec: VnfSpec, generation: number | undefined): string | null {
+  if (typeof row.id !== 'string' || !UUID.test(row.id)) return `id is ${shown(row.id)}, not a UUID in lower case`;
+  if (spec.name !== row.name) return `its spec is named ${shown(spec.name)}, its row ${shown(row.name)}`;
+  if (generation === undefined || generation < 1) return `generation is ${shown(row.generation)}, not a positive integer`;
+  if (typeof row.spec_hash !== 'string' || !SHA256_HEX.test(row.spec_hash)) return `spec_hash is ${shown(row.spec_hash)}, not a SHA-256 in lower-case hex`;
+  if (row.pending_operation !== null && !OPERATIONS.has(row.pending_operation)) return `pending_operation is ${shown(row.pending_operation)}, not create, update, delete or null`;
+  return null;
+}
+
 /** A row as a record; never throws: what cannot be decoded is reported on the record. */
 export function recordFromRow(row: VnfRow): VnfRecord {
   const decoded = decodeSpec(row.id, row.spec);
   const generation = integerOf(row.generation);
-  const spec = generation !== undefined && generation >= 1 ? decoded.spec : null;
-  const problem = decoded.problem ?? (spec === null ? `the stored row is damaged: generation is ${JSON.stringify(row.generation)}, not a positive integer` : null);
+  const damage = decoded.spec === null ? null : rowDamage(row, decoded.spec, generation);
+  const spec = damage === null ? decoded.spec : null;
+  const problem = decoded.problem ?? (damage === null ? null : `the stored row is damaged: ${damage}`);
   const lastError = decodeJson<VnfLastError | null>(row.last_error, isLastError, null);
   return {
     id: row.id,
