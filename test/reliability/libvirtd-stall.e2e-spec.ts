@@ -98,4 +98,29 @@ describe('libvirtd stalled (SIGSTOP) under a running vnfm (private libvirtd, tes
     }
     await svc.stop();
   }, 180_000);
+
+  it('a libvirtd stalled when vnfm starts does not keep vnfm from listening: /healthz answers within seconds, /readyz names libvirt; resumed, vnfm is ready and creates', async () => {
+    const dbPath = join(dir, 'stalled-start.db');
+    daemon.pause();
+    let resumed = false;
+    try {
+      // The default call timeout (30 s): the first connection attempt hangs that long.
+      svc = await startVnfm({ dbPath, uri: daemon.uri, waitReady: false, env: { VNFM_LIBVIRT_PROBE_INTERVAL_MS: '1000' } });
+      await until(() => svc.call('GET', '/healthz', undefined, 2_000), (answer) => answer.status === 200, 10_000, 'GET /healthz while libvirtd is stalled');
+      const ready = await svc.call('GET', '/readyz', undefined, 5_000);
+      expect(ready.status, describeAnswer(ready)).toBe(503);
+      expect(ready.text).toContain('libvirt');
+      daemon.resume();
+      resumed = true;
+      await until(() => svc.call('GET', '/readyz'), (answer) => answer.status === 200, 45_000, 'readyz 200 after libvirtd resumed');
+      const name = uniqueName('stall');
+      const created = await svc.call('POST', '/vnfs', vnfBody(name));
+      expect(created.status, describeAnswer(created)).toBe(201);
+      await until(() => stateOf(daemon.uri, name), (state) => state === 'running', 15_000, `${name} running`);
+      await expectInvariants({ uri: daemon.uri, dbPath, inScope: (domain) => domain === name, acknowledged: [{ name, id: created.body.id }] });
+    } finally {
+      if (!resumed) daemon.resume();
+    }
+    await svc.stop();
+  }, 120_000);
 });

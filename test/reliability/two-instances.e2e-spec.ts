@@ -139,7 +139,7 @@ describe('two vnfm instances on one libvirtd (private libvirtd, test driver)', (
     const intruder = await startVnfm({ dbPath: shared, uri: daemon.uri, waitReady: false });
     expect(await intruder.exited, intruder.output().slice(-2000)).toBe(4);
     expect(intruder.output()).toContain('served by another vnfm');
-    expect(intruder.output()).toContain(`${shared}.lock`);
+    expect(intruder.output()).toContain(`(process ${holder.child.pid} holds ${shared}.lock)`);
     // Under a second name (a hard link) the lock and the -wal would be its own: refused as well.
     const secondName = join(dir, 'shared-link.db');
     linkSync(shared, secondName);

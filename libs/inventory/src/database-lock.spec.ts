@@ -2,7 +2,7 @@ import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DatabaseInUseError, lockDatabaseFile, lockPathOf } from './database-lock.js';
+import { DatabaseInUseError, lockDatabaseFile, lockHolderPid, lockPathOf } from './database-lock.js';
 
 describe('lockDatabaseFile (a real SQLite lock on a real file)', () => {
   let dir: string;
@@ -14,6 +14,10 @@ describe('lockDatabaseFile (a real SQLite lock on a real file)', () => {
   it('a second holder of one database file is refused, naming both; after release the file can be taken again', () => {
     const path = join(dir, 'vnfm.db');
     const first = lockDatabaseFile(path);
+    // The holder as the kernel lists it (read before the attempts below: one process's POSIX
+    // locks go when it closes any descriptor of the file, as each attempt's checks do).
+    expect(lockHolderPid(`${path}.lock`)).toBe(process.pid);
+    expect(lockHolderPid(path)).toBeNull();
     expect(() => lockDatabaseFile(path)).toThrow(DatabaseInUseError);
     expect(() => lockDatabaseFile(path)).toThrow(`${path}.lock`);
     first.release();

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
@@ -85,8 +85,9 @@ export function lockDatabaseFile(databasePath: string): DatabaseLock {
   } catch (error) {
     connection?.close();
     if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
+      const holder = lockHolderPid(path);
       throw new DatabaseInUseError(
-        `${databasePath} is served by another vnfm (it holds ${path}): one database serves one vnfm; stop the other, or give this one its own VNFM_DB_PATH`,
+        `${databasePath} is served by another vnfm (${holder === null ? 'it' : `process ${holder}`} holds ${path}): one database serves one vnfm; stop the other, or give this one its own VNFM_DB_PATH`,
       );
     }
     throw new Error(`cannot take ${path}, the lock beside the database (its folder must be writable): ${(error as Error).message}`, { cause: error });
@@ -98,6 +99,30 @@ export function lockDatabaseFile(databasePath: string): DatabaseLock {
       if (held.open) held.close();
     },
   };
+}
+
+/**
+ * The process that holds a lock on this file, as the kernel lists it in /proc/locks (`1: POSIX
+ * ADVISORY WRITE <pid> <major>:<minor>:<inode> <start> <end>`, the device in hex), or null when
+ * it cannot be told (no /proc, a file system that keeps its locks elsewhere).
+ */
+export function lockHolderPid(path: string): number | null {
+  try {
+    const { dev, ino } = statSync(path, { bigint: true });
+    // glibc's dev_t encoding (gnu_dev_major, gnu_dev_minor).
+    const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+    const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+    const file = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${ino}`;
+    for (const line of readFileSync('/proc/locks', 'utf8').split('\n')) {
+      const fields = line.trim().split(/\s+/);
+      // "->" marks a waiter for the lock, not its holder.
+      if (fields[1] === '->') continue;
+      if (fields[5] === file && /^[1-9][0-9]*$/.test(fields[4] ?? '')) return Number(fields[4]);
+    }
+  } catch {
+    // Told without it.
+  }
+  return null;
 }
 
 /**

@@ -5,6 +5,13 @@ import { CompositeLibvirt, LIBVIRT_PORT, LibvirtClient, NetdevHandback, type Com
 import { VnfmMetrics } from '../metrics/vnfm-metrics.js';
 
 /**
+ * How long the start waits for the first connections. A libvirtd that does not answer (stopped,
+ * overloaded) must not keep vnfm from listening for the whole call timeout: after this it goes on
+ * without them, `/readyz` says which is away, and the attempt carries on in the background.
+ */
+const FIRST_CONNECT_WAIT_MS = 3_000;
+
+/**
  * The long-lived libvirt connections, opened at start-up (a failure there is retried, not
  * fatal): VMs on VNFM_LIBVIRT_URI, containers on VNFM_LXC_URI (unless off), behind one port.
  */
@@ -29,7 +36,9 @@ export const libvirtProvider: Provider = {
     const members: CompositeMember[] = [{ kind: 'vm', client: client(config.VNFM_LIBVIRT_URI, true) }];
     if (config.VNFM_LXC_URI !== 'off') members.push({ kind: 'container', client: client(config.VNFM_LXC_URI, false) });
     const port = new CompositeLibvirt(members, new NetdevHandback({ log }));
-    await port.start();
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([port.start(), new Promise((resolve) => (waited = setTimeout(resolve, FIRST_CONNECT_WAIT_MS)))]);
+    clearTimeout(waited);
     return port;
   },
 };
