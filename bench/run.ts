@@ -46,6 +46,13 @@ const WARM_UP = 200;
 const CREATE_SAMPLES = 5;
 /** The 1, 5 and 15 minute load averages before the bench started anything: whether other work was running. */
 const LOAD_AT_START = loadavg();
+const CPU_AT_START = cpuTimes();
+
+/** The machine's CPU time so far, in clock ticks: all of it, and what the hypervisor took for other guests (steal; /proc/stat). */
+function cpuTimes(): { total: number; steal: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
+}
 const SETTLE_MS = 20_000;
 
 /** Runs `work` for every item, CONCURRENCY at a time. */
@@ -402,6 +409,12 @@ function measureLimits(dir: string): void {
   );
 }
 
+function stolenShare(): string {
+  const now = cpuTimes();
+  const total = now.total - CPU_AT_START.total;
+  return total > 0 ? `${(((now.steal - CPU_AT_START.steal) / total) * 100).toFixed(1)}%` : 'unknown';
+}
+
 function writeResults(): void {
   const libvirt = execFileSync('virsh', ['-c', 'test:///default', 'version'], { encoding: 'utf8' }).split('\n').find((line) => line.includes('library')) ?? '';
   const lines = [
@@ -411,6 +424,7 @@ function writeResults(): void {
     '',
     `- Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${libvirt.trim()}`,
     `- Load average when the run began: ${LOAD_AT_START.map((value) => value.toFixed(2)).join(' ')}${LOAD_AT_START[0]! > cpus().length * 0.5 ? ' (a loaded machine: other work ran before the bench and perhaps beside it; the ratios, measured against baselines in the same run, are what to read)' : ' (a quiet machine)'}; when it ended: ${loadavg().map((value) => value.toFixed(2)).join(' ')} (the bench itself keeps both cores busy).`,
+    `- CPU time the hypervisor gave other guests during the run (steal, /proc/stat): ${stolenShare()}; each figure's baseline ran in the same minutes, so the ratios hold, while the absolute figures vary with it from run to run.`,
     `- libvirt: a private libvirtd (test driver, \`test+unix:///default?socket=...\`) started by the bench; vnfm is the built service (\`dist/apps/api/src/main.js\`) in its own process, driven over HTTP.`,
     `- Request rates (GET, page, dry run, and the trivial server beside them): ${generatorName()}, ${CONCURRENCY} connections, ${LOAD_MS / 1000} s per figure; a figure measured in one run (page, dry run) follows ${WARM_UP_MS / 1000} s of the same requests, unmeasured (V8 compiles the path first; the GET figures' earlier rounds do that for their later ones).`,
     `- vnfm is started as its executable starts it: ${commandLineText()} (the environment and V8 flags of its first line, the same as \`npm start\`).`,
