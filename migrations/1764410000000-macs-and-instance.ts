@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { RANDOM_UUID_SQL } from './random-uuid.js';
 
 /**
  * `vnf_mac`: every MAC address a VNF's spec uses, primary key the MAC, so SQLite itself refuses
@@ -23,6 +24,11 @@ export class MacsAndInstance1764410000000 implements MigrationInterface {
       WHERE json_valid(v."spec") AND json_extract(nic.value, '$.mac') IS NOT NULL
       ORDER BY v."created_at"`);
     await runner.query(`CREATE TABLE "vnfm_meta" ("key" text PRIMARY KEY NOT NULL, "value" text NOT NULL)`);
+    // The instance id, made with its table: no domain can carry one yet, so it is safe whatever
+    // the file holds. (Added with InstanceId1764440000000: before, the start made it.)
+    await runner.query(`
+      INSERT INTO "vnfm_meta" ("key", "value")
+      SELECT 'instance-id', ${RANDOM_UUID_SQL}`);
   }
 
   async down(runner: QueryRunner): Promise<void> {

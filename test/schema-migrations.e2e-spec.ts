@@ -72,6 +72,48 @@ describe('the schema migration (TypeORM, in a worker thread)', () => {
     }
   });
 
+  it('makes no instance id for a file the vnfm before the newest migration left with VNFs but no id (it made its id at its first start): the start refuses it as damaged', async () => {
+    const path = freshPath();
+    await (await openDatabase(path)).close();
+    const raw = new Database(path);
+    raw.exec(`DELETE FROM "vnfm_meta" WHERE "key" = 'instance-id'`);
+    raw.prepare('DELETE FROM migrations WHERE name = ?').run('InstanceId1764440000000');
+    raw
+      .prepare(`INSERT INTO "vnf" ("id", "name", "spec", "spec_hash", "generation", "phase", "created_at", "updated_at") VALUES (?, 'fw-1', '{}', ?, 1, 'Running', ?, ?)`)
+      .run('6f1c2a7e-3b1d-4c55-9a8e-2f7c0d3e4b5a', 'a'.repeat(64), '2026-12-04T00:00:00.000Z', '2026-12-04T00:00:00.000Z');
+    raw.close();
+    const reopened = await openDatabase(path);
+    try {
+      expect(reopened.db.read((sql) => (sql.prepare('SELECT name FROM migrations ORDER BY id').all() as Array<{ name: string }>).map((row) => row.name))).toEqual(migrationNames);
+      expect(() => loadInstanceId(reopened.db)).toThrow(DatabaseDamagedError);
+      expect(() => loadInstanceId(reopened.db)).toThrow('has no instance-id');
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('calls a database without vnfm_meta damaged (exit 3), not a failure to start', async () => {
+    const path = freshPath();
+    await (await openDatabase(path)).close();
+    const raw = new Database(path);
+    raw.exec(`DROP TABLE "vnfm_meta"`);
+    raw.close();
+    const error = await openDatabase(path).then(
+      async (opened) => {
+        try {
+          return loadInstanceId(opened.db);
+        } catch (caught) {
+          return caught;
+        } finally {
+          await opened.close();
+        }
+      },
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(DatabaseDamagedError);
+    expect((error as Error).message).toContain('vnfm_meta');
+  });
+
   it('calls a file that is not a database damaged, and leaves it as it was', async () => {
     const path = freshPath();
     const text = 'this is not an SQLite database, only text long enough to have a header'.repeat(20);

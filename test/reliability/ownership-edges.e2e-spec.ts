@@ -52,6 +52,8 @@ describe('ownership and damaged-row edges (test driver, in-process service)', ()
     ['a spec hash that is markup', `UPDATE "vnf" SET "spec_hash" = 'x</vnfm:specHash><evil/>' WHERE "name" = ?`],
     ['a spec naming another VNF than its row', `UPDATE "vnf" SET "spec" = json_set("spec", '$.name', 'edge-someone-else') WHERE "name" = ?`],
     ['an unknown pending operation', `UPDATE "vnf" SET "pending_operation" = 'explode' WHERE "name" = ?`],
+    ['a restart flag that is not 0 or 1', `UPDATE "vnf" SET "restart_required" = 'yes' WHERE "name" = ?`],
+    ['a reboot flag that is not 0 or 1', `UPDATE "vnf" SET "reboot_requested" = 'x' WHERE "name" = ?`],
   ])('%s makes that VNF Failed spec-unreadable naming the column; its domain is left as it was, with no redefine loop; PUT repairs it', async (_what, damage) => {
     const name = uniqueName('edge-row');
     const other = uniqueName('edge-ok');
@@ -76,6 +78,39 @@ describe('ownership and damaged-row edges (test driver, in-process service)', ()
     expect(await virsh(URI, 'dumpxml', '--inactive', name)).toMatch(/<vnfm:specHash>[0-9a-f]{64}<\/vnfm:specHash>/);
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
     await t.http.delete(`/api/v1/vnfs/${other}`).expect(202);
+  });
+
+  it('a VNF whose stored id is damaged (upper case) keeps its domain: it is Failed naming the id, and its domain is never taken for an orphan', async () => {
+    const name = uniqueName('edge-id');
+    const created = await create(name);
+    const db = new Database(t.dbPath);
+    try {
+      db.pragma('foreign_keys = OFF');
+      db.prepare(`UPDATE "vnf_mac" SET "vnf_id" = upper("vnf_id") WHERE "vnf_id" = ?`).run(created.id);
+      expect(db.prepare(`UPDATE "vnf" SET "id" = upper("id") WHERE "name" = ?`).run(name).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    for (let pass = 0; pass < 2; pass += 1) {
+      const report = (await t.http.post('/api/v1/reconcile').expect(200)).body as Json;
+      expect((report.orphans as Json[]).filter((orphan) => orphan.name === name), JSON.stringify(report.orphans)).toEqual([]);
+    }
+    expect((await get(name)).status).toMatchObject({ phase: 'Failed', lastError: { code: 'spec-unreadable' } });
+    expect((await get(name)).status.lastError.message).toContain('id is');
+    expect((await events(name)).map((event) => event.type)).not.toContain('OrphanFound');
+    expect((await virsh(URI, 'domstate', name)).trim()).toBe('running');
+    // The id cannot be repaired through the API: PUT refuses, naming the way out.
+    const refused = await t.http.put(`/api/v1/vnfs/${name}`).send({ vcpus: 1, memoryMiB: 96, interfaces: [{ type: 'user' }] }).expect(422);
+    expect(refused.body.detail).toContain('write its id back');
+    const fix = new Database(t.dbPath);
+    try {
+      fix.pragma('foreign_keys = OFF');
+      fix.prepare(`UPDATE "vnf" SET "id" = lower("id") WHERE "name" = ?`).run(name);
+      fix.prepare(`UPDATE "vnf_mac" SET "vnf_id" = lower("vnf_id") WHERE "vnf_id" = upper(?)`).run(created.id);
+    } finally {
+      fix.close();
+    }
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
   });
 
   it('a domain under the VNF\'s UUID marked by another instance is left alone, even by DELETE', async () => {

@@ -1,4 +1,4 @@
-import { linkSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,7 +129,7 @@ describe('two vnfm instances on one libvirtd (private libvirtd, test driver)', (
     expect((await second.call('DELETE', `/vnfs/${secondNames.kept}`)).status).toBe(202);
     await expectInvariants({ uri: daemon.uri, dbPath: second.dbPath, inScope: () => true, absent: [...Object.values(firstNames), ...Object.values(secondNames)] });
   });
-  it('a second vnfm on the same database file, or on a second name of it (a hard link), exits 4 naming why and changes nothing; after kill -9 of the holder the next start serves what was acknowledged', async () => {
+  it('a second vnfm on the same database file, or on a second name of it (a hard link, the file moved), exits 4 naming why and changes nothing; after kill -9 of the holder the next start serves what was acknowledged', async () => {
     const shared = join(dir, 'shared.db');
     const holder = await startVnfm({ dbPath: shared, uri: daemon.uri });
     const name = `${A}-shared`;
@@ -147,6 +147,15 @@ describe('two vnfm instances on one libvirtd (private libvirtd, test driver)', (
     expect(await linked.exited, linked.output().slice(-2000)).toBe(4);
     expect(linked.output()).toContain('has 2 names (hard links to');
     unlinkSync(secondName);
+    // Moved while served: one name again, but a lock and a -wal of its own under the new one. The
+    // file itself is held (SQLite's lock on the database), so the holder is found by the file.
+    const moved = join(dir, 'moved', 'shared.db');
+    mkdirSync(join(dir, 'moved'));
+    renameSync(shared, moved);
+    const renamed = await startVnfm({ dbPath: moved, uri: daemon.uri, waitReady: false });
+    expect(await renamed.exited, renamed.output().slice(-2000)).toBe(4);
+    expect(renamed.output()).toContain(`is open in process ${holder.child.pid}`);
+    renameSync(moved, shared);
     // The holder is untouched and still takes writes.
     const listed = await holder.call('GET', '/vnfs');
     expect((listed.body.items as Json[]).map((vnf) => vnf.name)).toEqual([name]);

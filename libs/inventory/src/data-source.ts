@@ -20,6 +20,14 @@ const DAMAGED_FILE = /^SQLITE_(CORRUPT|NOTADB)/;
 
 export class DatabaseDamagedError extends Error {}
 
+/** The tables vnfm's migrations make; each must be there once they are recorded. */
+const TABLES = ['device_claim', 'host_device', 'idempotency_key', 'migrations', 'vnf', 'vnf_change', 'vnf_event', 'vnf_mac', 'vnfm_meta'];
+
+function missingTables(sql: BetterSqlite3.Database): string[] {
+  const present = new Set(sql.prepare(`SELECT "name" FROM "sqlite_master" WHERE "type" = 'table'`).pluck().all() as string[]);
+  return TABLES.filter((name) => !present.has(name));
+}
+
 /** The file records migrations this vnfm does not have: a newer vnfm wrote it, and this one could misread it or undo what it relies on. */
 export class DatabaseNewerError extends Error {}
 
@@ -68,6 +76,10 @@ export async function openDatabase(databasePath: string, options: { log?: (level
     const problems = db.integrityProblems();
     if (problems.length > 0) {
       throw new DatabaseDamagedError(`${databasePath} fails PRAGMA integrity_check: ${problems.slice(0, 5).join('; ')}; restore it from a backup`);
+    }
+    const missing = db.read((sql) => missingTables(sql));
+    if (missing.length > 0) {
+      throw new DatabaseDamagedError(`${databasePath} is damaged: its migrations are recorded, but table${missing.length > 1 ? 's' : ''} ${missing.map((name) => `"${name}"`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} gone; restore it from a backup`);
     }
     // A file that opens for writing but cannot take a write now (a full disk) is not ready from the start.
     await db.probe();

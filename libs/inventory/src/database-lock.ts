@@ -93,6 +93,12 @@ export function lockDatabaseFile(databasePath: string): DatabaseLock {
     throw new Error(`cannot take ${path}, the lock beside the database (its folder must be writable): ${(error as Error).message}`, { cause: error });
   }
   const held = connection;
+  try {
+    refuseOtherOpeners(databasePath, real);
+  } catch (error) {
+    held.close();
+    throw error;
+  }
   return {
     path,
     release() {
@@ -102,11 +108,12 @@ export function lockDatabaseFile(databasePath: string): DatabaseLock {
 }
 
 /**
- * The process that holds a lock on this file, as the kernel lists it in /proc/locks (`1: POSIX
- * ADVISORY WRITE <pid> <major>:<minor>:<inode> <start> <end>`, the device in hex), or null when
- * it cannot be told (no /proc, a file system that keeps its locks elsewhere).
+ * The processes that hold a lock on this file, as the kernel lists them in /proc/locks (`1: POSIX
+ * ADVISORY WRITE <pid> <major>:<minor>:<inode> <start> <end>`, the device in hex); none when it
+ * cannot be told (no /proc, a file system that keeps its locks elsewhere).
  */
-export function lockHolderPid(path: string): number | null {
+export function lockHolders(path: string): number[] {
+  const holders = new Set<number>();
   try {
     const { dev, ino } = statSync(path, { bigint: true });
     // glibc's dev_t encoding (gnu_dev_major, gnu_dev_minor).
@@ -117,12 +124,42 @@ export function lockHolderPid(path: string): number | null {
       const fields = line.trim().split(/\s+/);
       // "->" marks a waiter for the lock, not its holder.
       if (fields[1] === '->') continue;
-      if (fields[5] === file && /^[1-9][0-9]*$/.test(fields[4] ?? '')) return Number(fields[4]);
+      if (fields[5] === file && /^[1-9][0-9]*$/.test(fields[4] ?? '')) holders.add(Number(fields[4]));
     }
   } catch {
     // Told without it.
   }
-  return null;
+  return [...holders];
+}
+
+/** The first process that holds a lock on this file, or null. */
+export function lockHolderPid(path: string): number | null {
+  return lockHolders(path)[0] ?? null;
+}
+
+/**
+ * Once this vnfm holds the lock beside the name it was given, no other process may have the
+ * database file itself open: SQLite holds a lock on it for as long as a connection is open, so
+ * another holder is a vnfm that serves the file under another name (it was moved or renamed
+ * while served; a bind mount of the file alone), with a -wal of its own this one would not see,
+ * or a tool (sqlite3) that must be closed first.
+ */
+function refuseOtherOpeners(databasePath: string, real: string): void {
+  const others = lockHolders(real).filter((pid) => pid !== process.pid);
+  if (others.length === 0) return;
+  const named = others.map((pid) => `process ${pid}${commandOf(pid)}`).join(', ');
+  throw new DatabaseInUseError(
+    `${databasePath} is open in ${named}, though no vnfm holds ${real}.lock: a vnfm serving it under another name (moved or renamed while served, or bind-mounted elsewhere) would not see this one's writes, nor this one its; stop that process (or close the tool) and start vnfm again`,
+  );
+}
+
+/** ` (its command)` from /proc, or nothing. */
+function commandOf(pid: number): string {
+  try {
+    return ` (${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()})`;
+  } catch {
+    return '';
+  }
 }
 
 /**

@@ -48,6 +48,8 @@ describe('recordFromRow: a row vnfm cannot trust has no spec, and says which col
     ['a row name that is not a VNF name', { name: 'fw-1<evil/>', spec: JSON.stringify(spec) }, 'its row "fw-1<evil/>"'],
     ['an id that is not a UUID', { id: "x'/><evil/>" }, `id is "x'/><evil/>"`],
     ['an unknown pending operation', { pending_operation: 'explode' }, 'pending_operation is "explode"'],
+    ['a restart flag that is not 0 or 1', { restart_required: 'yes' }, 'restart_required is "yes"'],
+    ['a reboot flag that is not 0 or 1', { reboot_requested: 2 }, 'reboot_requested is 2'],
   ])('%s', (_what, damage, reason) => {
     const record = recordFromRow(row(damage));
     expect(record.spec).toBeNull();

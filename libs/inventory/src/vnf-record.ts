@@ -168,6 +168,16 @@ function timeOf(value: unknown): number | null {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A stored id as vnfm makes it (a UUID in lower case, the domain's UUID). A row whose id is not
+ * cannot be matched with its domain by UUID: it claims the domain that has its name instead, so
+ * that domain is never taken for an orphan.
+ */
+export function isVnfId(id: unknown): boolean {
+  return typeof id === 'string' && UUID.test(id);
+}
+
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** A stored value in a message: as JSON, cut short (a damaged column can hold anything). */
@@ -180,14 +190,18 @@ function shown(value: unknown): string {
  * Why the columns around a readable spec cannot be trusted, or null. Each of them reaches domain
  * XML or decides what vnfm does to a domain: the id is the domain's UUID, the name its name (the
  * spec's, checked, must be the row's), the hash is written into the domain and compared with it
- * on every pass, the generation orders updates, the pending operation says what was under way.
+ * on every pass, the generation orders updates, the pending operation says what was under way,
+ * and two flags restart or reboot the guest.
  */
 function rowDamage(row: VnfRow, spec: VnfSpec, generation: number | undefined): string | null {
-  if (typeof row.id !== 'string' || !UUID.test(row.id)) return `id is ${shown(row.id)}, not a UUID in lower case`;
+  if (!isVnfId(row.id)) return `id is ${shown(row.id)}, not a UUID in lower case`;
   if (spec.name !== row.name) return `its spec is named ${shown(spec.name)}, its row ${shown(row.name)}`;
   if (generation === undefined || generation < 1) return `generation is ${shown(row.generation)}, not a positive integer`;
   if (typeof row.spec_hash !== 'string' || !SHA256_HEX.test(row.spec_hash)) return `spec_hash is ${shown(row.spec_hash)}, not a SHA-256 in lower-case hex`;
   if (row.pending_operation !== null && !OPERATIONS.has(row.pending_operation)) return `pending_operation is ${shown(row.pending_operation)}, not create, update, delete or null`;
+  // The two flags that act on the guest (a restart, a reboot): anything but 0 or 1 is not a request.
+  if (row.restart_required !== 0 && row.restart_required !== 1) return `restart_required is ${shown(row.restart_required)}, not 0 or 1`;
+  if (row.reboot_requested !== 0 && row.reboot_requested !== 1) return `reboot_requested is ${shown(row.reboot_requested)}, not 0 or 1`;
   return null;
 }
 

@@ -3,7 +3,7 @@ import { VnfmError, messageOf } from '../../core/src/index.js';
 import type { HostFacts } from '../../designer/src/index.js';
 import type { Allocation, DeviceAllowList } from '../../host-devices/src/index.js';
 import { refuseDisallowedResources, type HostResourcePort } from '../../host-resources/src/index.js';
-import { keyReused, type DeviceClaim, type DeviceState, type IdempotencyClaim, type IdempotencyKeys, type NewVnf, type VnfChanges, type VnfEventRepository, type VnfPhase, type VnfRecord, type VnfRepository } from '../../inventory/src/index.js';
+import { isVnfId, keyReused, type DeviceClaim, type DeviceState, type IdempotencyClaim, type IdempotencyKeys, type NewVnf, type VnfChanges, type VnfEventRepository, type VnfPhase, type VnfRecord, type VnfRepository } from '../../inventory/src/index.js';
 import { ConsoleBusyError, DomainNotFoundError, DomainNotRunningError, LibvirtConnectionError, LibvirtError, LibvirtTimeoutError, type ConsoleOutput, type DomainConsole, type LibvirtPort, type ObservedDomain } from '../../libvirt/src/index.js';
 import { allocatedDevices, desiredXml, type Failpoints, type ReconcileOutcome, type Reconciler } from '../../reconciler/src/index.js';
 import { canonicalJson, makeVnfSpecSchema, validateBody, type VnfRequest, type VnfSpec } from '../../vnf/src/index.js';
@@ -162,6 +162,8 @@ export class VnfUseCases {
     if (existing.spec && (existing.spec.kind ?? 'vm') !== request.kind) {
       throw VnfmError.invalid([{ field: 'kind', reason: `must stay '${existing.spec.kind ?? 'vm'}': a VNF cannot change between VM and container (delete it and create it again)` }]);
     }
+    // Every other damage is repaired by a new spec; a damaged id is the domain's UUID, which no PUT can give back.
+    if (!isVnfId(existing.id)) throw new VnfmError('spec-unreadable', `VNF '${existing.name}' cannot be replaced: ${existing.specProblem}; write its id back (the UUID of its domain: virsh domuuid ${existing.name}), or DELETE it`);
     const taken = this.takenMacs(existing.id);
     refuseTakenMacs(request, taken);
     // A damaged stored spec can be replaced: that is how an operator repairs it.
@@ -186,6 +188,8 @@ export class VnfUseCases {
         failureCount: 0,
         nextAttemptAt: null,
         lastError: null,
+        // A damaged row's flags asked for nothing: the new spec starts without them.
+        ...(existing.spec === null ? { restartRequired: false, rebootRequested: false } : {}),
       };
       return { changes, allocations: domain.allocations };
     });

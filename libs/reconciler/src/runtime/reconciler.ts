@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { VnfmError, messageOf, type ErrorCode } from '../../../core/src/index.js';
 import type { HostFacts } from '../../../designer/src/index.js';
-import type { Database, VnfChanges, VnfEventRepository, VnfRecord, VnfRepository } from '../../../inventory/src/index.js';
+import { isVnfId, type Database, type VnfChanges, type VnfEventRepository, type VnfRecord, type VnfRepository } from '../../../inventory/src/index.js';
 import { LibvirtConnectionError, LibvirtError, type DomainKind, type LibvirtPort, type ObservedDomain } from '../../../libvirt/src/index.js';
 import type { RetryPolicy } from '../backoff.js';
 import { retryDelayMs } from '../backoff.js';
@@ -275,14 +275,16 @@ export class Reconciler {
       // A read that failed fails the pass (the runs whose definitions came before it are done).
       const observed = await observation.all();
       const known = new Set(rows.map((row) => row.id));
+      const claimedByName = new Set(rows.filter((row) => !isVnfId(row.id)).map((row) => row.name));
       this.designs.retain(known);
       const orphans: OrphanReport[] = [];
       const foreign: PassReport['foreign'] = [];
       const orphanRuns: Array<Promise<void>> = [];
       for (const facts of observed) {
         const metadata = facts.definition?.metadata;
-        // Ours are exactly the domains whose UUID is a VNF's id; a copy under another UUID is an orphan.
-        if (!metadata || known.has(facts.uuid)) continue;
+        // Ours are exactly the domains whose UUID is a VNF's id (or whose name is that of a VNF whose
+        // stored id is damaged); a copy under another UUID is an orphan.
+        if (!metadata || known.has(facts.uuid) || claimedByName.has(facts.name)) continue;
         if (metadata.instanceId !== this.options.instanceId) {
           foreign.push({ name: facts.name, uuid: facts.uuid, vnfId: metadata.vnfId, instanceId: metadata.instanceId });
           continue;
@@ -454,8 +456,10 @@ export class Reconciler {
     const facts = hint && 'observed' in hint ? hint.observed : undefined;
     const vnfId = facts?.definition?.metadata?.vnfId;
     if (!facts || !vnfId) return { id: uuid, name: '', actions: [], result: 'gone' };
-    // Looked at again: a VNF created or deleted meanwhile is not an orphan.
-    if (this.vnfs.findById(uuid)) return { id: uuid, name: facts.name, actions: [], result: 'gone' };
+    // Looked at again: a VNF created or deleted meanwhile is not an orphan, nor the domain that a
+    // VNF whose stored id is damaged claims by its name.
+    const named = this.vnfs.findByName(facts.name);
+    if (this.vnfs.findById(uuid) || (named !== null && !isVnfId(named.id))) return { id: uuid, name: facts.name, actions: [], result: 'gone' };
     const target = { id: uuid, name: facts.name };
     const actions = planOrphan(this.options.orphanPolicy, facts);
     if (actions.length === 0) {
