@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Database } from './database.js';
+import { repairMacIndex } from './mac-index.js';
 import { lockDatabaseFile, makeDatabaseFolder, type DatabaseLock } from './database-lock.js';
 import { migrateSchema, NEWER_SCHEMA, SchemaMigrationError, UNRECORDED_SCHEMA } from './schema-migrations.js';
 
@@ -83,6 +84,7 @@ export async function openDatabase(databasePath: string, options: { log?: (level
     }
     // A file that opens for writing but cannot take a write now (a full disk) is not ready from the start.
     await db.probe();
+    await repairMacIndex(db, options.log);
     return { db, close };
   } catch (error) {
     await close();
