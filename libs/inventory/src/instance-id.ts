@@ -1,7 +1,6 @@
 import { DatabaseDamagedError } from './data-source.js';
 import type { Database } from './database.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from './uuid.js';
 
 /**
  * This vnfm's instance id, written into every domain it owns. A migration makes it with the schema
@@ -16,6 +15,6 @@ export function loadInstanceId(db: Database): string {
       `vnfm_meta has no instance-id, and every domain vnfm made carries it (<vnfm:instance> in virsh dumpxml): restore the database from a backup, or write this instance's id back (INSERT INTO vnfm_meta VALUES ('instance-id', '<that UUID>'))`,
     );
   }
-  if (typeof stored.value === 'string' && UUID.test(stored.value)) return stored.value;
+  if (isUuid(stored.value)) return stored.value;
   throw new DatabaseDamagedError(`vnfm_meta's instance-id is damaged (${JSON.stringify(String(stored.value)).slice(0, 60)} is not a UUID): restore the database from a backup, or write this instance's id back`);
 }

@@ -1,5 +1,6 @@
 import { isErrorCode, type ErrorCode } from '../../core/src/index.js';
 import { makeVnfSpecSchema, type VnfSpec } from '../../vnf/src/index.js';
+import { isUuid } from './uuid.js';
 
 export const VNF_PHASES = ['Pending', 'Provisioning', 'Running', 'Stopped', 'Failed', 'Deleting'] as const;
 export type VnfPhase = (typeof VNF_PHASES)[number];
@@ -167,15 +168,13 @@ function timeOf(value: unknown): number | null {
   return integerOf(value) ?? null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
  * A stored id as vnfm makes it (a UUID in lower case, the domain's UUID). A row whose id is not
  * cannot be matched with its domain by UUID: it claims the domain that has its name instead, so
  * that domain is never taken for an orphan.
  */
 export function isVnfId(id: unknown): boolean {
-  return typeof id === 'string' && UUID.test(id);
+  return isUuid(id);
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
