@@ -113,6 +113,28 @@ describe('ownership and damaged-row edges (test driver, in-process service)', ()
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
   });
 
+  it('DELETE of a VNF whose stored id is damaged removes its domain (claimed by name) with the row: no orphan is left', async () => {
+    const name = uniqueName('edge-id-del');
+    const created = await create(name);
+    const db = new Database(t.dbPath);
+    try {
+      db.pragma('foreign_keys = OFF');
+      db.prepare(`UPDATE "vnf_mac" SET "vnf_id" = upper("vnf_id") WHERE "vnf_id" = ?`).run(created.id);
+      expect(db.prepare(`UPDATE "vnf" SET "id" = upper("id") WHERE "name" = ?`).run(name).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    await t.http.post('/api/v1/reconcile').expect(200);
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+    await eventually(async () => (await t.http.get(`/api/v1/vnfs/${name}`)).status === 404, 5_000, 'the row to go');
+    expect((await listAll(URI)).has(name)).toBe(false);
+    const report = (await t.http.post('/api/v1/reconcile').expect(200)).body as Json;
+    expect((report.orphans as Json[]).filter((orphan) => orphan.name === name)).toEqual([]);
+    // The name is free again at once.
+    await create(name);
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+  });
+
   it('a domain under the VNF\'s UUID marked by another instance is left alone, even by DELETE', async () => {
     const name = uniqueName('edge-theirs');
     await create(name, { powerState: 'stopped' });

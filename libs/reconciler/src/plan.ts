@@ -115,9 +115,12 @@ export function afterBackoff(plan: Plan, nextAttemptAt: number | null, now: numb
  * DELETE was accepted: destroy and undefine the VNF's own domain (by UUID), then forget the VNF.
  * A domain another vnfm instance has marked is never removed, even under this VNF's UUID.
  */
-export function planDeletion(id: string, instanceId: string, observed: ObservedDomainFacts | null): Plan {
+export function planDeletion(vnf: { id: string; name: string }, instanceId: string, observed: ObservedDomainFacts | null, claimsByName = false): Plan {
   const otherInstance = observed?.definition?.metadata?.instanceId ?? null;
-  const ours = observed !== null && observed.uuid === id && (otherInstance === null || otherInstance === instanceId) ? observed : null;
+  const oursByUuid = observed !== null && observed.uuid === vnf.id && (otherInstance === null || otherInstance === instanceId);
+  // A row whose stored id is damaged claims the domain of its name, when that carries this instance's mark.
+  const oursByName = claimsByName && observed !== null && observed.name === vnf.name && otherInstance === instanceId;
+  const ours = oursByUuid || oursByName ? observed : null;
   return { actions: [...(ours ? removal(ours) : []), { kind: 'forget' }], drift: [], restartRequired: false };
 }
 

@@ -29,6 +29,8 @@ export interface ActionTarget {
   /** The VNF id, which is the domain UUID. */
   id: string;
   name: string;
+  /** The domain's UUID when it is not the id: the domain a row whose stored id is damaged claims by name. */
+  domainUuid?: string | undefined;
   generation?: number;
   autostart?: boolean;
   /** The host files and interfaces the domain uses: checked against the allow-lists before every define and start. */
@@ -111,7 +113,7 @@ export class ActionExecutor {
 
   /** Carries out one action; for a shutdown, answers whether the guest was off already right after. */
   private async perform(target: ActionTarget, action: Action, xml: (() => string) | null, drift: readonly string[], told: EventBatch): Promise<boolean | void> {
-    const uuid = target.id;
+    const uuid = target.domainUuid ?? target.id;
     // A file can be swapped after the request was checked: look again before libvirt opens (and chowns) it.
     if ((action.kind === 'define' || action.kind === 'start') && target.resources) await refuseDisallowedResources(this.hostResources, target.resources);
     switch (action.kind) {

@@ -410,13 +410,16 @@ export class Reconciler {
 
   /** Destroy and undefine by UUID, then forget; needs nothing of the spec, so a damaged row can go too. */
   private async reconcileDeletion(vnf: VnfRecord, observed: ObservedDomainFacts | null, now: number): Promise<ReconcileOutcome> {
-    const plan = afterBackoff(planDeletion(vnf.id, this.options.instanceId, observed), vnf.nextAttemptAt, now);
+    // A row whose stored id is damaged claims its domain by name, unless that domain is another VNF's.
+    const claimsByName = !isVnfId(vnf.id) && observed !== null && this.vnfs.findById(observed.uuid) === null;
+    const plan = afterBackoff(planDeletion(vnf, this.options.instanceId, observed, claimsByName), vnf.nextAttemptAt, now);
     const actions = describe(plan.actions);
     if (plan.actions.length === 0) {
       if (plan.recheckAt !== undefined) this.queue.add(vnf.id, plan.recheckAt - now);
       return { id: vnf.id, name: vnf.name, actions, result: 'waiting' };
     }
-    const execution = await this.executor.execute({ id: vnf.id, name: vnf.name }, plan.actions, null, []);
+    // Only a domain the plan took for this VNF's is acted on, so its UUID is the one to name.
+    const execution = await this.executor.execute({ id: vnf.id, name: vnf.name, domainUuid: observed?.uuid }, plan.actions, null, []);
     if (execution.kind === 'done') {
       await execution.recorded;
       return { id: vnf.id, name: vnf.name, actions, result: 'deleted' };
