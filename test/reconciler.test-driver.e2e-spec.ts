@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Reconciler } from '../libs/reconciler/src/index.js';
 import { ImageDir } from './support/image-dir.js';
 import { eventually } from './support/libvirtd.js';
 import { defineEdited, defineXml, eventOf, eventsOf } from './support/sabotage.js';
@@ -152,6 +153,25 @@ describe('reconciler against virsh sabotage (test+unix:///default)', () => {
       expect(domains.has(name)).toBe(true);
       await virsh(URI, 'undefine', name);
     }
+  });
+
+  it('a deleted VNF leaves nothing in memory: its design and its parse go with it, not at the next pass', async () => {
+    const reconciler = t.app.get(Reconciler);
+    const names = Array.from({ length: 5 }, () => uniqueName('churn'));
+    for (const name of names) await create({ name, interfaces: [{ type: 'user' }] });
+    // A domain's parse is kept once something reads its definition: an event after virsh's change here.
+    await virsh(URI, 'destroy', names[0]!);
+    await eventually(async () => (await domstate(URI, names[0]!)) === 'running', 10_000, 'running again');
+    const held = reconciler.cached;
+    expect(held.designs).toBeGreaterThanOrEqual(names.length);
+    expect(held.parses).toBeGreaterThanOrEqual(1);
+    for (const name of names) await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+    await eventually(async () => {
+      const all = await listAll(URI);
+      return names.every((name) => !all.has(name));
+    }, 5_000, 'the domains to go');
+    expect(reconciler.cached.designs).toBe(held.designs - names.length);
+    expect(reconciler.cached.parses).toBeLessThanOrEqual(held.parses - 1);
   });
 
   it('stop: graceful shutdown; start; reboot (one-shot); events record each', async () => {

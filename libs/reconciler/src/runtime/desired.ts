@@ -60,6 +60,15 @@ export class DesignCache {
   retain(ids: ReadonlySet<string>): void {
     for (const id of this.entries.keys()) if (!ids.has(id)) this.entries.delete(id);
   }
+
+  /** A deleted VNF's design goes with it. */
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
 }
 
 /** What the planner needs to know of a stored VNF, with the XML to define. */

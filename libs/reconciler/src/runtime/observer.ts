@@ -203,6 +203,16 @@ export class DomainObserver {
     return facts ?? this.observeOne(id, name, where);
   }
 
+  /** A domain vnfm removed: what was kept of it goes (a pass would otherwise drop it only when it next lists). */
+  forget(uuid: string): void {
+    this.parsed.forget(uuid);
+  }
+
+  /** How many domains' parses are kept. */
+  get parsedCount(): number {
+    return this.parsed.size;
+  }
+
   /** Memory: the kept parse of this domain's definition shares the parts equal to its design (ParseCache.shareWith). */
   shareDefinition(uuid: string, parsed: ParsedDomain, design: ParsedDomain): void {
     this.parsed.shareWith(uuid, parsed, design);

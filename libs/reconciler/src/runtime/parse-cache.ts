@@ -45,6 +45,11 @@ export class ParseCache {
     for (const key of this.entries.keys()) if (!keys.has(key)) this.entries.delete(key);
   }
 
+  /** A domain that is gone: its parse goes with it. */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -180,6 +180,11 @@ export class Reconciler {
     return this.queue.run(id, options.knownAbsent ? { observed: null } : undefined);
   }
 
+  /** What is kept in memory between passes: designs (one per VNF) and parses of domain definitions (one per domain read). */
+  get cached(): { designs: number; parses: number } {
+    return { designs: this.designs.size, parses: this.observer.parsedCount };
+  }
+
   /** The VNF's domain as vnfm last knew it (from passes, events and its own actions); libvirt is asked only when that is unknown. */
   domainOf(id: string, where?: DomainKind): Promise<ObservedDomain | null> {
     return this.observer.domainOf(id, where);
@@ -421,6 +426,8 @@ export class Reconciler {
     // Only a domain the plan took for this VNF's is acted on, so its UUID is the one to name.
     const execution = await this.executor.execute({ id: vnf.id, name: vnf.name, domainUuid: observed?.uuid }, plan.actions, null, []);
     if (execution.kind === 'done') {
+      this.designs.forget(vnf.id);
+      if (observed !== null && plan.actions.some((action) => action.kind === 'undefine')) this.observer.forget(observed.uuid);
       await execution.recorded;
       return { id: vnf.id, name: vnf.name, actions, result: 'deleted' };
     }
@@ -479,6 +486,7 @@ export class Reconciler {
     if (execution.kind === 'done') {
       this.orphanFailures.delete(uuid);
       this.reportedOrphans.delete(uuid);
+      this.observer.forget(uuid);
       await this.events.record(target, 'OrphanDeleted', `domain ${facts.name} (uuid ${uuid}) had this vnfm's mark but no VNF; removed (VNFM_ORPHAN_POLICY=delete)`);
       return { id: uuid, name: facts.name, actions: describe(actions), result: 'deleted' };
     }
