@@ -41,7 +41,7 @@ const ONLY = new Set(option('only', '').split(',').filter(Boolean));
 const want = (figure: 'creates' | 'pass' | 'repair' | 'get' | 'list' | 'dry') => ONLY.size === 0 || ONLY.has(figure);
 const CONCURRENCY = 16;
 const VICTIMS = Math.min(20, BATCH);
-const WARM_UP = 200;
+const WARM_UP = 1000;
 /** Batches of creates timed at each number of existing VNFs (the figure is their median): all but the last are deleted again. */
 const CREATE_SAMPLES = 5;
 /** The 1, 5 and 15 minute load averages before the bench started anything: whether other work was running. */
@@ -180,28 +180,28 @@ async function main(): Promise<void> {
     if (want('creates')) {
       const warmMs = await warmUp();
       method.push(
+        `- Creates at each number of existing VNFs are measured right after that number was reached by creates (at 0, after the warm-up below), before any other figure at that number, so each is measured in the same state; each of the ${CREATE_SAMPLES} batches is deleted again before the next, so all start at the same number.`,
         `- Warm-up before the first batch of creates: ${WARM_UP} VNFs were created (${ms(warmMs)}, ${(warmMs / WARM_UP).toFixed(1)} ms each, against ${'{FIRST}'} each in the first measured batch) and deleted again before the batch at 0 existing, so that batch measures creates at 0 VNFs, not the process's one-time start-up (V8 compiling the create path, empty SQLite cache).`,
       );
     }
 
     const createBatch: number[] = [];
-    /** CREATE_SAMPLES batches at the current number of VNFs, each beside a virsh batch; the last batch is kept. */
+    /**
+     * CREATE_SAMPLES batches at the current number of VNFs, each beside a virsh batch and deleted
+     * again, so every batch starts at the same N. Measured right after N was reached by creates
+     * (at 0, after the warm-up), before any other figure at that N: each N in the same state.
+     */
     const measureCreates = async () => {
+      if (!want('creates')) return;
       const existing = created;
-      if (!want('creates')) {
-        await createMany(BATCH);
-        return;
-      }
       const samples: number[] = [];
       const baselines = [await virshCreates()];
-      for (let sample = 1; sample < CREATE_SAMPLES; sample += 1) {
+      for (let sample = 1; sample <= CREATE_SAMPLES; sample += 1) {
         const names = Array.from({ length: BATCH }, (_, index) => `again-${existing}-${sample}-${index}`);
         samples.push(await createNamed(names));
         baselines.push(await virshCreates());
         await deleteAll(names);
       }
-      samples.push(await createMany(BATCH));
-      baselines.push(await virshCreates());
       const vnfmMs = median(samples);
       const baseline = median(baselines);
       createBatch.push(vnfmMs);
@@ -364,6 +364,7 @@ async function main(): Promise<void> {
     };
 
     await measureCreates();
+    await createMany(BATCH);
     await atScale();
     if (TOTAL > BATCH) {
       const half = Math.floor(TOTAL / 2);
@@ -372,9 +373,9 @@ async function main(): Promise<void> {
       await measureCreates();
       progress(`filling to ${TOTAL}`);
       await createMany(TOTAL - created);
+      await measureCreates();
       await atScale();
       await settledRss(created);
-      await measureCreates();
       const spread = Math.max(...createBatch) / Math.min(...createBatch);
       record(`${BATCH} creates: slowest / fastest of the medians at ${[0, half, TOTAL].join(', ')} existing`, `${(spread * 100 - 100).toFixed(0)}% apart`, '', '', 'within 20%', spread <= 1.2);
     }
