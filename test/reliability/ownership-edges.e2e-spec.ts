@@ -39,6 +39,17 @@ describe('ownership and damaged-row edges (test driver, in-process service)', ()
       db.close();
     }
   };
+  /** The VNF's stored id (and its MACs' reference to it) in upper case: no longer a vnfm id. */
+  const damageIdCase = (name: string, id: string) => {
+    const db = new Database(t.dbPath);
+    try {
+      db.pragma('foreign_keys = OFF');
+      db.prepare(`UPDATE "vnf_mac" SET "vnf_id" = upper("vnf_id") WHERE "vnf_id" = ?`).run(id);
+      expect(db.prepare(`UPDATE "vnf" SET "id" = upper("id") WHERE "name" = ?`).run(name).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+  };
   const redefine = async (name: string, edit: (xml: string) => string) => {
     const file = join(scratch, `${name}.xml`);
     writeFileSync(file, edit(await virsh(URI, 'dumpxml', '--inactive', name)));
@@ -83,14 +94,7 @@ describe('ownership and damaged-row edges (test driver, in-process service)', ()
   it('a VNF whose stored id is damaged (upper case) keeps its domain: it is Failed naming the id, and its domain is never taken for an orphan', async () => {
     const name = uniqueName('edge-id');
     const created = await create(name);
-    const db = new Database(t.dbPath);
-    try {
-      db.pragma('foreign_keys = OFF');
-      db.prepare(`UPDATE "vnf_mac" SET "vnf_id" = upper("vnf_id") WHERE "vnf_id" = ?`).run(created.id);
-      expect(db.prepare(`UPDATE "vnf" SET "id" = upper("id") WHERE "name" = ?`).run(name).changes).toBe(1);
-    } finally {
-      db.close();
-    }
+    damageIdCase(name, created.id);
     for (let pass = 0; pass < 2; pass += 1) {
       const report = (await t.http.post('/api/v1/reconcile').expect(200)).body as Json;
       expect((report.orphans as Json[]).filter((orphan) => orphan.name === name), JSON.stringify(report.orphans)).toEqual([]);
@@ -116,14 +120,7 @@ describe('ownership and damaged-row edges (test driver, in-process service)', ()
   it('DELETE of a VNF whose stored id is damaged removes its domain (claimed by name) with the row: no orphan is left', async () => {
     const name = uniqueName('edge-id-del');
     const created = await create(name);
-    const db = new Database(t.dbPath);
-    try {
-      db.pragma('foreign_keys = OFF');
-      db.prepare(`UPDATE "vnf_mac" SET "vnf_id" = upper("vnf_id") WHERE "vnf_id" = ?`).run(created.id);
-      expect(db.prepare(`UPDATE "vnf" SET "id" = upper("id") WHERE "name" = ?`).run(name).changes).toBe(1);
-    } finally {
-      db.close();
-    }
+    damageIdCase(name, created.id);
     await t.http.post('/api/v1/reconcile').expect(200);
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
     await eventually(async () => (await t.http.get(`/api/v1/vnfs/${name}`)).status === 404, 5_000, 'the row to go');
