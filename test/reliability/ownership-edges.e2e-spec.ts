@@ -132,6 +132,34 @@ describe('ownership and damaged-row edges (test driver, in-process service)', ()
     await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
   });
 
+  it("DELETE of a damaged-id row never takes another VNF's domain that holds its name (all ids damaged, one domain renamed over another's name)", async () => {
+    const [first, second] = [uniqueName('edge-idx'), uniqueName('edge-idy')];
+    const a = await create(first, { powerState: 'stopped' });
+    const b = await create(second, { powerState: 'stopped' });
+    damageIdCase(first, a.id);
+    damageIdCase(second, b.id);
+    await virsh(URI, 'undefine', first);
+    await virsh(URI, 'domrename', second, first);
+    await t.http.delete(`/api/v1/vnfs/${first}`).expect(202);
+    await eventually(async () => (await t.http.get(`/api/v1/vnfs/${first}`)).status === 404, 5_000, 'the row to go');
+    // The domain named after the first VNF is the second's (its UUID, its mark): it stays.
+    expect(await virsh(URI, 'domuuid', first)).toContain(b.id);
+    await virsh(URI, 'domrename', first, second);
+    await t.http.delete(`/api/v1/vnfs/${second}`).expect(202);
+    await eventually(async () => !(await listAll(URI)).has(second), 5_000, 'the second domain to go with its row');
+  });
+
+  it('DELETE of a damaged-id row whose domain was renamed behind its back removes that domain (its UUID but for case): no orphan is left', async () => {
+    const name = uniqueName('edge-idr');
+    const created = await create(name, { powerState: 'stopped' });
+    damageIdCase(name, created.id);
+    await virsh(URI, 'domrename', name, `${name}-x`);
+    await t.http.delete(`/api/v1/vnfs/${name}`).expect(202);
+    await eventually(async () => !(await listAll(URI)).has(`${name}-x`), 5_000, 'the renamed domain to be removed');
+    const report = (await t.http.post('/api/v1/reconcile').expect(200)).body as Json;
+    expect((report.orphans as Json[]).filter((orphan) => orphan.uuid === created.id)).toEqual([]);
+  });
+
   it('a domain under the VNF\'s UUID marked by another instance is left alone, even by DELETE', async () => {
     const name = uniqueName('edge-theirs');
     await create(name, { powerState: 'stopped' });

@@ -36,6 +36,12 @@ export class VnfRepository {
     return row ? recordFromRow(row) : null;
   }
 
+  /** A VNF whose stored id is this UUID in another letter case (a damaged id: it still names its domain). */
+  findByIdButForCase(uuid: string): VnfRecord | null {
+    const row = this.db.read((sql) => selectOne(sql, `WHERE lower("id") = lower(?) AND "id" <> ?`, uuid, uuid));
+    return row ? recordFromRow(row) : null;
+  }
+
   /** Every VNF, by name. A row that cannot be decoded is listed with its problem, never skipped. */
   list(): VnfRecord[] {
     return this.db.read((sql) => selectMany(sql, `ORDER BY "name"`).map(recordFromRow));

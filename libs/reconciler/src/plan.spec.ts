@@ -148,16 +148,17 @@ describe('planVnf: desired x observed -> actions', () => {
     expect(kinds(planDeletion(VNF, INSTANCE, observed('running', { uuid: 'other' })).actions)).toEqual(['forget']);
   });
 
-  it('deleting a row whose stored id is damaged: the domain of its name carrying our mark goes, by name only when so asked', () => {
+  it('deleting a row whose stored id is damaged in case: its domain (that UUID but for case, our mark) goes, renamed or not; a domain that only has its name stays', () => {
     const damaged = { id: ID.toUpperCase(), name: VNF.name };
-    const elsewhere = { uuid: ID, name: VNF.name };
-    expect(kinds(planDeletion(damaged, INSTANCE, observed('running', elsewhere), true).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
-    expect(kinds(planDeletion(damaged, INSTANCE, observed('running', elsewhere)).actions)).toEqual(['forget']);
-    expect(kinds(planDeletion(damaged, INSTANCE, observed('running', { ...elsewhere, name: 'fw-2' }), true).actions)).toEqual(['forget']);
+    expect(kinds(planDeletion(damaged, INSTANCE, observed('running'), true).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
+    expect(kinds(planDeletion(damaged, INSTANCE, observed('running', { name: 'fw-1-renamed' }), true).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
+    // Unless the reconciler found the id damaged and no other VNF's.
+    expect(kinds(planDeletion(damaged, INSTANCE, observed('running')).actions)).toEqual(['forget']);
+    expect(kinds(planDeletion(damaged, INSTANCE, observed('running', { uuid: 'ffffffff-0000-4000-8000-000000000000' }), true).actions)).toEqual(['forget']);
     const unmarked = { ...base, metadata: null };
-    expect(kinds(planDeletion(damaged, INSTANCE, observed('running', { ...elsewhere, definition: unmarked }), true).actions)).toEqual(['forget']);
+    expect(kinds(planDeletion(damaged, INSTANCE, observed('running', { definition: unmarked }), true).actions)).toEqual(['forget']);
     const theirs = { ...base, metadata: { ...base.metadata!, instanceId: 'another-instance' } };
-    expect(kinds(planDeletion(damaged, INSTANCE, observed('running', { ...elsewhere, definition: theirs }), true).actions)).toEqual(['forget']);
+    expect(kinds(planDeletion(damaged, INSTANCE, observed('running', { definition: theirs }), true).actions)).toEqual(['forget']);
   });
 
   it('deleting never removes a domain another instance has marked, even under our UUID', () => {

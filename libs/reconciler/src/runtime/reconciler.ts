@@ -280,16 +280,19 @@ export class Reconciler {
       // A read that failed fails the pass (the runs whose definitions came before it are done).
       const observed = await observation.all();
       const known = new Set(rows.map((row) => row.id));
-      const claimedByName = new Set(rows.filter((row) => !isVnfId(row.id)).map((row) => row.name));
+      const damaged = rows.filter((row) => !isVnfId(row.id));
+      const claimedByName = new Set(damaged.map((row) => row.name));
+      const claimedButForCase = new Set(damaged.map((row) => row.id.toLowerCase()));
       this.designs.retain(known);
       const orphans: OrphanReport[] = [];
       const foreign: PassReport['foreign'] = [];
       const orphanRuns: Array<Promise<void>> = [];
       for (const facts of observed) {
         const metadata = facts.definition?.metadata;
-        // Ours are exactly the domains whose UUID is a VNF's id (or whose name is that of a VNF whose
-        // stored id is damaged); a copy under another UUID is an orphan.
-        if (!metadata || known.has(facts.uuid) || claimedByName.has(facts.name)) continue;
+        // Ours are exactly the domains whose UUID is a VNF's id (or, for a VNF whose stored id is
+        // damaged, whose name is its name or whose UUID is its id but for case); a copy under
+        // another UUID is an orphan.
+        if (!metadata || known.has(facts.uuid) || claimedByName.has(facts.name) || claimedButForCase.has(facts.uuid)) continue;
         if (metadata.instanceId !== this.options.instanceId) {
           foreign.push({ name: facts.name, uuid: facts.uuid, vnfId: metadata.vnfId, instanceId: metadata.instanceId });
           continue;
@@ -415,9 +418,9 @@ export class Reconciler {
 
   /** Destroy and undefine by UUID, then forget; needs nothing of the spec, so a damaged row can go too. */
   private async reconcileDeletion(vnf: VnfRecord, observed: ObservedDomainFacts | null, now: number): Promise<ReconcileOutcome> {
-    // A row whose stored id is damaged claims its domain by name, unless that domain is another VNF's.
-    const claimsByName = !isVnfId(vnf.id) && observed !== null && this.vnfs.findById(observed.uuid) === null;
-    const plan = afterBackoff(planDeletion(vnf, this.options.instanceId, observed, claimsByName), vnf.nextAttemptAt, now);
+    // A row whose stored id is damaged may still name its domain but for case, unless another VNF has that id.
+    const idDamaged = !isVnfId(vnf.id) && observed !== null && this.vnfs.findById(observed.uuid) === null;
+    const plan = afterBackoff(planDeletion(vnf, this.options.instanceId, observed, idDamaged), vnf.nextAttemptAt, now);
     const actions = describe(plan.actions);
     if (plan.actions.length === 0) {
       if (plan.recheckAt !== undefined) this.queue.add(vnf.id, plan.recheckAt - now);
@@ -467,9 +470,9 @@ export class Reconciler {
     const vnfId = facts?.definition?.metadata?.vnfId;
     if (!facts || !vnfId) return { id: uuid, name: '', actions: [], result: 'gone' };
     // Looked at again: a VNF created or deleted meanwhile is not an orphan, nor the domain that a
-    // VNF whose stored id is damaged claims by its name.
+    // VNF whose stored id is damaged claims by its name or by its id but for case.
     const named = this.vnfs.findByName(facts.name);
-    if (this.vnfs.findById(uuid) || (named !== null && !isVnfId(named.id))) return { id: uuid, name: facts.name, actions: [], result: 'gone' };
+    if (this.vnfs.findById(uuid) || (named !== null && !isVnfId(named.id)) || this.vnfs.findByIdButForCase(uuid)) return { id: uuid, name: facts.name, actions: [], result: 'gone' };
     const target = { id: uuid, name: facts.name };
     const actions = planOrphan(this.options.orphanPolicy, facts);
     if (actions.length === 0) {
