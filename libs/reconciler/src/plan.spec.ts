@@ -7,7 +7,6 @@ import { planDeletion, planOrphan, planVnf, type Action, type DesiredVnf, type O
 
 const ID = '0b7e1c2a-5a8e-4b11-9d9e-3f3a4b5c6d7e';
 const INSTANCE = '9d1f7a10-1111-4222-8333-444455556666';
-const VNF = { id: ID, name: 'fw-1' };
 const HOST: HostFacts = { arch: 'aarch64', kvmArches: new Set(['aarch64']) };
 const NOW = 1_000_000;
 const CONTEXT: PlanContext = { now: NOW, shutdownTimeoutMs: 60_000, driverKeepsQemuCommandline: true };
@@ -142,14 +141,14 @@ describe('planVnf: desired x observed -> actions', () => {
   });
 
   it('deleting: destroy, undefine, forget — never a domain vnfm does not own', () => {
-    expect(kinds(planDeletion(VNF, INSTANCE, observed('running')).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
-    expect(kinds(planDeletion(VNF, INSTANCE, observed('shutoff')).actions)).toEqual(['undefine', 'forget']);
-    expect(kinds(planDeletion(VNF, INSTANCE, null).actions)).toEqual(['forget']);
-    expect(kinds(planDeletion(VNF, INSTANCE, observed('running', { uuid: 'other' })).actions)).toEqual(['forget']);
+    expect(kinds(planDeletion(ID, INSTANCE, observed('running')).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
+    expect(kinds(planDeletion(ID, INSTANCE, observed('shutoff')).actions)).toEqual(['undefine', 'forget']);
+    expect(kinds(planDeletion(ID, INSTANCE, null).actions)).toEqual(['forget']);
+    expect(kinds(planDeletion(ID, INSTANCE, observed('running', { uuid: 'other' })).actions)).toEqual(['forget']);
   });
 
   it('deleting a row whose stored id is damaged in case: its domain (that UUID but for case, our mark) goes, renamed or not; a domain that only has its name stays', () => {
-    const damaged = { id: ID.toUpperCase(), name: VNF.name };
+    const damaged = ID.toUpperCase();
     expect(kinds(planDeletion(damaged, INSTANCE, observed('running'), true).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
     expect(kinds(planDeletion(damaged, INSTANCE, observed('running', { name: 'fw-1-renamed' }), true).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
     // Unless the reconciler found the id damaged and no other VNF's.
@@ -163,14 +162,14 @@ describe('planVnf: desired x observed -> actions', () => {
 
   it('deleting never removes a domain another instance has marked, even under our UUID', () => {
     const theirs = { ...base, metadata: { ...base.metadata!, instanceId: 'another-instance' } };
-    expect(kinds(planDeletion(VNF, INSTANCE, observed('running', { definition: theirs })).actions)).toEqual(['forget']);
+    expect(kinds(planDeletion(ID, INSTANCE, observed('running', { definition: theirs })).actions)).toEqual(['forget']);
   });
 
   it('our domain (by UUID) renamed behind vnfm\'s back: no action, reported, never redefined over', () => {
     const plan = planVnf(desired(), observed('shutoff', { name: 'fw-1-renamed' }), CONTEXT);
     expect(plan.actions).toEqual([]);
     expect(plan.renamed).toMatch(/renamed to 'fw-1-renamed'/);
-    expect(kinds(planDeletion(VNF, INSTANCE, observed('running', { name: 'fw-1-renamed' })).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
+    expect(kinds(planDeletion(ID, INSTANCE, observed('running', { name: 'fw-1-renamed' })).actions)).toEqual(['destroy:delete', 'undefine', 'forget']);
   });
 
   it('a foreign domain holding the name: no action, a conflict', () => {

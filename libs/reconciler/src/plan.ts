@@ -115,12 +115,12 @@ export function afterBackoff(plan: Plan, nextAttemptAt: number | null, now: numb
  * DELETE was accepted: destroy and undefine the VNF's own domain (by UUID), then forget the VNF.
  * A domain another vnfm instance has marked is never removed, even under this VNF's UUID.
  */
-export function planDeletion(vnf: { id: string; name: string }, instanceId: string, observed: ObservedDomainFacts | null, idDamaged = false): Plan {
+export function planDeletion(id: string, instanceId: string, observed: ObservedDomainFacts | null, idDamaged = false): Plan {
   const otherInstance = observed?.definition?.metadata?.instanceId ?? null;
-  const oursByUuid = observed !== null && observed.uuid === vnf.id && (otherInstance === null || otherInstance === instanceId);
+  const oursByUuid = observed !== null && observed.uuid === id && (otherInstance === null || otherInstance === instanceId);
   // A row whose stored id is damaged in its letter case only still names its domain's UUID; that
   // domain is removed when it carries this instance's mark. A domain that only has its name is not.
-  const oursButForCase = idDamaged && observed !== null && observed.uuid === vnf.id.toLowerCase() && otherInstance === instanceId;
+  const oursButForCase = idDamaged && observed !== null && observed.uuid === id.toLowerCase() && otherInstance === instanceId;
   const ours = oursByUuid || oursButForCase ? observed : null;
   return { actions: [...(ours ? removal(ours) : []), { kind: 'forget' }], drift: [], restartRequired: false };
 }

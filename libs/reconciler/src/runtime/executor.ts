@@ -29,7 +29,7 @@ export interface ActionTarget {
   /** The VNF id, which is the domain UUID. */
   id: string;
   name: string;
-  /** The domain's UUID when it is not the id: the domain a row whose stored id is damaged claims by name. */
+  /** The domain's UUID when it is not the id: a row whose stored id is damaged in case names it but for case. */
   domainUuid?: string | undefined;
   generation?: number;
   autostart?: boolean;

@@ -420,7 +420,7 @@ export class Reconciler {
   private async reconcileDeletion(vnf: VnfRecord, observed: ObservedDomainFacts | null, now: number): Promise<ReconcileOutcome> {
     // A row whose stored id is damaged may still name its domain but for case, unless another VNF has that id.
     const idDamaged = !isVnfId(vnf.id) && observed !== null && this.vnfs.findById(observed.uuid) === null;
-    const plan = afterBackoff(planDeletion(vnf, this.options.instanceId, observed, idDamaged), vnf.nextAttemptAt, now);
+    const plan = afterBackoff(planDeletion(vnf.id, this.options.instanceId, observed, idDamaged), vnf.nextAttemptAt, now);
     const actions = describe(plan.actions);
     if (plan.actions.length === 0) {
       if (plan.recheckAt !== undefined) this.queue.add(vnf.id, plan.recheckAt - now);
